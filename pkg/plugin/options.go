@@ -1,0 +1,148 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/printers"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// defaultRequestTimeout bounds each API request when --request-timeout is
+// not given, so that an unreachable API server never hangs an incident.
+const defaultRequestTimeout = 30 * time.Second
+
+// GlobalOptions are the flags and clients every subcommand shares.
+type GlobalOptions struct {
+	Config
+	// ConfigFlags are kubectl's connection flags (--kubeconfig, --context,
+	// -n, --as, --request-timeout, --server, --token ...).
+	ConfigFlags *genericclioptions.ConfigFlags
+	// Output is -o: "" (human), json or yaml.
+	Output string
+	// Color is --color: auto, always or never.
+	Color string
+
+	factory cmdutil.Factory
+}
+
+// NewGlobalOptions returns the defaults.
+func NewGlobalOptions(cfg Config) *GlobalOptions {
+	flags := genericclioptions.NewConfigFlags(true)
+	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
+		if c.Timeout == 0 {
+			c.Timeout = defaultRequestTimeout
+		}
+		// A diagnosis issues a handful of concurrent reads; client-go's
+		// default of 5 QPS would serialise them behind its rate limiter.
+		c.QPS, c.Burst = 50, 100
+		return c
+	}
+	return &GlobalOptions{
+		Config:      cfg,
+		ConfigFlags: flags,
+		Color:       "auto",
+		factory:     cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags)),
+	}
+}
+
+// AddFlags binds the shared flags.
+func (g *GlobalOptions) AddFlags(fs *pflag.FlagSet) {
+	g.ConfigFlags.AddFlags(fs)
+	fs.StringVarP(&g.Output, "output", "o", g.Output, "output format: json or yaml (default: the human report)")
+	fs.StringVar(&g.Color, "color", g.Color, "colour the human report: auto (only on a terminal, unless NO_COLOR is set), always or never")
+}
+
+// Validate checks the shared flags.
+func (g *GlobalOptions) Validate() error {
+	if _, err := printers.ParseFormat(g.Output); err != nil {
+		return err
+	}
+	switch g.Color {
+	case "auto", "always", "never":
+		return nil
+	}
+	return fmt.Errorf("invalid --color %q: use auto, always or never", g.Color)
+}
+
+// Namespace is -n, else the kubeconfig context's namespace, else "default".
+func (g *GlobalOptions) Namespace() (string, error) {
+	ns, _, err := g.ConfigFlags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return "", fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
+	}
+	return ns, nil
+}
+
+// Clientset is the typed client for the selected cluster.
+func (g *GlobalOptions) Clientset() (kubernetes.Interface, error) {
+	cs, err := g.factory.KubernetesClientSet()
+	if err != nil {
+		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	return cs, nil
+}
+
+// Print renders the report and turns its outcome into the exit code.
+func (g *GlobalOptions) Print(r *report.Report) error {
+	format, err := printers.ParseFormat(g.Output)
+	if err != nil {
+		return err
+	}
+	opts := printers.Options{
+		Color:   format == printers.Human && g.colorOn(g.Streams.Out),
+		Verbose: klog.V(1).Enabled(),
+	}
+	if err := printers.Print(g.Streams.Out, r, format, opts); err != nil {
+		return fmt.Errorf("printing the report: %w", err)
+	}
+	if code := r.Verdict.Outcome.ExitCode(); code != 0 {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// colorOn decides --color: auto means a terminal, NO_COLOR unset and a TERM
+// that is not dumb (https://no-color.org).
+func (g *GlobalOptions) colorOn(out io.Writer) bool {
+	switch g.Color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if g.Getenv("NO_COLOR") != "" || g.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := out.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// explain rewrites transport failures as one plain sentence about the API
+// server; other errors pass through.
+func explain(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		host := uerr.URL
+		if u, perr := url.Parse(uerr.URL); perr == nil {
+			host = u.Scheme + "://" + u.Host
+		}
+		if uerr.Timeout() {
+			return fmt.Sprintf("the API server at %s did not answer in time (see --request-timeout): %v", host, uerr.Err)
+		}
+		return fmt.Sprintf("cannot reach the API server at %s: %v", host, uerr.Err)
+	}
+	return err.Error()
+}

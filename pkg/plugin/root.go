@@ -1,0 +1,115 @@
+// Package plugin wires netdebug's procedures to cobra commands, one file per
+// subcommand, each with kubectl's Options pattern (Complete, Validate, Run).
+// The procedures live in pkg/checks; rendering in pkg/printers.
+package plugin
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
+)
+
+// Config is what the process gives the command tree: its streams, and the
+// environment and clock, which tests replace.
+type Config struct {
+	Streams genericiooptions.IOStreams
+	// Getenv reads the environment (NO_COLOR, TERM); os.Getenv when nil.
+	Getenv func(string) string
+	// Now is the clock for ages in reports; time.Now when nil.
+	Now func() time.Time
+}
+
+// Execute runs netdebug with args and returns the process exit code:
+// 0 no problem found, 1 problems found, 2 the diagnosis could not run.
+func Execute(ctx context.Context, cfg Config, args []string) int {
+	cmd := NewRootCmd(cfg)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
+	fmt.Fprintf(cfg.Streams.ErrOut, "error: %s\n", oneLine(explain(err)))
+	return 2
+}
+
+// ExitError carries the exit code of a diagnosis that ran and printed its
+// report: nothing more needs to be said on stderr.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+const overview = `netdebug finds out why traffic in a Kubernetes cluster does not flow, and says
+so in one screen: the most likely root cause first, then each check of the
+troubleshooting procedure with the evidence it gathered and the next action.
+
+Procedures:
+  Service discovery   kubectl netdebug service NAME     selector, pods, readiness, ports, EndpointSlices
+
+Exit codes: 0 no problem found, 1 problems found, 2 the diagnosis could not run.`
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(cfg Config) *cobra.Command {
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.Getenv
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	g := NewGlobalOptions(cfg)
+	cmd := &cobra.Command{
+		Use:   "netdebug",
+		Short: "Find out why traffic in a Kubernetes cluster does not flow",
+		Long:  overview,
+		Annotations: map[string]string{
+			cobra.CommandDisplayNameAnnotation: "kubectl netdebug",
+		},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetIn(cfg.Streams.In)
+	cmd.SetOut(cfg.Streams.Out)
+	cmd.SetErr(cfg.Streams.ErrOut)
+	g.AddFlags(cmd.PersistentFlags())
+	addKlogFlags(cmd.PersistentFlags())
+	cmd.AddCommand(
+		NewCmdService(g),
+		NewCmdVersion(g),
+	)
+	return cmd
+}
+
+// addKlogFlags exposes klog's -v and hides the rest, as kubectl plugins do.
+func addKlogFlags(fs *pflag.FlagSet) {
+	gofs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(gofs)
+	gofs.VisitAll(func(f *flag.Flag) {
+		pf := pflag.PFlagFromGoFlag(f)
+		if fs.Lookup(pf.Name) != nil {
+			return
+		}
+		if pf.Name == "v" {
+			pf.Shorthand = "v"
+			pf.Usage = "log level: 1 shows the evidence of passing checks, 6 and up the API requests"
+		} else {
+			pf.Hidden = true
+		}
+		fs.AddFlag(pf)
+	})
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

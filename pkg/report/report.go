@@ -1,0 +1,245 @@
+// Package report is netdebug's result model: a diagnosis is a Report made of
+// Checks, each with a stable code, a status, a one-line message, the evidence
+// it gathered and, where useful, the next action. Checks build reports;
+// printers render them; neither knows about the other.
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// APIVersion and Kind identify the JSON/YAML document. The schema is stable
+// within an APIVersion: fields are only ever added.
+const (
+	APIVersion = "netdebug.io/v1alpha1"
+	Kind       = "Report"
+)
+
+// Status is the outcome of one check.
+type Status string
+
+const (
+	// Pass: the check found nothing wrong.
+	Pass Status = "pass"
+	// Warn: something unusual that is not by itself a cause of failure.
+	Warn Status = "warn"
+	// Fail: a problem that breaks traffic; any Fail makes the exit code 1.
+	Fail Status = "fail"
+	// Skip: the check did not run (not applicable, or forbidden by RBAC).
+	Skip Status = "skip"
+	// Error: the check could not run because of an unexpected error.
+	Error Status = "error"
+)
+
+// severity orders statuses from worst to best, for sorting and summaries.
+func (s Status) severity() int {
+	switch s {
+	case Fail:
+		return 4
+	case Error:
+		return 3
+	case Warn:
+		return 2
+	case Skip:
+		return 1
+	default:
+		return 0
+	}
+}
+
+// Worse reports whether s is more severe than o.
+func (s Status) Worse(o Status) bool { return s.severity() > o.severity() }
+
+// Outcome is the overall answer of a report; it maps onto the exit code.
+type Outcome string
+
+const (
+	// OK: no problem found (exit 0).
+	OK Outcome = "ok"
+	// Problems: at least one check failed (exit 1).
+	Problems Outcome = "problems"
+	// Incomplete: the diagnosis could not run far enough to tell (exit 2).
+	Incomplete Outcome = "incomplete"
+)
+
+// ExitCode is the process exit code for an outcome.
+func (o Outcome) ExitCode() int {
+	switch o {
+	case Problems:
+		return 1
+	case Incomplete:
+		return 2
+	default:
+		return 0
+	}
+}
+
+// Report is one diagnosis.
+type Report struct {
+	APIVersion string  `json:"apiVersion"`
+	Kind       string  `json:"kind"`
+	Command    string  `json:"command"`
+	Target     Object  `json:"target"`
+	Verdict    Verdict `json:"verdict"`
+	Summary    Summary `json:"summary"`
+	Checks     []Check `json:"checks"`
+}
+
+// Verdict is the most likely root cause, in one sentence, first in every
+// output.
+type Verdict struct {
+	Outcome Outcome `json:"outcome"`
+	// Code of the check the verdict comes from, when there is one.
+	Code    string   `json:"code,omitempty"`
+	Message string   `json:"message"`
+	Next    []string `json:"next,omitempty"`
+}
+
+// Summary counts checks by status.
+type Summary struct {
+	Pass  int `json:"pass"`
+	Warn  int `json:"warn"`
+	Fail  int `json:"fail"`
+	Skip  int `json:"skip"`
+	Error int `json:"error"`
+}
+
+// Check is one step of a procedure.
+type Check struct {
+	Code    string `json:"code"`
+	Title   string `json:"title"`
+	Status  Status `json:"status"`
+	Message string `json:"message"`
+	// Evidence: the objects looked at and the facts found about them.
+	Objects []Object `json:"objects,omitempty"`
+	Facts   []Fact   `json:"facts,omitempty"`
+	// Forbidden is set when the check was skipped because RBAC denied a
+	// request; it names the permission that is missing.
+	Forbidden *Permission `json:"forbidden,omitempty"`
+	// Next lists commands or actions that would take the user further.
+	Next []string `json:"next,omitempty"`
+	// Data carries check-specific structured results (documented per code).
+	Data any `json:"data,omitempty"`
+}
+
+// Object names a Kubernetes object.
+type Object struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+func (o Object) String() string {
+	kind := strings.ToLower(o.Kind)
+	if o.Namespace == "" {
+		return kind + "/" + o.Name
+	}
+	return kind + "/" + o.Namespace + "/" + o.Name
+}
+
+// Fact is one piece of evidence, kept in the order the check found it.
+type Fact struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Permission is an RBAC permission a step needed.
+type Permission struct {
+	Verb      string `json:"verb"`
+	Group     string `json:"group,omitempty"`
+	Resource  string `json:"resource"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+func (p Permission) String() string {
+	res := p.Resource
+	if p.Group != "" {
+		res += "." + p.Group
+	}
+	if p.Namespace != "" {
+		return fmt.Sprintf("%s %s in namespace %s", p.Verb, res, p.Namespace)
+	}
+	return fmt.Sprintf("%s %s (cluster-wide)", p.Verb, res)
+}
+
+// New starts a report for a command and target.
+func New(command string, target Object) *Report {
+	return &Report{APIVersion: APIVersion, Kind: Kind, Command: command, Target: target, Checks: []Check{}}
+}
+
+// Add appends checks in procedure order.
+func (r *Report) Add(checks ...Check) {
+	r.Checks = append(r.Checks, checks...)
+}
+
+// Finish computes the summary and, unless the procedure already set one, the
+// verdict: procedures add checks root-cause first, so the first failing
+// check is the most likely root cause.
+func (r *Report) Finish() {
+	r.Summary = Summary{}
+	for _, c := range r.Checks {
+		switch c.Status {
+		case Pass:
+			r.Summary.Pass++
+		case Warn:
+			r.Summary.Warn++
+		case Fail:
+			r.Summary.Fail++
+		case Skip:
+			r.Summary.Skip++
+		case Error:
+			r.Summary.Error++
+		}
+	}
+	if r.Verdict.Message != "" {
+		return
+	}
+	r.Verdict = DefaultVerdict(r.Checks)
+}
+
+// DefaultVerdict picks the verdict from checks in procedure order: the first
+// fail, else the first error (the diagnosis is incomplete), else a clean
+// bill of health that mentions warnings.
+func DefaultVerdict(checks []Check) Verdict {
+	for _, c := range checks {
+		if c.Status == Fail {
+			return Verdict{Outcome: Problems, Code: c.Code, Message: c.Message, Next: c.Next}
+		}
+	}
+	for _, c := range checks {
+		if c.Status == Error {
+			return Verdict{Outcome: Incomplete, Code: c.Code, Message: "Could not finish the diagnosis: " + c.Message, Next: c.Next}
+		}
+	}
+	var warns, skips int
+	var firstWarn *Check
+	for i, c := range checks {
+		switch c.Status {
+		case Warn:
+			if firstWarn == nil {
+				firstWarn = &checks[i]
+			}
+			warns++
+		case Skip:
+			if c.Forbidden != nil {
+				skips++
+			}
+		}
+	}
+	parts := []string{"No problem found"}
+	v := Verdict{Outcome: OK}
+	if firstWarn != nil {
+		parts = []string{"No failure found", "warning: " + firstWarn.Message}
+		if warns > 1 {
+			parts[1] += fmt.Sprintf(" (and %d more warnings)", warns-1)
+		}
+		v.Code = firstWarn.Code
+		v.Next = firstWarn.Next
+	}
+	if skips > 0 {
+		parts = append(parts, fmt.Sprintf("%d step(s) skipped for lack of permissions", skips))
+	}
+	v.Message = strings.Join(parts, "; ")
+	return v
+}
