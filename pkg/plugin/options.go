@@ -88,11 +88,34 @@ func (g *GlobalOptions) Namespace() (string, error) {
 
 // Clientset is the typed client for the selected cluster.
 func (g *GlobalOptions) Clientset() (kubernetes.Interface, error) {
+	if err := g.haveCluster(); err != nil {
+		return nil, err
+	}
 	cs, err := g.factory.KubernetesClientSet()
 	if err != nil {
 		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
 	}
 	return cs, nil
+}
+
+// haveCluster fails early when nothing names a cluster: client-go would
+// otherwise fall back to http://localhost:8080 and report a refused
+// connection to a server the user never asked for.
+func (g *GlobalOptions) haveCluster() error {
+	if f := g.ConfigFlags.APIServer; f != nil && *f != "" {
+		return nil
+	}
+	if g.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil // in a pod: the in-cluster config applies
+	}
+	raw, err := g.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	if len(raw.Clusters) == 0 {
+		return fmt.Errorf("no cluster configured: set KUBECONFIG, pass --kubeconfig, or run where kubectl works")
+	}
+	return nil
 }
 
 // Print renders the report and turns its outcome into the exit code.
