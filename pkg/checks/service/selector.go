@@ -90,9 +90,10 @@ func (m miss) fix(f *facts) string {
 }
 
 // nearMisses finds pods that match every selector label but one, grouped by
-// how they differ, most plausible first (most pods, then closest value). A
-// pod that merely lacks the one key of a single-key selector is not a near
-// miss: every pod would be.
+// how they differ, most plausible first: a value that looks like the wanted
+// one (app=web-frontend for app=web), then the most pods. For a single-key
+// selector only look-alike values count: otherwise every pod with an app
+// label would be a "near miss" of app=web.
 func nearMisses(selector map[string]string, pods []corev1.Pod) []miss {
 	groups := map[string]*miss{}
 	for _, pod := range pods {
@@ -108,10 +109,11 @@ func nearMisses(selector map[string]string, pods []corev1.Pod) []miss {
 		key, want := off[0], selector[off[0]]
 		m := miss{key: key, want: want, distance: len(want)}
 		if got, ok := pod.Labels[key]; ok {
-			m.podKey, m.podValue, m.distance = key, got, checks.EditDistance(want, got)
+			m.podKey, m.podValue, m.distance = key, got, similarity(want, got)
 		} else if k, ok := labelWithValue(pod.Labels, want, selector); ok {
-			m.podKey, m.podValue, m.distance = k, want, checks.EditDistance(key, k)
-		} else if len(selector) == 1 {
+			m.podKey, m.podValue, m.distance = k, want, similarity(key, k)
+		}
+		if len(selector) == 1 && !lookAlike(m) {
 			continue
 		}
 		id := m.key + "\x00" + m.podKey + "\x00" + m.podValue
@@ -128,15 +130,40 @@ func nearMisses(selector map[string]string, pods []corev1.Pod) []miss {
 		out = append(out, *g)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if len(out[i].pods) != len(out[j].pods) {
-			return len(out[i].pods) > len(out[j].pods)
+		if a, b := lookAlike(out[i]), lookAlike(out[j]); a != b {
+			return a
 		}
 		if out[i].distance != out[j].distance {
 			return out[i].distance < out[j].distance
 		}
+		if len(out[i].pods) != len(out[j].pods) {
+			return len(out[i].pods) > len(out[j].pods)
+		}
 		return out[i].describe() < out[j].describe()
 	})
 	return out
+}
+
+// similarity is 0 when one string contains the other (web, web-frontend),
+// else their edit distance. For a key rename the keys are compared.
+func similarity(a, b string) int {
+	la, lb := strings.ToLower(a), strings.ToLower(b)
+	if strings.Contains(la, lb) || strings.Contains(lb, la) {
+		return 0
+	}
+	return checks.EditDistance(la, lb)
+}
+
+// lookAlike: the differing label is plausibly a typo or a rename of the
+// wanted one.
+func lookAlike(m miss) bool {
+	if m.podKey == "" {
+		return false
+	}
+	if m.podKey != m.key {
+		return true // the wanted value under another key: app=web vs name=web
+	}
+	return m.distance <= max(1, len(m.want)/3)
 }
 
 // labelWithValue finds a pod label, not used by the selector, carrying the
