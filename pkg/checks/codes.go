@@ -14,16 +14,6 @@ import (
 // users grep for them, silence them and build alerts on them.
 type Code string
 
-// Service procedure.
-const (
-	SvcExists      Code = "SVC001"
-	SvcType        Code = "SVC002"
-	SvcSelector    Code = "SVC003"
-	SvcPodsReady   Code = "SVC004"
-	SvcTargetPorts Code = "SVC005"
-	SvcEndpoints   Code = "SVC006"
-)
-
 // Info describes a code for the catalog printed in docs and help.
 type Info struct {
 	Code        Code   `json:"code"`
@@ -31,16 +21,16 @@ type Info struct {
 	Description string `json:"description"`
 }
 
-// Catalog lists every code, in procedure order.
+// Catalog lists every code, in procedure order. Each procedure keeps its
+// codes in a codes_<procedure>.go file of its own.
 func Catalog() []Info {
-	return []Info{
-		{SvcExists, "Service exists", "The Service is in the namespace; if not, near-miss names and namespaces holding that name."},
-		{SvcType, "Service type", "Type-specific facts: ExternalName, headless, selector-less, NodePort, LoadBalancer address."},
-		{SvcSelector, "Selector matches pods", "The Service's selector matches pods; if none, pods whose labels differ by one key or value."},
-		{SvcPodsReady, "Selected pods ready", "Each selected pod's phase, readiness, restarts and the readiness probe's last failure."},
-		{SvcTargetPorts, "Target ports resolve", "Every port's targetPort (number or name, with protocol) resolves on every selected pod."},
-		{SvcEndpoints, "EndpointSlices agree", "The Service's EndpointSlices hold ready endpoints that agree with the ready pods."},
+	var all []Info
+	for _, part := range [][]Info{
+		serviceCodes(),
+	} {
+		all = append(all, part...)
 	}
+	return all
 }
 
 // Title is the short title of a code, or the code itself when unknown.
