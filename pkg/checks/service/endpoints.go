@@ -10,6 +10,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -168,7 +169,7 @@ func readyPodIPs(pods []corev1.Pod) map[string][]string {
 	out := map[string][]string{}
 	for i := range pods {
 		p := &pods[i]
-		if !podReady(p) {
+		if !podstatus.Ready(p) {
 			continue
 		}
 		ips := []string{}

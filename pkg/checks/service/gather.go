@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 )
 
 // facts is everything the checks look at, gathered up front with few,
@@ -167,7 +168,7 @@ func gatherNotFound(ctx context.Context, client kubernetes.Interface, f *facts) 
 
 func anyNotReady(pods []corev1.Pod) bool {
 	for i := range pods {
-		if !podReady(&pods[i]) {
+		if !podstatus.Ready(&pods[i]) {
 			return true
 		}
 	}
