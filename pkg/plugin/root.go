@@ -57,6 +57,7 @@ troubleshooting procedure with the evidence it gathered and the next action.
 
 Procedures:
   Service discovery   kubectl netdebug service NAME     selector, pods, readiness, ports, EndpointSlices
+  Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
 
 Exit codes: 0 no problem found, 1 problems found, 2 the diagnosis could not run.`
 
@@ -86,6 +87,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	addKlogFlags(cmd.PersistentFlags())
 	cmd.AddCommand(
 		NewCmdService(g),
+		NewCmdDNS(g),
 		NewCmdVersion(g),
 	)
 	return cmd

@@ -57,10 +57,13 @@ const indent = "             " // aligns evidence under the message column
 func printHuman(w io.Writer, r *report.Report, opts Options) error {
 	p := palette{on: opts.Color}
 	b := &strings.Builder{}
-	fmt.Fprintf(b, "%s %s: %s\n", p.paint(titleCase(r.Command), color.Bold), targetName(r.Target), p.outcome(r.Verdict.Outcome))
+	fmt.Fprintf(b, "%s: %s\n", p.paint(r.Title, color.Bold), p.outcome(r.Verdict.Outcome))
 	fmt.Fprintf(b, "Verdict: %s\n", p.paint(sentence(r.Verdict.Message), color.Bold))
 	for _, n := range r.Verdict.Next {
 		fmt.Fprintf(b, "Next:    %s\n", n)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "Note:    %s\n", n)
 	}
 	b.WriteString("\n")
 	for _, c := range r.Checks {
@@ -85,13 +88,6 @@ func printHuman(w io.Writer, r *report.Report, opts Options) error {
 	fmt.Fprintf(b, "\n%d pass, %d warn, %d fail, %d skip, %d error\n", s.Pass, s.Warn, s.Fail, s.Skip, s.Error)
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func targetName(o report.Object) string {
-	if o.Namespace == "" {
-		return o.Name
-	}
-	return o.Namespace + "/" + o.Name
 }
 
 func titleCase(s string) string {

@@ -77,13 +77,19 @@ func (o Outcome) ExitCode() int {
 
 // Report is one diagnosis.
 type Report struct {
-	APIVersion string  `json:"apiVersion"`
-	Kind       string  `json:"kind"`
-	Command    string  `json:"command"`
-	Target     Object  `json:"target"`
-	Verdict    Verdict `json:"verdict"`
-	Summary    Summary `json:"summary"`
-	Checks     []Check `json:"checks"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Command    string `json:"command"`
+	// Title says in a few words what was diagnosed, for the first line of
+	// the human report ("Service shop/web").
+	Title   string  `json:"title"`
+	Target  Object  `json:"target"`
+	Verdict Verdict `json:"verdict"`
+	Summary Summary `json:"summary"`
+	Checks  []Check `json:"checks"`
+	// Notes are things the user should know about this run, once: for
+	// example that an ephemeral debug container was added to a pod.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Verdict is the most likely root cause, in one sentence, first in every
@@ -163,9 +169,14 @@ func (p Permission) String() string {
 	return fmt.Sprintf("%s %s (cluster-wide)", p.Verb, res)
 }
 
-// New starts a report for a command and target.
+// New starts a report for a command and target; the title defaults to the
+// target's kind and name.
 func New(command string, target Object) *Report {
-	return &Report{APIVersion: APIVersion, Kind: Kind, Command: command, Target: target, Checks: []Check{}}
+	title := target.Kind + " " + target.Name
+	if target.Namespace != "" {
+		title = target.Kind + " " + target.Namespace + "/" + target.Name
+	}
+	return &Report{APIVersion: APIVersion, Kind: Kind, Command: command, Title: title, Target: target, Checks: []Check{}}
 }
 
 // Add appends checks in procedure order.

@@ -1,0 +1,130 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/target"
+)
+
+const dnsExample = `  # Is cluster DNS healthy? (kube-dns Service, CoreDNS pods, endpoints, Corefile, logs)
+  kubectl netdebug dns
+
+  # Can pod web-1 resolve service api, over UDP and TCP, and may it reach DNS?
+  kubectl netdebug dns api --from web-1 -n shop
+
+  # The same from a ready pod of a deployment, probing from a debug container
+  kubectl netdebug dns api --from deploy/web --probe=ephemeral`
+
+// DNSOptions diagnose cluster DNS, optionally from a pod.
+type DNSOptions struct {
+	*GlobalOptions
+	Probe *ProbeFlags
+	Name  string
+	From  string
+
+	namespace string
+	from      target.Ref
+	settings  probe.Settings
+	client    kubernetes.Interface
+}
+
+// NewCmdDNS is `kubectl netdebug dns [NAME] [--from POD]`.
+func NewCmdDNS(g *GlobalOptions) *cobra.Command {
+	o := &DNSOptions{GlobalOptions: g, Probe: NewProbeFlags()}
+	cmd := &cobra.Command{
+		Use:   "dns [NAME] [--from POD]",
+		Short: "Diagnose cluster DNS: kube-dns, CoreDNS pods, Corefile, logs, lookups from a pod",
+		Long: `Diagnose cluster DNS: the kube-dns Service and its ClusterIP, the DNS pods
+(ready, restarts), their EndpointSlices, the Corefile (cluster domain, forward,
+loop), a node-local cache, and errors in the DNS pods' logs, counted and quoted.
+With --from POD it also reads the pod's resolv.conf and resolves
+kubernetes.default and NAME from inside the pod, over UDP and TCP where the
+pod's tools allow.`,
+		Example: dnsExample,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.From, "from", "", "pod to resolve names from: POD, NAMESPACE/POD or KIND/NAME (deploy/web)")
+	o.Probe.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// Complete reads the arguments and builds the client.
+func (o *DNSOptions) Complete(args []string) error {
+	if len(args) == 1 {
+		o.Name = args[0]
+	}
+	var err error
+	if o.namespace, err = o.GlobalOptions.Namespace(); err != nil {
+		return err
+	}
+	if o.client == nil {
+		if o.client, err = o.Clientset(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks flags before any request.
+func (o *DNSOptions) Validate() error {
+	if err := o.GlobalOptions.Validate(); err != nil {
+		return err
+	}
+	var err error
+	if o.settings, err = o.Probe.Settings(); err != nil {
+		return err
+	}
+	if o.From != "" {
+		if o.from, err = target.Parse(o.From); err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+	}
+	if o.Name != "" && len(o.Name) > 253 {
+		return fmt.Errorf("name %q is longer than 253 characters", o.Name)
+	}
+	return nil
+}
+
+// Run diagnoses and prints.
+func (o *DNSOptions) Run(ctx context.Context) error {
+	res, err := dns.Diagnose(ctx, o.client, dns.Request{Name: o.Name, Namespace: o.namespace, Now: o.Now})
+	if err != nil {
+		return err
+	}
+	rep := res.Report
+	if o.From == "" {
+		rep.Add(dns.WithoutPod(o.Name)...)
+		rep.Finish()
+		return o.Print(rep)
+	}
+	pod, err := target.Resolve(ctx, o.client, o.from, o.namespace)
+	if err != nil {
+		return fmt.Errorf("--from %s: %w", o.From, err)
+	}
+	rep.Target = report.Object{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}
+	rep.Title = fmt.Sprintf("Cluster DNS from pod %s/%s", pod.Namespace, pod.Name)
+	sess, err := o.openProbes(ctx, pod, "", o.settings)
+	if err != nil {
+		return err
+	}
+	rep.Add(dns.PodChecks(ctx, res, dns.From{Pod: pod, Session: sess}, o.Name)...)
+	rep.Notes = append(rep.Notes, sess.Notes...)
+	rep.Finish()
+	return o.Print(rep)
+}

@@ -1,0 +1,62 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
+)
+
+// ProbeFlags are the flags of commands that probe from inside pods.
+type ProbeFlags struct {
+	Mode    string
+	Image   string
+	Timeout time.Duration
+}
+
+// NewProbeFlags returns the defaults: exec when the container has tools.
+func NewProbeFlags() *ProbeFlags {
+	return &ProbeFlags{Mode: string(probe.ModeAuto), Image: probe.DefaultImage, Timeout: 5 * time.Second}
+}
+
+// AddFlags binds --probe, --image and --probe-timeout.
+func (p *ProbeFlags) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&p.Mode, "probe", p.Mode, "how to probe from inside pods: auto (exec when the container has tools, else static checks only), exec, ephemeral (add a debug container sharing the pod's network), none")
+	fs.StringVar(&p.Image, "image", p.Image, "image of the ephemeral debug container (--probe=ephemeral); point it at your mirror when nodes cannot pull from Docker Hub")
+	fs.DurationVar(&p.Timeout, "probe-timeout", p.Timeout, "timeout of each probe")
+}
+
+// Settings validates the flags.
+func (p *ProbeFlags) Settings() (probe.Settings, error) {
+	mode, err := probe.ParseMode(p.Mode)
+	if err != nil {
+		return probe.Settings{}, err
+	}
+	if p.Timeout < time.Second || p.Timeout > 2*time.Minute {
+		return probe.Settings{}, fmt.Errorf("invalid --probe-timeout %s: use 1s to 2m", p.Timeout)
+	}
+	if mode == probe.ModeEphemeral && p.Image == "" {
+		return probe.Settings{}, fmt.Errorf("--probe=ephemeral needs --image")
+	}
+	return probe.Settings{Mode: mode, Image: p.Image, Timeout: p.Timeout}, nil
+}
+
+// openProbes prepares probing from a pod.
+func (g *GlobalOptions) openProbes(ctx context.Context, pod *corev1.Pod, container string, s probe.Settings) (probe.Session, error) {
+	if s.Mode == probe.ModeNone {
+		return probe.Open(ctx, nil, nil, pod, container, s), nil
+	}
+	cfg, err := g.factory.ToRESTConfig()
+	if err != nil {
+		return probe.Session{}, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	client, err := g.Clientset()
+	if err != nil {
+		return probe.Session{}, err
+	}
+	return probe.Open(ctx, cfg, client, pod, container, s), nil
+}
