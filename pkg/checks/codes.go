@@ -28,6 +28,7 @@ func Catalog() []Info {
 	for _, part := range [][]Info{
 		serviceCodes(),
 		dnsCodes(),
+		cniCodes(),
 	} {
 		all = append(all, part...)
 	}

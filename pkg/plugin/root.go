@@ -58,6 +58,7 @@ troubleshooting procedure with the evidence it gathered and the next action.
 Procedures:
   Service discovery   kubectl netdebug service NAME     selector, pods, readiness, ports, EndpointSlices
   Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
+  Network plugin      kubectl netdebug cni              CNI agents per node, log errors, policy enforcement, kube-proxy
 
 Exit codes: 0 no problem found, 1 problems found, 2 the diagnosis could not run.`
 
@@ -88,6 +89,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	cmd.AddCommand(
 		NewCmdService(g),
 		NewCmdDNS(g),
+		NewCmdCNI(g),
 		NewCmdVersion(g),
 	)
 	return cmd

@@ -1,0 +1,55 @@
+package cnicheck
+
+import (
+	"fmt"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// CheckEnforcement (CNI004): NetworkPolicies only drop packets when the
+// network plugin enforces them. Policies on a plugin that ignores them is a
+// failure: they give a false sense of isolation.
+func CheckEnforcement(f *Facts) report.Check {
+	return EnforcementCheck(f.Info, f.InfoErr, f.PolicyCount)
+}
+
+// EnforcementCheck is CheckEnforcement for callers that detected the CNI
+// themselves (the netpol and pod procedures).
+func EnforcementCheck(info cni.Info, infoErr error, policies int) report.Check {
+	code := checks.CNIEnforcement
+	if infoErr != nil {
+		return code.FromError("finding the network plugin", infoErr)
+	}
+	count := "NetworkPolicies exist"
+	if policies == 0 {
+		count = "no NetworkPolicy exists yet"
+	}
+	var c report.Check
+	switch info.Enforced {
+	case cni.Enforces:
+		c = code.New(report.Pass, "%s (%s)", info.Describe(), count)
+	case cni.NoEnforce:
+		if policies == 0 {
+			c = code.New(report.Warn, "%s; none exists yet, but any you add will have no effect", info.Describe())
+		} else {
+			c = code.New(report.Fail, "%s, yet NetworkPolicies exist: they have NO effect, and every policy verdict is theory", info.Describe())
+		}
+		c.Next = []string{"install a policy enforcer (Calico, Cilium, kube-network-policies...) or do not rely on these policies"}
+	default:
+		c = code.New(report.Warn, "%s: policy verdicts assume enforcement (%s)", info.Describe(), count)
+	}
+	c.Facts = []report.Fact{{Name: "enforced", Value: string(info.Enforced)}, {Name: "policies", Value: policyCount(policies)}}
+	return c
+}
+
+func policyCount(n int) string {
+	switch {
+	case n < 0:
+		return "unknown (not allowed to list networkpolicies)"
+	case n > 1:
+		return fmt.Sprintf("%d or more", n)
+	}
+	return fmt.Sprint(n)
+}
