@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -61,6 +62,14 @@ func (r *ExecRunner) Where() string {
 }
 
 func (r *ExecRunner) Run(ctx context.Context, argv []string) (Output, error) {
+	var stdout, stderr bytes.Buffer
+	code, err := r.Stream(ctx, argv, &stdout, &stderr)
+	return Output{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}, err
+}
+
+// Stream runs argv, copying its output as it comes, and returns its exit
+// code. A missing executable is ErrNotFound.
+func (r *ExecRunner) Stream(ctx context.Context, argv []string, stdout, stderr io.Writer) (int, error) {
 	req := r.Client.CoreV1().RESTClient().Post().
 		Resource("pods").Namespace(r.Namespace).Name(r.Pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{
@@ -71,35 +80,33 @@ func (r *ExecRunner) Run(ctx context.Context, argv []string) (Output, error) {
 		}, scheme.ParameterCodec)
 	ws, err := remotecommand.NewWebSocketExecutor(r.Config, http.MethodGet, req.URL().String())
 	if err != nil {
-		return Output{}, fmt.Errorf("exec in %s: %w", r.Where(), err)
+		return 0, fmt.Errorf("exec in %s: %w", r.Where(), err)
 	}
 	spdy, err := remotecommand.NewSPDYExecutor(r.Config, http.MethodPost, req.URL())
 	if err != nil {
-		return Output{}, fmt.Errorf("exec in %s: %w", r.Where(), err)
+		return 0, fmt.Errorf("exec in %s: %w", r.Where(), err)
 	}
 	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 	})
 	if err != nil {
-		return Output{}, fmt.Errorf("exec in %s: %w", r.Where(), err)
+		return 0, fmt.Errorf("exec in %s: %w", r.Where(), err)
 	}
-	var stdout, stderr bytes.Buffer
-	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
-	out := Output{Stdout: stdout.String(), Stderr: stderr.String()}
+	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
 	var exitErr utilexec.ExitError
 	switch {
 	case err == nil:
-		return out, nil
+		return 0, nil
 	case errors.As(err, &exitErr):
-		out.ExitCode = exitErr.ExitStatus()
-		if out.ExitCode == 127 || out.ExitCode == 126 {
-			return out, ErrNotFound
+		code := exitErr.ExitStatus()
+		if code == 127 || code == 126 {
+			return code, ErrNotFound
 		}
-		return out, nil
+		return code, nil
 	case notFound(err):
-		return out, ErrNotFound
+		return 0, ErrNotFound
 	default:
-		return out, fmt.Errorf("exec in %s: %w", r.Where(), err)
+		return 0, fmt.Errorf("exec in %s: %w", r.Where(), err)
 	}
 }
 
