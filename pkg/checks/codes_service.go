@@ -8,6 +8,10 @@ const (
 	SvcPodsReady   Code = "SVC004"
 	SvcTargetPorts Code = "SVC005"
 	SvcEndpoints   Code = "SVC006"
+	SvcDNSFromPod  Code = "SVC007"
+	SvcPolicy      Code = "SVC008"
+	SvcBackendTCP  Code = "SVC009"
+	SvcClusterIP   Code = "SVC010"
 )
 
 func serviceCodes() []Info {
@@ -18,5 +22,9 @@ func serviceCodes() []Info {
 		{SvcPodsReady, "Selected pods ready", "Each selected pod's phase, readiness, restarts and the readiness probe's last failure."},
 		{SvcTargetPorts, "Target ports resolve", "Every port's targetPort (number or name, with protocol) resolves on every selected pod."},
 		{SvcEndpoints, "EndpointSlices agree", "The Service's EndpointSlices hold ready endpoints that agree with the ready pods."},
+		{SvcDNSFromPod, "Service name resolves", "With --from: the Service's name resolves to its ClusterIP from inside the pod."},
+		{SvcPolicy, "Policy to backends", "With --from: NetworkPolicy lets the pod reach the backends on their target ports."},
+		{SvcBackendTCP, "Backend answers", "With --from: a TCP connect from the pod straight to a ready endpoint's IP:targetPort (the backend path)."},
+		{SvcClusterIP, "ClusterIP answers", "With --from: a TCP connect from the pod to ClusterIP:port (the kube-proxy path)."},
 	}
 }

@@ -111,9 +111,9 @@ func (o *CaptureOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := o.factory.ToRESTConfig()
+	cfg, err := o.RESTConfig()
 	if err != nil {
-		return fmt.Errorf("loading the kubeconfig: %w", err)
+		return err
 	}
 	pod, err := target.Resolve(ctx, client, o.ref, o.namespace)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
@@ -96,6 +97,27 @@ func (g *GlobalOptions) Clientset() (kubernetes.Interface, error) {
 		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
 	}
 	return cs, nil
+}
+
+// DynamicClient reads resources without typed clients (AdminNetworkPolicy).
+func (g *GlobalOptions) DynamicClient() (dynamic.Interface, error) {
+	if err := g.haveCluster(); err != nil {
+		return nil, err
+	}
+	dc, err := g.factory.DynamicClient()
+	if err != nil {
+		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	return dc, nil
+}
+
+// RESTConfig is the connection config, for exec streams.
+func (g *GlobalOptions) RESTConfig() (*rest.Config, error) {
+	cfg, err := g.factory.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	return cfg, nil
 }
 
 // haveCluster fails early when nothing names a cluster: client-go would

@@ -50,9 +50,9 @@ func (g *GlobalOptions) openProbes(ctx context.Context, pod *corev1.Pod, contain
 	if s.Mode == probe.ModeNone {
 		return probe.Open(ctx, nil, nil, pod, container, s), nil
 	}
-	cfg, err := g.factory.ToRESTConfig()
+	cfg, err := g.RESTConfig()
 	if err != nil {
-		return probe.Session{}, fmt.Errorf("loading the kubeconfig: %w", err)
+		return probe.Session{}, err
 	}
 	client, err := g.Clientset()
 	if err != nil {

@@ -20,6 +20,8 @@ type Request struct {
 	Name      string
 	// Now is the clock used for ages in messages; time.Now when nil.
 	Now func() time.Time
+	// From, when set, adds live checks from that client pod.
+	From *From
 }
 
 // Diagnose runs the procedure and returns its report. It returns an error
@@ -53,6 +55,32 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 		checkTargetPorts(f),
 		checkEndpoints(f),
 	)
+	if req.From != nil {
+		rep.Add(liveChecks(ctx, f, *req.From)...)
+		rep.Notes = append(rep.Notes, req.From.Session.Notes...)
+	}
 	rep.Finish()
+	if req.From != nil && rep.Verdict.Outcome == report.Problems {
+		rep.Verdict = liveVerdict(rep)
+	}
 	return rep, nil
+}
+
+// liveVerdict ranks live failures by what they prove: the backend path
+// failing is the root cause of the VIP failing too; DNS failing alone is a
+// DNS problem. Static failures stay first: they explain the live ones.
+func liveVerdict(rep *report.Report) report.Verdict {
+	first := rep.Verdict
+	static := map[string]bool{"SVC001": true, "SVC002": true, "SVC003": true, "SVC004": true, "SVC005": true, "SVC006": true}
+	if static[first.Code] {
+		return first
+	}
+	for _, code := range []string{"SVC008", "SVC009", "SVC010", "SVC007"} {
+		for _, c := range rep.Checks {
+			if c.Code == code && c.Status == report.Fail {
+				return report.Verdict{Outcome: report.Problems, Code: c.Code, Message: c.Message, Next: c.Next}
+			}
+		}
+	}
+	return first
 }

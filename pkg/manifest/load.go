@@ -1,0 +1,237 @@
+// Package manifest reads Kubernetes manifests from files (offline mode) into
+// a policy.Snapshot: namespaces, pods, NetworkPolicies, AdminNetworkPolicies
+// and the BaselineAdminNetworkPolicy. Workloads (Deployment, StatefulSet,
+// DaemonSet, ReplicaSet, ReplicationController, Job, CronJob) each stand for
+// one pod named after the workload, carrying its pod template.
+//
+// Input is treated as hostile: files, documents, totals and nesting depth are
+// bounded, and a malformed document is an error naming its file and
+// document, never a panic. Documents are counted from 1 in messages (and in
+// DocumentError.Document), in the order they appear; "---" separators with
+// nothing between them are not counted.
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+)
+
+// Limits bound what Load reads. Zero fields take the defaults below.
+type Limits struct {
+	// MaxFileBytes is the largest file read.
+	MaxFileBytes int64
+	// MaxDocumentBytes is the largest single document.
+	MaxDocumentBytes int
+	// MaxTotalBytes bounds all files together.
+	MaxTotalBytes int64
+	// MaxDepth bounds the nesting of objects and arrays in a document.
+	MaxDepth int
+	// MaxFiles bounds the files read from directories.
+	MaxFiles int
+}
+
+// Default limits: far above real manifests, low enough that hostile input
+// cannot exhaust memory.
+const (
+	DefaultMaxFileBytes     = 64 << 20
+	DefaultMaxDocumentBytes = 8 << 20
+	DefaultMaxTotalBytes    = 256 << 20
+	DefaultMaxDepth         = 64
+	DefaultMaxFiles         = 10000
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if l.MaxDocumentBytes <= 0 {
+		l.MaxDocumentBytes = DefaultMaxDocumentBytes
+	}
+	if l.MaxTotalBytes <= 0 {
+		l.MaxTotalBytes = DefaultMaxTotalBytes
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = DefaultMaxFiles
+	}
+	return l
+}
+
+// Options tune Load.
+type Options struct {
+	// DefaultNamespace is given to namespaced objects that have none;
+	// empty means "default".
+	DefaultNamespace string
+	// Stdin is read for the path "-"; nil makes "-" an error.
+	Stdin  io.Reader
+	Limits Limits
+}
+
+// Result is what Load found.
+type Result struct {
+	Snapshot policy.Snapshot
+	// Warnings lists skipped kinds, replaced duplicates, implicit
+	// namespaces and tolerated oddities, in reading order.
+	Warnings []Warning
+}
+
+// Warning is something Load skipped or assumed. Document and Item count from
+// 1; 0 means "not applicable".
+type Warning struct {
+	File     string
+	Document int
+	Item     int
+	Message  string
+}
+
+func (w Warning) String() string { return where(w.File, w.Document, w.Item) + w.Message }
+
+// DocumentError is a malformed document. Document and Item count from 1;
+// Item is 0 unless the error is in an item of a List.
+type DocumentError struct {
+	File     string
+	Document int
+	Item     int
+	Err      error
+}
+
+func (e *DocumentError) Error() string { return where(e.File, e.Document, e.Item) + e.Err.Error() }
+
+func (e *DocumentError) Unwrap() error { return e.Err }
+
+func where(file string, doc, item int) string {
+	s := ""
+	if file != "" {
+		s = file + ": "
+	}
+	if doc > 0 {
+		s += fmt.Sprintf("document %d: ", doc)
+	}
+	if item > 0 {
+		s += fmt.Sprintf("item %d: ", item)
+	}
+	return s
+}
+
+// maxReportedErrors caps how many malformed documents one error lists.
+const maxReportedErrors = 20
+
+// Load reads the given files and directories (recursively, *.yaml, *.yml and
+// *.json) and returns the objects as a snapshot. A path given explicitly is
+// read whatever its extension; "-" reads Options.Stdin. Any malformed
+// document makes Load fail with an error listing the malformed documents
+// (each a *DocumentError); unknown kinds are only warnings.
+func Load(paths []string, opts Options) (*Result, error) {
+	c := newCollector(opts)
+	for _, p := range paths {
+		if err := c.addPath(p); err != nil {
+			return nil, err
+		}
+	}
+	return c.finish()
+}
+
+// LoadBytes decodes one file's content, named name in messages.
+func LoadBytes(name string, data []byte, opts Options) (*Result, error) {
+	c := newCollector(opts)
+	if err := c.addBytes(name, data); err != nil {
+		return nil, err
+	}
+	return c.finish()
+}
+
+func (c *collector) addPath(path string) error {
+	if path == "-" {
+		if c.opts.Stdin == nil {
+			return errors.New(`"-" given but no standard input is available`)
+		}
+		data, err := c.readLimited("<stdin>", c.opts.Stdin)
+		if err != nil {
+			return err
+		}
+		return c.addBytes("<stdin>", data)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("reading manifests: %w", err)
+	}
+	if !info.IsDir() {
+		return c.addFile(path, info)
+	}
+	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading manifests: %w", err)
+		}
+		if d.IsDir() || !hasManifestExt(p) {
+			return nil
+		}
+		// WalkDir does not follow symbolic links to directories; Stat
+		// follows a link to a file so that its target is checked.
+		info, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("reading manifests: %w", err)
+		}
+		if !info.Mode().IsRegular() {
+			c.warn(p, 0, 0, "not a regular file: skipped")
+			return nil
+		}
+		c.files++
+		if c.files > c.limits.MaxFiles {
+			return fmt.Errorf("reading manifests: more than %d files under %s", c.limits.MaxFiles, path)
+		}
+		return c.addFile(p, info)
+	})
+}
+
+func hasManifestExt(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func (c *collector) addFile(path string, info fs.FileInfo) error {
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", path)
+	}
+	if info.Size() > c.limits.MaxFileBytes {
+		return fmt.Errorf("%s: file is %d bytes, more than the limit of %d", path, info.Size(), c.limits.MaxFileBytes)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("reading manifests: %w", err)
+	}
+	defer f.Close()
+	data, err := c.readLimited(path, f)
+	if err != nil {
+		return err
+	}
+	return c.addBytes(path, data)
+}
+
+// readLimited reads at most the file limit (the file may grow after Stat, and
+// stdin has no size) and charges the total.
+func (c *collector) readLimited(name string, r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, c.limits.MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(data)) > c.limits.MaxFileBytes {
+		return nil, fmt.Errorf("%s: more than the limit of %d bytes", name, c.limits.MaxFileBytes)
+	}
+	c.total += int64(len(data))
+	if c.total > c.limits.MaxTotalBytes {
+		return nil, fmt.Errorf("%s: manifests total more than the limit of %d bytes", name, c.limits.MaxTotalBytes)
+	}
+	return data, nil
+}

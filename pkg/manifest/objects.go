@@ -1,0 +1,270 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+)
+
+// AnnotationSource is set on every pod Load produces: the workload it
+// stands for, if any, and where it was read.
+const AnnotationSource = "kubectl-netdebug/source"
+
+// kindInfo describes a kind Load understands.
+type kindInfo struct {
+	apiVersion string
+	// policy kinds are decoded strictly: an unknown field is an error.
+	policy bool
+	new    func() any
+}
+
+// lookupKind maps an API group and kind to what Load decodes.
+func lookupKind(group, kind string) (kindInfo, bool) {
+	switch group + "/" + kind {
+	case "/Namespace":
+		return kindInfo{"v1", false, func() any { return &corev1.Namespace{} }}, true
+	case "/Pod":
+		return kindInfo{"v1", false, func() any { return &corev1.Pod{} }}, true
+	case "/ReplicationController":
+		return kindInfo{"v1", false, func() any { return &corev1.ReplicationController{} }}, true
+	case "networking.k8s.io/NetworkPolicy":
+		return kindInfo{"networking.k8s.io/v1", true, func() any { return &networkingv1.NetworkPolicy{} }}, true
+	case anp.GroupName + "/AdminNetworkPolicy":
+		return kindInfo{anp.GroupVersion.String(), true, func() any { return &anp.AdminNetworkPolicy{} }}, true
+	case anp.GroupName + "/BaselineAdminNetworkPolicy":
+		return kindInfo{anp.GroupVersion.String(), true, func() any { return &anp.BaselineAdminNetworkPolicy{} }}, true
+	case "apps/Deployment":
+		return kindInfo{"apps/v1", false, func() any { return &appsv1.Deployment{} }}, true
+	case "apps/StatefulSet":
+		return kindInfo{"apps/v1", false, func() any { return &appsv1.StatefulSet{} }}, true
+	case "apps/DaemonSet":
+		return kindInfo{"apps/v1", false, func() any { return &appsv1.DaemonSet{} }}, true
+	case "apps/ReplicaSet":
+		return kindInfo{"apps/v1", false, func() any { return &appsv1.ReplicaSet{} }}, true
+	case "batch/Job":
+		return kindInfo{"batch/v1", false, func() any { return &batchv1.Job{} }}, true
+	case "batch/CronJob":
+		return kindInfo{"batch/v1", false, func() any { return &batchv1.CronJob{} }}, true
+	}
+	return kindInfo{}, false
+}
+
+// policyKindAPIVersion returns the supported apiVersion of a policy kind
+// given with a group Load does not read; dropping such an object silently
+// could turn a deny into a wrong allow.
+func policyKindAPIVersion(kind string) (string, bool) {
+	switch kind {
+	case "NetworkPolicy":
+		return "networking.k8s.io/v1", true
+	case "AdminNetworkPolicy", "BaselineAdminNetworkPolicy":
+		return anp.GroupVersion.String(), true
+	}
+	return "", false
+}
+
+// source is where an object was read.
+type source struct {
+	file      string
+	doc, item int
+}
+
+func (s source) String() string {
+	out := fmt.Sprintf("%s, document %d", s.file, s.doc)
+	if s.item > 0 {
+		out += fmt.Sprintf(", item %d", s.item)
+	}
+	return out
+}
+
+type nsName struct{ namespace, name string }
+
+// objects keeps the decoded objects in reading order; a later object with
+// the same identity replaces an earlier one, as kubectl apply would.
+type objects struct {
+	namespaces []corev1.Namespace
+	nsIndex    map[string]int
+	pods       []corev1.Pod
+	podIndex   map[nsName]int
+	podSource  map[nsName]source
+	netpols    []networkingv1.NetworkPolicy
+	npIndex    map[nsName]int
+	anps       []anp.AdminNetworkPolicy
+	anpIndex   map[string]int
+	banp       *anp.BaselineAdminNetworkPolicy
+}
+
+func newObjects() objects {
+	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{}}
+}
+
+func (o *objects) add(c *collector, src source, obj any) error {
+	switch v := obj.(type) {
+	case *corev1.Namespace:
+		if v.Name == "" {
+			return errors.New("Namespace has no metadata.name")
+		}
+		// The API server sets this label on every namespace.
+		v.Labels = maps.Clone(v.Labels)
+		if v.Labels == nil {
+			v.Labels = map[string]string{}
+		}
+		v.Labels[corev1.LabelMetadataName] = v.Name
+		o.namespaces = upsert(c, src, o.namespaces, o.nsIndex, v.Name, *v, "Namespace "+v.Name)
+	case *corev1.Pod:
+		if err := c.nameAndNamespace(&v.ObjectMeta, src, "Pod"); err != nil {
+			return err
+		}
+		v.Annotations = withAnnotation(v.Annotations, "Pod "+v.Name+" ("+src.String()+")")
+		o.addPod(c, src, *v)
+	case *networkingv1.NetworkPolicy:
+		if err := c.nameAndNamespace(&v.ObjectMeta, src, "NetworkPolicy"); err != nil {
+			return err
+		}
+		key := nsName{v.Namespace, v.Name}
+		o.netpols = upsert(c, src, o.netpols, o.npIndex, key, *v, "NetworkPolicy "+v.Namespace+"/"+v.Name)
+	case *anp.AdminNetworkPolicy:
+		if v.Name == "" {
+			return errors.New("AdminNetworkPolicy has no metadata.name")
+		}
+		o.anps = upsert(c, src, o.anps, o.anpIndex, v.Name, *v, "AdminNetworkPolicy "+v.Name)
+	case *anp.BaselineAdminNetworkPolicy:
+		if v.Name != "default" {
+			c.warn(src.file, src.doc, src.item, "BaselineAdminNetworkPolicy %q skipped: the API server only accepts the name \"default\"", v.Name)
+			return nil
+		}
+		if o.banp != nil {
+			c.warn(src.file, src.doc, src.item, "BaselineAdminNetworkPolicy default given again: this one replaces the earlier one")
+		}
+		o.banp = v
+	default:
+		return o.addWorkload(c, src, obj)
+	}
+	return nil
+}
+
+// upsert appends or, for a known key, replaces with a warning.
+func upsert[K comparable, T any](c *collector, src source, list []T, index map[K]int, key K, v T, what string) []T {
+	if i, ok := index[key]; ok {
+		c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
+		list[i] = v
+		return list
+	}
+	index[key] = len(list)
+	return append(list, v)
+}
+
+func (o *objects) addPod(c *collector, src source, p corev1.Pod) {
+	key := nsName{p.Namespace, p.Name}
+	if prev, ok := o.podSource[key]; ok {
+		c.warn(src.file, src.doc, src.item, "pod %s/%s (from %s) replaces the one from %s", p.Namespace, p.Name, src, prev)
+		o.pods[o.podIndex[key]] = p
+		o.podSource[key] = src
+		return
+	}
+	o.podIndex[key] = len(o.pods)
+	o.podSource[key] = src
+	o.pods = append(o.pods, p)
+}
+
+// addWorkload turns a workload into the one pod its template describes, named
+// after the workload.
+func (o *objects) addWorkload(c *collector, src source, obj any) error {
+	var meta *metav1.ObjectMeta
+	var tmpl *corev1.PodTemplateSpec
+	var kind string
+	switch v := obj.(type) {
+	case *appsv1.Deployment:
+		meta, tmpl, kind = &v.ObjectMeta, &v.Spec.Template, "Deployment"
+	case *appsv1.StatefulSet:
+		meta, tmpl, kind = &v.ObjectMeta, &v.Spec.Template, "StatefulSet"
+	case *appsv1.DaemonSet:
+		meta, tmpl, kind = &v.ObjectMeta, &v.Spec.Template, "DaemonSet"
+	case *appsv1.ReplicaSet:
+		meta, tmpl, kind = &v.ObjectMeta, &v.Spec.Template, "ReplicaSet"
+	case *corev1.ReplicationController:
+		meta, tmpl, kind = &v.ObjectMeta, v.Spec.Template, "ReplicationController"
+	case *batchv1.Job:
+		meta, tmpl, kind = &v.ObjectMeta, &v.Spec.Template, "Job"
+	case *batchv1.CronJob:
+		meta, tmpl, kind = &v.ObjectMeta, &v.Spec.JobTemplate.Spec.Template, "CronJob"
+	default:
+		return fmt.Errorf("internal error: no handling for %T", obj)
+	}
+	if err := c.nameAndNamespace(meta, src, kind); err != nil {
+		return err
+	}
+	if tmpl == nil {
+		c.warn(src.file, src.doc, src.item, "%s %s/%s has no pod template: skipped", kind, meta.Namespace, meta.Name)
+		return nil
+	}
+	pod := corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        meta.Name,
+			Namespace:   meta.Namespace,
+			Labels:      tmpl.Labels,
+			Annotations: withAnnotation(maps.Clone(tmpl.Annotations), kind+" "+meta.Name+" ("+src.String()+")"),
+		},
+		Spec: tmpl.Spec,
+	}
+	o.addPod(c, src, pod)
+	return nil
+}
+
+func withAnnotation(a map[string]string, value string) map[string]string {
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[AnnotationSource] = value
+	return a
+}
+
+// nameAndNamespace checks the name (falling back to generateName) and fills
+// in the default namespace.
+func (c *collector) nameAndNamespace(m *metav1.ObjectMeta, src source, kind string) error {
+	if m.Name == "" {
+		if m.GenerateName == "" {
+			return fmt.Errorf("%s has neither metadata.name nor metadata.generateName", kind)
+		}
+		m.Name = fmt.Sprintf("%sgenerated-%d", m.GenerateName, src.doc)
+		c.warn(src.file, src.doc, src.item, "%s with generateName %q named %q", kind, m.GenerateName, m.Name)
+	}
+	if m.Namespace == "" {
+		m.Namespace = c.opts.DefaultNamespace
+	}
+	return nil
+}
+
+// snapshot adds the namespaces that are referenced but not declared, with
+// the only label the API server is sure to give them.
+func (o *objects) snapshot(c *collector) policy.Snapshot {
+	referenced := func(ns string) {
+		if _, ok := o.nsIndex[ns]; ok {
+			return
+		}
+		o.nsIndex[ns] = len(o.namespaces)
+		o.namespaces = append(o.namespaces, corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{corev1.LabelMetadataName: ns}}})
+		c.warn("", 0, 0, "namespace %q is referenced but not declared: assumed to have only the label %s=%s", ns, corev1.LabelMetadataName, ns)
+	}
+	for i := range o.pods {
+		referenced(o.pods[i].Namespace)
+	}
+	for i := range o.netpols {
+		referenced(o.netpols[i].Namespace)
+	}
+	return policy.Snapshot{
+		Namespaces:                 o.namespaces,
+		Pods:                       o.pods,
+		NetworkPolicies:            o.netpols,
+		AdminNetworkPolicies:       o.anps,
+		BaselineAdminNetworkPolicy: o.banp,
+	}
+}

@@ -1,0 +1,276 @@
+package policy
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+)
+
+// Admin rule actions as written in the API.
+const (
+	actionAllow = "Allow"
+	actionDeny  = "Deny"
+	actionPass  = "Pass"
+)
+
+// adminPolicy is a compiled AdminNetworkPolicy or BaselineAdminNetworkPolicy.
+type adminPolicy struct {
+	ref      PolicyRef
+	priority int32
+	subject  adminSubject
+	rules    [2][]adminRule
+}
+
+// adminSubject selects the pods a policy applies to. hostNetwork pods are
+// never subjects, per the API.
+type adminSubject struct {
+	// known is false when the subject has no field this version knows, or
+	// more than one: the policy may or may not apply to any pod.
+	known  bool
+	nsSel  selector
+	podSel *selector // nil for a "namespaces" subject
+	text   string
+}
+
+func (s *adminSubject) match(e *Engine, pi int) tri {
+	p := &e.pods[pi]
+	if p.hostNetwork {
+		return triNo
+	}
+	if !s.known || s.nsSel.err != nil || (s.podSel != nil && s.podSel.err != nil) {
+		return triUnknown
+	}
+	m := s.nsSel.matches(e.namespaces[p.ns].labels)
+	if s.podSel != nil {
+		m = m && s.podSel.matches(p.labels)
+	}
+	return triOf(m)
+}
+
+type adminRule struct {
+	name   string
+	action string
+	// actionKnown is false for an action this version does not know.
+	actionKnown bool
+	peers       []adminPeer
+	// failClosed: a peer (or the peer list) has no known field. Per the
+	// API, an Allow rule then matches nothing and a Deny or Pass rule
+	// denies everything.
+	failClosed bool
+	// allPorts: ports is absent.
+	allPorts bool
+	ports    []portMatcher
+	// portsFailClosed: a port entry has no known field, or more than one.
+	portsFailClosed bool
+}
+
+type adminPeerKind int
+
+const (
+	peerNamespaces adminPeerKind = iota
+	peerPods
+	peerNodes
+	peerNetworks
+	peerDomainNames
+)
+
+type adminPeer struct {
+	kind    adminPeerKind
+	nsSel   selector
+	podSel  selector // peerPods only
+	nodeSel selector // peerNodes only
+	// pods holds the pods matched by a namespaces/pods peer.
+	pods    bitset
+	nets    []netip.Prefix
+	netsErr error
+	domains []anp.DomainName
+	selErr  error
+	text    string
+}
+
+func (e *Engine) compileAdmins(s Snapshot) {
+	seen := map[string]bool{}
+	for i := range s.AdminNetworkPolicies {
+		obj := &s.AdminNetworkPolicies[i]
+		ref := PolicyRef{Kind: KindAdminNetworkPolicy, Name: obj.Name}
+		if seen[obj.Name] {
+			e.warn("DuplicateObject", ref, fmt.Sprintf("%s given twice: first one kept", ref))
+			continue
+		}
+		seen[obj.Name] = true
+		a := adminPolicy{ref: ref, priority: obj.Spec.Priority, subject: e.compileSubject(obj.Spec.Subject)}
+		for _, r := range obj.Spec.Ingress {
+			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.From))
+			for j, p := range r.From {
+				peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods}
+			}
+			a.rules[0] = append(a.rules[0], e.compileAdminRule(r.Name, string(r.Action), peers, r.Ports))
+		}
+		for _, r := range obj.Spec.Egress {
+			a.rules[1] = append(a.rules[1], e.compileAdminRule(r.Name, string(r.Action), r.To, r.Ports))
+		}
+		e.admins = append(e.admins, a)
+	}
+	// Lower priority numbers go first; the name only makes ties
+	// deterministic (ties are reported as ambiguous when they matter).
+	slices.SortStableFunc(e.admins, func(a, b adminPolicy) int {
+		return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.ref.Name, b.ref.Name))
+	})
+	if b := s.BaselineAdminNetworkPolicy; b != nil {
+		ref := PolicyRef{Kind: KindBaselineAdminNetworkPolicy, Name: b.Name}
+		if b.Name != "default" {
+			e.warn("InvalidPolicy", ref, fmt.Sprintf("%s ignored: the API server only accepts the name \"default\"", ref))
+			return
+		}
+		a := adminPolicy{ref: ref, subject: e.compileSubject(b.Spec.Subject)}
+		for _, r := range b.Spec.Ingress {
+			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.From))
+			for j, p := range r.From {
+				peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods}
+			}
+			a.rules[0] = append(a.rules[0], e.compileAdminRule(r.Name, string(r.Action), peers, r.Ports))
+		}
+		for _, r := range b.Spec.Egress {
+			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.To))
+			for j, p := range r.To {
+				peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks}
+			}
+			a.rules[1] = append(a.rules[1], e.compileAdminRule(r.Name, string(r.Action), peers, r.Ports))
+		}
+		// A baseline rule can only Allow or Deny.
+		for d := range a.rules {
+			for ri := range a.rules[d] {
+				r := &a.rules[d][ri]
+				r.actionKnown = r.action == actionAllow || r.action == actionDeny
+			}
+		}
+		e.baseline = &a
+	}
+}
+
+func (e *Engine) compileSubject(s anp.AdminNetworkPolicySubject) adminSubject {
+	switch {
+	case s.Namespaces != nil && s.Pods == nil:
+		return adminSubject{known: true, nsSel: compileSelector(s.Namespaces), text: "pods in namespaces " + FormatSelector(s.Namespaces)}
+	case s.Pods != nil && s.Namespaces == nil:
+		ps := compileSelector(&s.Pods.PodSelector)
+		return adminSubject{known: true, nsSel: compileSelector(&s.Pods.NamespaceSelector), podSel: &ps,
+			text: "pods " + FormatSelector(&s.Pods.PodSelector) + " in namespaces " + FormatSelector(&s.Pods.NamespaceSelector)}
+	default:
+		return adminSubject{text: "a subject this version cannot read"}
+	}
+}
+
+// compileAdminRule compiles one rule. Ingress peers are passed converted to
+// the egress peer type, which is a superset.
+func (e *Engine) compileAdminRule(name, action string, peers []anp.AdminNetworkPolicyEgressPeer, ports *[]anp.AdminNetworkPolicyPort) adminRule {
+	r := adminRule{name: name, action: action}
+	r.actionKnown = action == actionAllow || action == actionDeny || action == actionPass
+	r.failClosed = len(peers) == 0
+	for _, p := range peers {
+		peer, ok := e.compileAdminPeer(p)
+		if !ok {
+			r.failClosed = true
+			continue
+		}
+		r.peers = append(r.peers, peer)
+	}
+	if ports == nil {
+		r.allPorts = true
+		return r
+	}
+	if len(*ports) == 0 {
+		r.portsFailClosed = true
+	}
+	for _, p := range *ports {
+		m, ok := compileAdminPort(p)
+		if !ok {
+			r.portsFailClosed = true
+			continue
+		}
+		r.ports = append(r.ports, m)
+	}
+	return r
+}
+
+// compileAdminPeer returns ok=false for a peer with no known field or more
+// than one field.
+func (e *Engine) compileAdminPeer(p anp.AdminNetworkPolicyEgressPeer) (adminPeer, bool) {
+	set := 0
+	for _, present := range []bool{p.Namespaces != nil, p.Pods != nil, p.Nodes != nil, len(p.Networks) > 0, len(p.DomainNames) > 0} {
+		if present {
+			set++
+		}
+	}
+	if set != 1 {
+		return adminPeer{}, false
+	}
+	var peer adminPeer
+	switch {
+	case p.Namespaces != nil:
+		peer = adminPeer{kind: peerNamespaces, nsSel: compileSelector(p.Namespaces), text: "pods in namespaces " + FormatSelector(p.Namespaces)}
+		peer.selErr = peer.nsSel.err
+	case p.Pods != nil:
+		peer = adminPeer{kind: peerPods, nsSel: compileSelector(&p.Pods.NamespaceSelector), podSel: compileSelector(&p.Pods.PodSelector),
+			text: "pods " + FormatSelector(&p.Pods.PodSelector) + " in namespaces " + FormatSelector(&p.Pods.NamespaceSelector)}
+		peer.selErr = cmp.Or(peer.nsSel.err, peer.podSel.err)
+	case p.Nodes != nil:
+		peer = adminPeer{kind: peerNodes, nodeSel: compileSelector(p.Nodes), text: "nodes " + FormatSelector(p.Nodes)}
+		peer.selErr = peer.nodeSel.err
+		return peer, true
+	case len(p.Networks) > 0:
+		peer = adminPeer{kind: peerNetworks, text: "networks " + joinCIDRs(p.Networks)}
+		for _, c := range p.Networks {
+			pfx, err := netip.ParsePrefix(string(c))
+			if err != nil {
+				peer.netsErr = fmt.Errorf("invalid CIDR %q: %w", c, err)
+				continue
+			}
+			peer.nets = append(peer.nets, pfx.Masked())
+		}
+		return peer, true
+	default:
+		peer = adminPeer{kind: peerDomainNames, domains: p.DomainNames, text: "domain names " + joinDomains(p.DomainNames)}
+		return peer, true
+	}
+	peer.pods = newBitset(len(e.pods))
+	if peer.selErr != nil {
+		return peer, true
+	}
+	for pi := range e.pods {
+		pod := &e.pods[pi]
+		if pod.hostNetwork || !peer.nsSel.matches(e.namespaces[pod.ns].labels) {
+			continue
+		}
+		if peer.kind == peerPods && !peer.podSel.matches(pod.labels) {
+			continue
+		}
+		peer.pods.set(pi)
+	}
+	return peer, true
+}
+
+func joinCIDRs(c []anp.CIDR) string {
+	s := ""
+	for i, x := range c {
+		if i > 0 {
+			s += ","
+		}
+		s += string(x)
+	}
+	return s
+}
+
+func joinDomains(d []anp.DomainName) string {
+	s := ""
+	for i, x := range d {
+		if i > 0 {
+			s += ","
+		}
+		s += string(x)
+	}
+	return s
+}

@@ -1,0 +1,121 @@
+package policy
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// benchCluster generates, from a fixed seed, nPods pods spread over nNS
+// namespaces and nPolicies NetworkPolicies of the usual shapes: default
+// deny, allow from the same app, allow from labelled namespaces, combined
+// namespace+pod peers, egress to DNS and to CIDRs, port ranges and named
+// ports.
+func benchCluster(nNS, nPods, nPolicies int) Snapshot {
+	r := rand.New(rand.NewPCG(42, 1))
+	var s Snapshot
+	for i := 0; i < nNS; i++ {
+		s.Namespaces = append(s.Namespaces, mkNS(fmt.Sprintf("ns%02d", i), fmt.Sprintf("team=t%d,env=%s", i%5, []string{"prod", "dev"}[i%2])))
+	}
+	for i := 0; i < nPods; i++ {
+		ns := fmt.Sprintf("ns%02d", i%nNS)
+		p := mkPod(ns, fmt.Sprintf("pod%04d", i), fmt.Sprintf("app=app%d,tier=%s", r.IntN(10), []string{"web", "db", "cache"}[r.IntN(3)]),
+			ip(fmt.Sprintf("10.%d.%d.%d", i/65536, (i/256)%256, i%256)), hostIP(fmt.Sprintf("192.168.0.%d", r.IntN(20))),
+			cport("http", 8080, TCP), cport("metrics", 9090, TCP))
+		s.Pods = append(s.Pods, p)
+	}
+	for i := 0; i < nPolicies; i++ {
+		ns := fmt.Sprintf("ns%02d", r.IntN(nNS))
+		app := fmt.Sprintf("app=app%d", r.IntN(10))
+		var np networkingv1.NetworkPolicy
+		switch r.IntN(7) {
+		case 0:
+			np = mkNP(ns, "", "", types(networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress))
+		case 1:
+			np = mkNP(ns, "", app, in(peers(podPeer(app)), tcp(8080)))
+		case 2:
+			np = mkNP(ns, "", app, in(peers(nsPeer(fmt.Sprintf("team=t%d", r.IntN(5)))), pport("", name("http"), nil)))
+		case 3:
+			np = mkNP(ns, "", "tier=db", in(peers(nsPodPeer("env=prod", "tier=web"), podPeer("tier in (web,cache)")), pport("", num(8000), i32(8100)), tcp(8080)))
+		case 4:
+			np = mkNP(ns, "", "", types(networkingv1.PolicyTypeEgress),
+				out(peers(nsPodPeer("kubernetes.io/metadata.name=kube-system", "k8s-app=kube-dns")), udp(53), tcp(53)),
+				out(peers(podPeer("")), tcp(8080)))
+		case 5:
+			np = mkNP(ns, "", app, types(networkingv1.PolicyTypeEgress), out(peers(ipPeer("10.0.0.0/16", "10.0.1.0/24"), nsPeer("env=dev"))))
+		default:
+			np = mkNP(ns, "", app, in(peers(nsPodPeer("", "tier notin (cache)")), tcp(8080), tcp(9090)))
+		}
+		np.Name = fmt.Sprintf("np%03d", i)
+		s.NetworkPolicies = append(s.NetworkPolicies, np)
+	}
+	return s
+}
+
+// BenchmarkMatrix1000Pods200Policies decides the full 1,000 x 1,000 matrix
+// (one port) with a prebuilt engine; one op is one matrix.
+func BenchmarkMatrix1000Pods200Policies(b *testing.B) {
+	s := benchCluster(20, 1000, 200)
+	e := New(s)
+	if len(e.Warnings()) != 0 {
+		b.Fatal(e.Warnings())
+	}
+	pods := e.Pods()
+	var allowed int
+	for b.Loop() {
+		m := e.Matrix(pods, corev1.ProtocolTCP, intstr.FromInt32(8080))
+		allowed = 0
+		for i := range pods {
+			for j := range pods {
+				if m.At(i, j) == Allowed {
+					allowed++
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(allowed)/float64(len(pods)*len(pods)), "allowed-ratio")
+}
+
+// BenchmarkNew1000Pods200Policies measures building the engine (indexing).
+func BenchmarkNew1000Pods200Policies(b *testing.B) {
+	s := benchCluster(20, 1000, 200)
+	for b.Loop() {
+		New(s)
+	}
+}
+
+// BenchmarkEvaluateWithExplanation measures one fully explained flow.
+func BenchmarkEvaluateWithExplanation(b *testing.B) {
+	s := benchCluster(20, 1000, 200)
+	e := New(s)
+	pods := e.Pods()
+	f := Flow{Src: PodEndpoint(pods[1].Namespace, pods[1].Name), Dst: PodEndpoint(pods[2].Namespace, pods[2].Name), Port: intstr.FromInt32(8080)}
+	for b.Loop() {
+		e.Evaluate(f)
+	}
+}
+
+// TestMatrixAgreesWithEvaluate checks the fast path on the bench cluster.
+func TestMatrixAgreesWithEvaluate(t *testing.T) {
+	s := benchCluster(4, 60, 40)
+	e := New(s)
+	pods := e.Pods()
+	m := e.Matrix(pods, corev1.ProtocolTCP, intstr.FromString("http"))
+	counts := map[Result]int{}
+	for i, src := range pods {
+		for j, dst := range pods {
+			v := e.Evaluate(Flow{Src: PodEndpoint(src.Namespace, src.Name), Dst: PodEndpoint(dst.Namespace, dst.Name), Port: intstr.FromString("http")})
+			if v.Result != m.At(i, j) {
+				t.Fatalf("%s -> %s: matrix %s, evaluate %s", src, dst, m.At(i, j), v.Result)
+			}
+			counts[v.Result]++
+		}
+	}
+	if counts[Allowed] == 0 || counts[Denied] == 0 {
+		t.Errorf("degenerate matrix: %v", counts)
+	}
+}

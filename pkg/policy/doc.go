@@ -1,0 +1,79 @@
+// Package policy decides whether a network flow between two endpoints of a
+// Kubernetes cluster is allowed by NetworkPolicy (networking.k8s.io/v1),
+// AdminNetworkPolicy and BaselineAdminNetworkPolicy
+// (policy.networking.k8s.io/v1alpha1, from sigs.k8s.io/network-policy-api
+// v0.3.0), and explains why.
+//
+// The package is pure: it reads typed objects from a Snapshot, never talks to
+// an API server and never prints. An Engine is built once per Snapshot with
+// New, which compiles every selector and precomputes which pods each policy
+// and each peer selects, so that evaluating many flows (a matrix of pods) costs
+// roughly one bit test per peer instead of a selector evaluation.
+//
+// # Order of evaluation (per side of a flow)
+//
+// A flow needs the egress side of its source and the ingress side of its
+// destination to be allowed. Each side that is a pod is evaluated in this order:
+//
+//  1. AdminNetworkPolicies whose subject selects the pod, lowest priority
+//     number first, rules in written order: the first matching rule decides
+//     (Allow, Deny) or hands over to NetworkPolicy (Pass).
+//  2. NetworkPolicy: if the pod is isolated for that direction, the union of
+//     the rules of the selecting policies decides.
+//  3. The BaselineAdminNetworkPolicy "default": first matching rule decides.
+//  4. Otherwise the traffic is allowed.
+//
+// A side that is an IP address (not a pod) has nothing to enforce and is
+// allowed.
+//
+// # Three results, never a guess
+//
+// A Verdict is Allowed, Denied or Undecided. Undecided is returned when a
+// rule that could change the outcome cannot be evaluated from the snapshot
+// (for example an AdminNetworkPolicy "nodes" or "domainNames" peer against an
+// IP, or a "networks" peer against a pod whose IP is unknown). When such a
+// rule cannot change the outcome (both branches lead to the same result), the
+// result is decided and a caveat names the rule.
+//
+// # Numbering convention
+//
+// Rule, peer and port indices in the structured fields (RuleMatch, Miss,
+// AdminMatch, Finding) are 0-based positions in the object's lists, as in the
+// API. Human text (Reason, Message, Describe summaries) counts from 1:
+// "rule 1" is Rule == 0. An index of -1 means "not applicable" (for example
+// Peer == -1 for a rule with no peers, which matches every peer).
+//
+// # Semantics decided where the upstream specifications leave room
+//
+//   - hostNetwork pods: the primary verdict treats them like other pods for
+//     NetworkPolicy (selected by selectors, isolated by policies), which is
+//     what the API text describes; AdminNetworkPolicy ignores them as subjects
+//     and peers, as its API says. Because most network plugins instead treat
+//     their traffic as the node's, Verdict.IfHostNetworkIgnored carries the
+//     result under that interpretation, with a caveat when the two differ.
+//   - ipBlock against a pod's IP matches (the spec only says ipBlock is meant
+//     for cluster-external IPs); a caveat is attached whenever a verdict relies
+//     on it. A pod whose IP is unknown never matches an ipBlock.
+//   - "A pod cannot block access to itself" and "traffic to and from the node
+//     where a pod runs is always allowed" are applied at the NetworkPolicy
+//     layer only; AdminNetworkPolicy rules still apply to such traffic.
+//   - A flow whose source or destination IP is the IP of exactly one running,
+//     non-hostNetwork pod in the snapshot is evaluated as that pod.
+//   - Named ports are resolved on the destination pod's regular containers
+//     (init containers and ephemeral containers are ignored), per protocol.
+//   - A NetworkPolicy that the API server would reject (an invalid selector,
+//     CIDR, port or policy type) is ignored and reported by Engine.Warnings,
+//     since it cannot exist in a cluster.
+//   - AdminNetworkPolicy peers or ports with no known field are treated as the
+//     API asks ("fail closed"): they match nothing in an Allow rule and turn a
+//     Deny or Pass rule into a deny of everything.
+//   - AdminNetworkPolicies of equal priority that would decide the same flow
+//     differently make the result Undecided (the API leaves the choice to the
+//     implementation).
+//   - Namespaces referenced by pods or policies but absent from the snapshot
+//     are assumed to carry only the kubernetes.io/metadata.name label; a
+//     caveat says so when they matter.
+//
+// An Engine is immutable after New and safe for concurrent use. The Snapshot
+// given to New must not be modified afterwards.
+package policy

@@ -1,0 +1,259 @@
+package policy
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// metadataNameLabel is the label the API server puts on every namespace.
+const metadataNameLabel = corev1.LabelMetadataName
+
+// Engine answers questions about one Snapshot. Build it with New.
+type Engine struct {
+	pods       []podInfo
+	podByRef   map[PodRef]int
+	podByIP    map[netip.Addr]int // ambiguousPod when several pods share it
+	nodeIPs    map[netip.Addr]bool
+	namespaces []nsInfo
+	nsByName   map[string]int
+	netpols    []netpol
+	admins     []adminPolicy // sorted by priority, then name
+	baseline   *adminPolicy
+	warnings   []Finding
+}
+
+const ambiguousPod = -1
+
+type podInfo struct {
+	idx         int
+	ref         PodRef
+	pod         *corev1.Pod
+	ns          int
+	labels      map[string]string
+	ips         []netip.Addr
+	hostIP      netip.Addr
+	hostNetwork bool
+	terminal    bool
+	namedPorts  map[string][]ContainerPort
+	// netpolsFor lists, per direction, the NetworkPolicies isolating the pod.
+	netpolsFor [2][]int
+	// adminsFor lists, per direction, the AdminNetworkPolicies (indices in
+	// Engine.admins, so already in priority order) whose subject selects or
+	// may select the pod and that have rules for the direction.
+	adminsFor [2][]int
+}
+
+func (p *podInfo) hasNamedPort(name string, proto corev1.Protocol, port int32) bool {
+	for _, cp := range p.namedPorts[name] {
+		if cp.Protocol == proto && cp.Number == port {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *podInfo) declaresNamedPort(name string, proto corev1.Protocol) bool {
+	for _, cp := range p.namedPorts[name] {
+		if cp.Protocol == proto {
+			return true
+		}
+	}
+	return false
+}
+
+type nsInfo struct {
+	name     string
+	labels   map[string]string
+	implicit bool
+	pods     []int
+}
+
+// dirIndex maps a Direction to the index used in per-direction arrays.
+func dirIndex(d Direction) int {
+	if d == Egress {
+		return 1
+	}
+	return 0
+}
+
+// directions returns both directions in index order (see dirIndex).
+func directions() [2]Direction { return [2]Direction{Ingress, Egress} }
+
+// New indexes a snapshot: pods by namespace and IP, and every policy's
+// selected pods and peers as bitsets. Objects the API server would reject are
+// skipped and reported by Warnings.
+func New(s Snapshot) *Engine {
+	e := &Engine{
+		podByRef: make(map[PodRef]int, len(s.Pods)),
+		podByIP:  make(map[netip.Addr]int, len(s.Pods)),
+		nodeIPs:  map[netip.Addr]bool{},
+		nsByName: map[string]int{},
+	}
+	e.indexNamespaces(s)
+	e.indexPods(s)
+	for i := range s.NetworkPolicies {
+		e.addNetpol(&s.NetworkPolicies[i])
+	}
+	e.compileAdmins(s)
+	e.linkPodsToPolicies()
+	return e
+}
+
+func (e *Engine) indexNamespaces(s Snapshot) {
+	for i := range s.Namespaces {
+		ns := &s.Namespaces[i]
+		if _, dup := e.nsByName[ns.Name]; dup || ns.Name == "" {
+			e.warn("DuplicateObject", PolicyRef{}, fmt.Sprintf("namespace %q given twice or unnamed: first one kept", ns.Name))
+			continue
+		}
+		l := maps.Clone(ns.Labels)
+		if l == nil {
+			l = map[string]string{}
+		}
+		// The API server always sets this label to the namespace name.
+		l[metadataNameLabel] = ns.Name
+		e.nsByName[ns.Name] = len(e.namespaces)
+		e.namespaces = append(e.namespaces, nsInfo{name: ns.Name, labels: l})
+	}
+}
+
+// namespaceIndex returns the namespace's index, creating an implicit one with
+// only the name label when the snapshot did not include it.
+func (e *Engine) namespaceIndex(name string) int {
+	if i, ok := e.nsByName[name]; ok {
+		return i
+	}
+	e.nsByName[name] = len(e.namespaces)
+	e.namespaces = append(e.namespaces, nsInfo{name: name, labels: map[string]string{metadataNameLabel: name}, implicit: true})
+	e.warn("ImplicitNamespace", PolicyRef{}, fmt.Sprintf("namespace %q is not in the snapshot: assumed to have only the label %s=%s", name, metadataNameLabel, name))
+	return e.nsByName[name]
+}
+
+func (e *Engine) indexPods(s Snapshot) {
+	e.pods = make([]podInfo, 0, len(s.Pods))
+	for i := range s.Pods {
+		pod := &s.Pods[i]
+		ref := PodRef{Namespace: pod.Namespace, Name: pod.Name}
+		if _, dup := e.podByRef[ref]; dup || pod.Name == "" || pod.Namespace == "" {
+			e.warn("DuplicateObject", PolicyRef{}, fmt.Sprintf("pod %s given twice or without name/namespace: first one kept", ref))
+			continue
+		}
+		p := podInfo{
+			idx:         len(e.pods),
+			ref:         ref,
+			pod:         pod,
+			ns:          e.namespaceIndex(pod.Namespace),
+			labels:      pod.Labels,
+			hostNetwork: pod.Spec.HostNetwork,
+			terminal:    pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed,
+			namedPorts:  map[string][]ContainerPort{},
+		}
+		p.ips = podIPs(pod)
+		if ip, err := netip.ParseAddr(pod.Status.HostIP); err == nil {
+			p.hostIP = ip.Unmap()
+			e.nodeIPs[p.hostIP] = true
+		}
+		for _, cp := range PortsOf(pod) {
+			if cp.Name != "" {
+				p.namedPorts[cp.Name] = append(p.namedPorts[cp.Name], cp)
+			}
+		}
+		e.podByRef[ref] = p.idx
+		e.namespaces[p.ns].pods = append(e.namespaces[p.ns].pods, p.idx)
+		e.pods = append(e.pods, p)
+	}
+	// Only running pod-network pods own their IP: hostNetwork pods share the
+	// node's and finished pods may have handed theirs to a new pod.
+	for i := range e.pods {
+		p := &e.pods[i]
+		if p.hostNetwork || p.terminal {
+			continue
+		}
+		for _, ip := range p.ips {
+			if prev, ok := e.podByIP[ip]; ok && prev != p.idx {
+				e.podByIP[ip] = ambiguousPod
+				continue
+			}
+			e.podByIP[ip] = p.idx
+		}
+	}
+}
+
+func podIPs(pod *corev1.Pod) []netip.Addr {
+	var out []netip.Addr
+	add := func(s string) {
+		if ip, err := netip.ParseAddr(s); err == nil && !slices.Contains(out, ip.Unmap()) {
+			out = append(out, ip.Unmap())
+		}
+	}
+	add(pod.Status.PodIP)
+	for _, ip := range pod.Status.PodIPs {
+		add(ip.IP)
+	}
+	return out
+}
+
+// linkPodsToPolicies records on each pod the policies that apply to it, so
+// that a flow only looks at those.
+func (e *Engine) linkPodsToPolicies() {
+	for i := range e.netpols {
+		np := &e.netpols[i]
+		for _, pi := range e.namespaces[np.ns].pods {
+			if !np.selected.has(pi) {
+				continue
+			}
+			for d := range 2 {
+				if np.types[d] {
+					e.pods[pi].netpolsFor[d] = append(e.pods[pi].netpolsFor[d], i)
+				}
+			}
+		}
+	}
+	for i := range e.admins {
+		a := &e.admins[i]
+		for pi := range e.pods {
+			if a.subject.match(e, pi) == triNo {
+				continue
+			}
+			for d := range 2 {
+				if len(a.rules[d]) > 0 {
+					e.pods[pi].adminsFor[d] = append(e.pods[pi].adminsFor[d], i)
+				}
+			}
+		}
+	}
+}
+
+// warn records a problem found while indexing.
+func (e *Engine) warn(code string, ref PolicyRef, msg string) {
+	e.warnings = append(e.warnings, Finding{Code: code, Policy: ref, Rule: -1, Peer: -1, Message: msg})
+}
+
+// Warnings lists what New skipped or assumed: objects the API server would
+// reject, duplicates, namespaces missing from the snapshot.
+func (e *Engine) Warnings() []Finding { return slices.Clone(e.warnings) }
+
+// Pods lists the pods of the snapshot in namespace, then name order.
+func (e *Engine) Pods() []PodRef {
+	out := make([]PodRef, 0, len(e.pods))
+	for i := range e.pods {
+		out = append(out, e.pods[i].ref)
+	}
+	slices.SortFunc(out, func(a, b PodRef) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// Pod returns the pod object for ref, or nil.
+func (e *Engine) Pod(ref PodRef) *corev1.Pod {
+	if i, ok := e.podByRef[ref]; ok {
+		return e.pods[i].pod
+	}
+	return nil
+}

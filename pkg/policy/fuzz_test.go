@@ -1,0 +1,704 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+)
+
+// FuzzEngineInvariants builds random small clusters and checks:
+//   - Evaluate and Decide never panic and agree; Allowed matches Result and
+//     the sides;
+//   - the engine agrees with refEvaluate, a direct reading of the
+//     specifications with no precomputation, whenever the reference can
+//     decide;
+//   - a pod selected by no NetworkPolicy is never reported isolated;
+//   - adding an allow-all-peers rule to a policy never turns an allowed flow
+//     into a denied or undecided one;
+//   - removing a NetworkPolicy that selects neither endpoint changes no
+//     verdict;
+//   - without admin policies, removing a NetworkPolicy turns an allowed
+//     flow into a denied one only when another policy still isolates the
+//     denying side and the removed policy held every allow of that side.
+//     ("Removing a policy never turns allowed into denied" is false: see
+//     TestRemovingPolicyCanDeny, and TestRemovingPolicyCanDenyUnderBaseline
+//     for the baseline case.)
+func FuzzEngineInvariants(f *testing.F) {
+	for _, seed := range [][]byte{
+		{},
+		{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20},
+		[]byte("kubernetes network policy fuzz seed with many bytes to consume 0123456789"),
+		{2, 5, 0, 0, 1, 3, 0, 2, 1, 1, 0, 0, 3, 4, 1, 0, 2, 2, 1, 1, 0, 1, 2, 0, 1, 0, 2, 1, 3, 0, 1, 2, 0, 0, 1, 1, 2, 2},
+		{255, 254, 253, 252, 251, 250, 249, 248, 247, 246, 245, 244, 243, 242, 241, 240, 239, 238, 237, 236, 235, 234},
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b := &byteSource{data: data}
+		snap, flows := genScenario(b)
+		e := New(snap)
+		for _, fl := range flows {
+			v := e.Evaluate(fl)
+			checkVerdictShape(t, e, fl, v)
+			checkNotIsolatedWithoutPolicy(t, snap, v)
+			if want, ok := refEvaluate(snap, fl); ok && want != v.Result {
+				t.Fatalf("engine says %s, reference says %s for %s -> %s %s/%s\nreason: %s\nsnapshot: %s", v.Result, want, fl.Src, fl.Dst, fl.Protocol, fl.Port.String(), v.Reason, dumpSnapshot(snap))
+			}
+		}
+		if len(snap.NetworkPolicies) == 0 {
+			return
+		}
+		i := b.intn(len(snap.NetworkPolicies))
+
+		widened := cloneSnapshot(snap)
+		addAllowAllPeersRule(&widened.NetworkPolicies[i], b)
+		ew := New(widened)
+		for _, fl := range flows {
+			if e.Decide(fl) == Allowed && ew.Decide(fl) != Allowed {
+				t.Fatalf("adding an allow-all-peers rule to %s turned %s -> %s from Allowed into %s", snap.NetworkPolicies[i].Name, fl.Src, fl.Dst, ew.Decide(fl))
+			}
+		}
+
+		reduced := cloneSnapshot(snap)
+		removed := snap.NetworkPolicies[i]
+		reduced.NetworkPolicies = slices.Delete(reduced.NetworkPolicies, i, i+1)
+		er := New(reduced)
+		noAdmin := len(snap.AdminNetworkPolicies) == 0 && snap.BaselineAdminNetworkPolicy == nil
+		for _, fl := range flows {
+			before, after := e.Evaluate(fl), er.Evaluate(fl)
+			if !selectsEndpoint(snap, &removed, fl) && before.Result != after.Result {
+				t.Fatalf("removing %s, which selects neither endpoint, changed %s -> %s from %s to %s", removed.Name, fl.Src, fl.Dst, before.Result, after.Result)
+			}
+			if !noAdmin || before.Result != Allowed || after.Result == Allowed {
+				continue
+			}
+			// Allowed became not allowed: only possible if a remaining
+			// policy still isolates the denying side and every rule that
+			// allowed that side belonged to the removed policy.
+			for _, pair := range [][2]SideVerdict{{before.Egress, after.Egress}, {before.Ingress, after.Ingress}} {
+				if pair[1].Result == Allowed {
+					continue
+				}
+				if !pair[1].Isolated {
+					t.Fatalf("removing %s denied %s -> %s on a side that is no longer isolated: %s", removed.Name, fl.Src, fl.Dst, after.Reason)
+				}
+				for _, m := range pair[0].AllowedBy {
+					if m.Policy.Name != removed.Name || m.Policy.Namespace != removed.Namespace {
+						t.Fatalf("removing %s denied %s -> %s although %s also allowed it", removed.Name, fl.Src, fl.Dst, m.Reason)
+					}
+				}
+			}
+		}
+	})
+}
+
+// selectsEndpoint reports whether np's podSelector selects the flow's source
+// or destination pod.
+func selectsEndpoint(s Snapshot, np *networkingv1.NetworkPolicy, fl Flow) bool {
+	for _, ep := range []Endpoint{fl.Src, fl.Dst} {
+		var pod *corev1.Pod
+		if ep.IsPod() {
+			pod = findPod(s, ep.Pod)
+		} else {
+			pod = podByIP(s, ep.IP)
+		}
+		if pod != nil && pod.Namespace == np.Namespace && refSelects(&np.Spec.PodSelector, pod.Labels) {
+			return true
+		}
+	}
+	return false
+}
+
+func podByIP(s Snapshot, ip netip.Addr) *corev1.Pod {
+	for i := range s.Pods {
+		if p := &s.Pods[i]; !p.Spec.HostNetwork && slices.Contains(refEnd{pod: p}.ips(), ip) {
+			return p
+		}
+	}
+	return nil
+}
+
+// TestRemovingPolicyCanDeny documents why "removing a policy never turns
+// allowed into denied" is false even without admin policies: another policy
+// may keep the pod isolated while the removed one held the only allow.
+func TestRemovingPolicyCanDeny(t *testing.T) {
+	s := xyzCluster(
+		mkNP("x", "isolate-egress", "pod=a", types(networkingv1.PolicyTypeEgress)),
+		mkNP("x", "allow-to-y", "pod=a", types(networkingv1.PolicyTypeEgress), out(peers(nsPeer("ns=y")))),
+	)
+	check(t, New(s), flow(P("x", "a"), P("y", "a"), TCP, 80), Allowed)
+	s.NetworkPolicies = s.NetworkPolicies[:1]
+	check(t, New(s), flow(P("x", "a"), P("y", "a"), TCP, 80), Denied)
+}
+
+func checkVerdictShape(t *testing.T, e *Engine, fl Flow, v Verdict) {
+	t.Helper()
+	if d := e.Decide(fl); d != v.Result {
+		t.Fatalf("Decide=%s, Evaluate=%s for %+v (%s)", d, v.Result, fl, v.Reason)
+	}
+	if v.Allowed != (v.Result == Allowed) || v.Reason == "" {
+		t.Fatalf("inconsistent verdict: %+v", v)
+	}
+	switch v.Result {
+	case Allowed:
+		if v.Egress.Result != Allowed || v.Ingress.Result != Allowed {
+			t.Fatalf("allowed with a side not allowed: %s", v.Reason)
+		}
+	case Denied:
+		if v.Egress.Result != Denied && v.Ingress.Result != Denied {
+			t.Fatalf("denied with no denying side: %s", v.Reason)
+		}
+	}
+	for _, sv := range []SideVerdict{v.Egress, v.Ingress} {
+		if sv.Isolated != (len(sv.SelectingPolicies) > 0) {
+			t.Fatalf("isolated=%v with policies %v", sv.Isolated, sv.SelectingPolicies)
+		}
+		if sv.Result == Denied && sv.DecidedBy == LayerNetworkPolicy && len(sv.Misses) == 0 {
+			t.Fatalf("NetworkPolicy deny without misses: %s", sv.Reason)
+		}
+		if sv.Result == Allowed && sv.DecidedBy == LayerNetworkPolicy && sv.Exemption == ExemptNone && len(sv.AllowedBy) == 0 {
+			t.Fatalf("NetworkPolicy allow without an allowing rule: %s", sv.Reason)
+		}
+		for j := 1; j < len(sv.Misses); j++ {
+			if sv.Misses[j-1].Closeness > sv.Misses[j].Closeness {
+				t.Fatalf("misses not sorted: %+v", sv.Misses)
+			}
+		}
+	}
+}
+
+// checkNotIsolatedWithoutPolicy recomputes, with the apimachinery selector
+// directly, whether any NetworkPolicy selects the side's pod.
+func checkNotIsolatedWithoutPolicy(t *testing.T, s Snapshot, v Verdict) {
+	t.Helper()
+	for _, sv := range []SideVerdict{v.Egress, v.Ingress} {
+		if sv.Pod.Name == "" {
+			continue
+		}
+		pod := findPod(s, sv.Pod)
+		selected := false
+		for _, np := range s.NetworkPolicies {
+			if np.Namespace == pod.Namespace && refSelects(&np.Spec.PodSelector, pod.Labels) {
+				selected = true
+			}
+		}
+		if !selected && sv.Isolated {
+			t.Fatalf("pod %s selected by no policy is isolated for %s", sv.Pod, sv.Direction)
+		}
+	}
+}
+
+// addAllowAllPeersRule adds a rule with no peers to a direction the policy
+// already isolates (so that policyTypes defaulting does not newly isolate the
+// other direction), with random ports.
+func addAllowAllPeersRule(np *networkingv1.NetworkPolicy, b *byteSource) {
+	ports := genNPPorts(b)
+	types, _ := effectivePolicyTypes(&np.Spec)
+	if types[1] && (b.chance(2) || !types[0]) {
+		np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{Ports: ports})
+		return
+	}
+	np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{Ports: ports})
+}
+
+func TestRemovingPolicyCanDenyUnderBaseline(t *testing.T) {
+	s := xyzCluster(mkNP("x", "from-y", "pod=a", in(peers(nsPeer("ns=y")))))
+	s.BaselineAdminNetworkPolicy = mkBANP(anpNS("ns=x"), []anp.BaselineAdminNetworkPolicyIngressRule{banpIn("Deny", fromNS("ns=y"))}, nil)
+	check(t, New(s), flow(P("y", "a"), P("x", "a"), TCP, 80), Allowed)
+	s.NetworkPolicies = nil
+	check(t, New(s), flow(P("y", "a"), P("x", "a"), TCP, 80), Denied)
+}
+
+func cloneSnapshot(s Snapshot) Snapshot {
+	c := s
+	c.NetworkPolicies = make([]networkingv1.NetworkPolicy, len(s.NetworkPolicies))
+	for i := range s.NetworkPolicies {
+		s.NetworkPolicies[i].DeepCopyInto(&c.NetworkPolicies[i])
+	}
+	return c
+}
+
+func dumpSnapshot(s Snapshot) string {
+	out := ""
+	for _, ns := range s.Namespaces {
+		out += "\n ns " + ns.Name + " " + FormatLabels(ns.Labels)
+	}
+	for _, p := range s.Pods {
+		out += "\n pod " + p.Namespace + "/" + p.Name + " " + FormatLabels(p.Labels) + " ip=" + p.Status.PodIP + " host=" + p.Status.HostIP
+		if p.Spec.HostNetwork {
+			out += " hostNetwork"
+		}
+		for _, c := range PortsOf(&p) {
+			out += " " + c.Name + ":" + string(c.Protocol) + "/" + fmt.Sprint(c.Number)
+		}
+	}
+	for _, np := range s.NetworkPolicies {
+		out += "\n np " + np.Namespace + "/" + np.Name + " " + np.Spec.String()
+	}
+	for _, a := range s.AdminNetworkPolicies {
+		out += "\n anp " + a.Name + " " + jsonOf(a.Spec)
+	}
+	if s.BaselineAdminNetworkPolicy != nil {
+		out += "\n banp " + jsonOf(s.BaselineAdminNetworkPolicy.Spec)
+	}
+	return out
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// ---- reference model ----
+
+// refEvaluate reads the specifications literally, with no index and no
+// three-valued logic. ok is false when the flow reaches something the
+// reference does not model: admin nodes/domainNames peers against a possible
+// node or external address, a networks peer against a pod without IP, an
+// unreadable subject, or admin policies of equal priority that both match.
+func refEvaluate(s Snapshot, f Flow) (Result, bool) {
+	proto := f.Protocol
+	if proto == "" {
+		proto = corev1.ProtocolTCP
+	}
+	src, dst := refEndpoint(s, f.Src), refEndpoint(s, f.Dst)
+	if (f.Src.IsPod() && src.pod == nil) || (f.Dst.IsPod() && dst.pod == nil) {
+		return Undecided, true
+	}
+	port := f.Port.IntVal
+	if f.Port.Type == intstr.String {
+		if dst.pod == nil {
+			return Undecided, true
+		}
+		port = 0
+		for _, c := range dst.pod.Spec.Containers {
+			for _, cp := range c.Ports {
+				if cp.Name == f.Port.StrVal && protocolOrTCP(cp.Protocol) == proto {
+					port = cp.ContainerPort
+				}
+			}
+		}
+		if port == 0 {
+			return Undecided, true
+		}
+	}
+	r := &refFlow{s: s, proto: proto, port: port}
+	egress, ok1 := r.side(src, dst, Egress)
+	ingress, ok2 := r.side(dst, src, Ingress)
+	if egress == Denied && ok1 || ingress == Denied && ok2 {
+		return Denied, true
+	}
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	return combine(egress, ingress), true
+}
+
+type refEnd struct {
+	pod *corev1.Pod
+	ip  netip.Addr
+}
+
+func (e refEnd) ips() []netip.Addr {
+	if e.pod == nil {
+		return []netip.Addr{e.ip}
+	}
+	var out []netip.Addr
+	for _, s := range append([]string{e.pod.Status.PodIP}, podIPStrings(e.pod)...) {
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func podIPStrings(p *corev1.Pod) []string {
+	var out []string
+	for _, ip := range p.Status.PodIPs {
+		out = append(out, ip.IP)
+	}
+	return out
+}
+
+func refEndpoint(s Snapshot, ep Endpoint) refEnd {
+	if !ep.IsPod() {
+		return refEnd{ip: ep.IP}
+	}
+	return refEnd{pod: findPod(s, ep.Pod)}
+}
+
+func findPod(s Snapshot, ref PodRef) *corev1.Pod {
+	for i := range s.Pods {
+		if s.Pods[i].Namespace == ref.Namespace && s.Pods[i].Name == ref.Name {
+			return &s.Pods[i]
+		}
+	}
+	return nil
+}
+
+type refFlow struct {
+	s     Snapshot
+	proto corev1.Protocol
+	port  int32
+}
+
+func refSelects(ls *metav1.LabelSelector, l map[string]string) bool {
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	return err == nil && sel.Matches(labels.Set(l))
+}
+
+func (r *refFlow) nsLabels(name string) map[string]string {
+	out := map[string]string{}
+	for _, ns := range r.s.Namespaces {
+		if ns.Name == name {
+			for k, v := range ns.Labels {
+				out[k] = v
+			}
+		}
+	}
+	out["kubernetes.io/metadata.name"] = name
+	return out
+}
+
+// side returns the result for self's direction; ok=false when not modelled.
+func (r *refFlow) side(self, peer refEnd, dir Direction) (Result, bool) {
+	if self.pod == nil {
+		return Allowed, true
+	}
+	act, ok := r.adminStage(self, peer, dir)
+	if !ok {
+		return "", false
+	}
+	switch act {
+	case actionAllow:
+		return Allowed, true
+	case actionDeny:
+		return Denied, true
+	}
+	isolating := r.isolating(self.pod, dir)
+	if len(isolating) > 0 {
+		if peer.pod == self.pod || (peer.pod == nil && peer.ip.String() == self.pod.Status.HostIP) {
+			return Allowed, true
+		}
+		for _, np := range isolating {
+			if r.netpolAllows(np, self, peer, dir) {
+				return Allowed, true
+			}
+		}
+		return Denied, true
+	}
+	b := r.s.BaselineAdminNetworkPolicy
+	if b == nil || b.Name != "default" {
+		return Allowed, true
+	}
+	subj, ok := r.subjectSelects(b.Spec.Subject, self.pod)
+	if !ok {
+		return "", false
+	}
+	if !subj {
+		return Allowed, true
+	}
+	var rules []refRule
+	if dir == Ingress {
+		for _, ru := range b.Spec.Ingress {
+			rules = append(rules, refRule{string(ru.Action), ingressPeers(ru.From), ru.Ports})
+		}
+	} else {
+		for _, ru := range b.Spec.Egress {
+			var to []anp.AdminNetworkPolicyEgressPeer
+			for _, p := range ru.To {
+				to = append(to, anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks})
+			}
+			rules = append(rules, refRule{string(ru.Action), to, ru.Ports})
+		}
+	}
+	for _, ru := range rules {
+		m, act, ok := r.ruleMatches(ru, self, peer, dir)
+		if !ok {
+			return "", false
+		}
+		if m {
+			if act == actionDeny {
+				return Denied, true
+			}
+			return Allowed, true
+		}
+	}
+	return Allowed, true
+}
+
+type refRule struct {
+	action string
+	peers  []anp.AdminNetworkPolicyEgressPeer
+	ports  *[]anp.AdminNetworkPolicyPort
+}
+
+func ingressPeers(from []anp.AdminNetworkPolicyIngressPeer) []anp.AdminNetworkPolicyEgressPeer {
+	var out []anp.AdminNetworkPolicyEgressPeer
+	for _, p := range from {
+		out = append(out, anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods})
+	}
+	return out
+}
+
+// adminStage returns "Allow", "Deny", or "" (no match or Pass).
+func (r *refFlow) adminStage(self, peer refEnd, dir Direction) (string, bool) {
+	type hit struct {
+		prio   int32
+		action string
+	}
+	var hits []hit
+	for _, a := range r.s.AdminNetworkPolicies {
+		subj, ok := r.subjectSelects(a.Spec.Subject, self.pod)
+		if !ok {
+			return "", false
+		}
+		if !subj {
+			continue
+		}
+		var rules []refRule
+		if dir == Ingress {
+			for _, ru := range a.Spec.Ingress {
+				rules = append(rules, refRule{string(ru.Action), ingressPeers(ru.From), ru.Ports})
+			}
+		} else {
+			for _, ru := range a.Spec.Egress {
+				rules = append(rules, refRule{string(ru.Action), ru.To, ru.Ports})
+			}
+		}
+		for _, ru := range rules {
+			m, act, ok := r.ruleMatches(ru, self, peer, dir)
+			if !ok {
+				return "", false
+			}
+			if m {
+				hits = append(hits, hit{a.Spec.Priority, act})
+				break
+			}
+		}
+	}
+	if len(hits) == 0 {
+		return "", true
+	}
+	best := hits[0]
+	for _, h := range hits[1:] {
+		if h.prio < best.prio {
+			best = h
+		}
+	}
+	for _, h := range hits {
+		if h.prio == best.prio && h.action != best.action {
+			return "", false // tie between policies that disagree
+		}
+	}
+	if best.action == actionPass {
+		return "", true
+	}
+	return best.action, true
+}
+
+func (r *refFlow) subjectSelects(s anp.AdminNetworkPolicySubject, p *corev1.Pod) (bool, bool) {
+	if p.Spec.HostNetwork {
+		return false, true
+	}
+	switch {
+	case s.Namespaces != nil && s.Pods == nil:
+		return refSelects(s.Namespaces, r.nsLabels(p.Namespace)), true
+	case s.Pods != nil && s.Namespaces == nil:
+		return refSelects(&s.Pods.NamespaceSelector, r.nsLabels(p.Namespace)) && refSelects(&s.Pods.PodSelector, p.Labels), true
+	}
+	return false, false
+}
+
+// ruleMatches applies the fail-closed reading to unreadable peers.
+func (r *refFlow) ruleMatches(ru refRule, self, peer refEnd, dir Direction) (bool, string, bool) {
+	for _, p := range ru.peers {
+		n := 0
+		for _, set := range []bool{p.Namespaces != nil, p.Pods != nil, p.Nodes != nil, len(p.Networks) > 0, len(p.DomainNames) > 0} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 && ru.action != actionAllow {
+			if ru.action == actionDeny || ru.action == actionPass {
+				return true, actionDeny, true
+			}
+			return false, "", false
+		}
+	}
+	if len(ru.peers) == 0 && ru.action != actionAllow {
+		return true, actionDeny, true
+	}
+	if ru.action != actionAllow && ru.action != actionDeny && ru.action != actionPass {
+		return false, "", false
+	}
+	portOK := ru.ports == nil
+	if !portOK {
+		portPod := self.pod
+		if dir == Egress {
+			portPod = peer.pod
+		}
+		for _, pp := range *ru.ports {
+			switch {
+			case pp.PortNumber != nil:
+				portOK = portOK || protocolOrTCP(pp.PortNumber.Protocol) == r.proto && pp.PortNumber.Port == r.port
+			case pp.PortRange != nil:
+				portOK = portOK || protocolOrTCP(pp.PortRange.Protocol) == r.proto && r.port >= pp.PortRange.Start && r.port <= pp.PortRange.End
+			case pp.NamedPort != nil && portPod != nil:
+				for _, c := range portPod.Spec.Containers {
+					for _, cp := range c.Ports {
+						if cp.Name == *pp.NamedPort && protocolOrTCP(cp.Protocol) == r.proto && cp.ContainerPort == r.port {
+							portOK = true
+						}
+					}
+				}
+			}
+		}
+	}
+	if !portOK {
+		return false, ru.action, true
+	}
+	for _, p := range ru.peers {
+		peerIsPodNetwork := peer.pod != nil && !peer.pod.Spec.HostNetwork
+		switch {
+		case p.Namespaces != nil && p.Pods == nil && p.Nodes == nil && len(p.Networks) == 0 && len(p.DomainNames) == 0:
+			if peerIsPodNetwork && refSelects(p.Namespaces, r.nsLabels(peer.pod.Namespace)) {
+				return true, ru.action, true
+			}
+		case p.Pods != nil && p.Namespaces == nil && p.Nodes == nil && len(p.Networks) == 0 && len(p.DomainNames) == 0:
+			if peerIsPodNetwork && refSelects(&p.Pods.NamespaceSelector, r.nsLabels(peer.pod.Namespace)) && refSelects(&p.Pods.PodSelector, peer.pod.Labels) {
+				return true, ru.action, true
+			}
+		case p.Nodes != nil && p.Namespaces == nil && p.Pods == nil && len(p.Networks) == 0 && len(p.DomainNames) == 0:
+			if !peerIsPodNetwork {
+				return false, "", false
+			}
+		case len(p.Networks) > 0 && p.Namespaces == nil && p.Pods == nil && p.Nodes == nil && len(p.DomainNames) == 0:
+			ips := peer.ips()
+			if len(ips) == 0 {
+				return false, "", false
+			}
+			for _, ip := range ips {
+				for _, c := range p.Networks {
+					if pfx, err := netip.ParsePrefix(string(c)); err == nil && pfx.Contains(ip) {
+						return true, ru.action, true
+					}
+				}
+			}
+		case len(p.DomainNames) > 0 && p.Namespaces == nil && p.Pods == nil && p.Nodes == nil && len(p.Networks) == 0:
+			if !peerIsPodNetwork {
+				return false, "", false
+			}
+		}
+	}
+	return false, ru.action, true
+}
+
+func (r *refFlow) isolating(p *corev1.Pod, dir Direction) []*networkingv1.NetworkPolicy {
+	var out []*networkingv1.NetworkPolicy
+	for i := range r.s.NetworkPolicies {
+		np := &r.s.NetworkPolicies[i]
+		if np.Namespace != p.Namespace || !refSelects(&np.Spec.PodSelector, p.Labels) {
+			continue
+		}
+		applies := false
+		if len(np.Spec.PolicyTypes) == 0 {
+			applies = dir == Ingress || len(np.Spec.Egress) > 0
+		}
+		for _, pt := range np.Spec.PolicyTypes {
+			applies = applies || string(pt) == string(dir)
+		}
+		if applies {
+			out = append(out, np)
+		}
+	}
+	return out
+}
+
+func (r *refFlow) netpolAllows(np *networkingv1.NetworkPolicy, self, peer refEnd, dir Direction) bool {
+	type rule struct {
+		peers []networkingv1.NetworkPolicyPeer
+		ports []networkingv1.NetworkPolicyPort
+	}
+	var rules []rule
+	portPod := self.pod
+	if dir == Ingress {
+		for _, ru := range np.Spec.Ingress {
+			rules = append(rules, rule{ru.From, ru.Ports})
+		}
+	} else {
+		portPod = peer.pod
+		for _, ru := range np.Spec.Egress {
+			rules = append(rules, rule{ru.To, ru.Ports})
+		}
+	}
+	for _, ru := range rules {
+		peerOK := len(ru.peers) == 0
+		for _, p := range ru.peers {
+			if p.IPBlock != nil {
+				for _, ip := range peer.ips() {
+					cidr := netip.MustParsePrefix(p.IPBlock.CIDR)
+					in := cidr.Contains(ip)
+					for _, ex := range p.IPBlock.Except {
+						if netip.MustParsePrefix(ex).Contains(ip) {
+							in = false
+						}
+					}
+					peerOK = peerOK || in
+				}
+				continue
+			}
+			if peer.pod == nil {
+				continue
+			}
+			nsOK := peer.pod.Namespace == np.Namespace
+			if p.NamespaceSelector != nil {
+				nsOK = refSelects(p.NamespaceSelector, r.nsLabels(peer.pod.Namespace))
+			}
+			podOK := p.PodSelector == nil || refSelects(p.PodSelector, peer.pod.Labels)
+			peerOK = peerOK || nsOK && podOK
+		}
+		portOK := len(ru.ports) == 0
+		for _, pp := range ru.ports {
+			proto := corev1.ProtocolTCP
+			if pp.Protocol != nil {
+				proto = *pp.Protocol
+			}
+			if proto != r.proto {
+				continue
+			}
+			switch {
+			case pp.Port == nil:
+				portOK = true
+			case pp.Port.Type == intstr.String:
+				if portPod == nil {
+					continue
+				}
+				for _, c := range portPod.Spec.Containers {
+					for _, cp := range c.Ports {
+						if cp.Name == pp.Port.StrVal && protocolOrTCP(cp.Protocol) == proto && cp.ContainerPort == r.port {
+							portOK = true
+						}
+					}
+				}
+			case pp.EndPort != nil:
+				portOK = portOK || r.port >= pp.Port.IntVal && r.port <= *pp.EndPort
+			default:
+				portOK = portOK || r.port == pp.Port.IntVal
+			}
+		}
+		if peerOK && portOK {
+			return true
+		}
+	}
+	return false
+}

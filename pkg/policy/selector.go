@@ -1,0 +1,129 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// selector is a LabelSelector compiled once. Matching uses the apimachinery
+// implementation so that the semantics (NotIn matches an absent key, and so
+// on) are exactly the API server's.
+type selector struct {
+	source *metav1.LabelSelector
+	sel    labels.Selector
+	// err is set for a selector the API server would reject; such a
+	// selector matches nothing.
+	err error
+}
+
+func compileSelector(s *metav1.LabelSelector) selector {
+	if s == nil {
+		return selector{sel: labels.Nothing()}
+	}
+	sel, err := metav1.LabelSelectorAsSelector(s)
+	if err != nil {
+		return selector{source: s, sel: labels.Nothing(), err: fmt.Errorf("invalid label selector %q: %w", FormatSelector(s), err)}
+	}
+	return selector{source: s, sel: sel}
+}
+
+func (s *selector) matches(l map[string]string) bool {
+	return s.err == nil && s.sel.Matches(labels.Set(l))
+}
+
+// isEmpty reports whether the selector selects everything.
+func (s *selector) isEmpty() bool {
+	return s.err == nil && s.source != nil && len(s.source.MatchLabels) == 0 && len(s.source.MatchExpressions) == 0
+}
+
+func (s selector) String() string { return FormatSelector(s.source) }
+
+// FormatSelector prints a label selector in kubectl's selector syntax:
+// "app=web,tier in (a,b),!legacy". matchLabels come first, sorted by key,
+// then matchExpressions in their written order with sorted values. An empty
+// selector (which selects everything) prints as "<all>", nil as "<none>".
+func FormatSelector(s *metav1.LabelSelector) string {
+	if s == nil {
+		return "<none>"
+	}
+	if len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0 {
+		return "<all>"
+	}
+	parts := make([]string, 0, len(s.MatchLabels)+len(s.MatchExpressions))
+	for _, k := range sortedKeys(s.MatchLabels) {
+		parts = append(parts, k+"="+s.MatchLabels[k])
+	}
+	for _, e := range s.MatchExpressions {
+		values := slices.Clone(e.Values)
+		slices.Sort(values)
+		switch e.Operator {
+		case metav1.LabelSelectorOpIn:
+			parts = append(parts, e.Key+" in ("+strings.Join(values, ",")+")")
+		case metav1.LabelSelectorOpNotIn:
+			parts = append(parts, e.Key+" notin ("+strings.Join(values, ",")+")")
+		case metav1.LabelSelectorOpExists:
+			parts = append(parts, e.Key)
+		case metav1.LabelSelectorOpDoesNotExist:
+			parts = append(parts, "!"+e.Key)
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", e.Key, e.Operator, strings.Join(values, ",")))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// FormatLabels prints labels as "k=v,k2=v2" sorted by key, or "<none>".
+func FormatLabels(l map[string]string) string {
+	if len(l) == 0 {
+		return "<none>"
+	}
+	parts := make([]string, 0, len(l))
+	for _, k := range sortedKeys(l) {
+		parts = append(parts, k+"="+l[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// namespaceLabelsForText drops the kubernetes.io/metadata.name label, which
+// every namespace has, unless the selector refers to it: it only adds noise to
+// "does not match namespace labels ..." messages.
+func namespaceLabelsForText(l map[string]string, s *metav1.LabelSelector) string {
+	if _, ok := l[metadataNameLabel]; !ok || selectorMentions(s, metadataNameLabel) {
+		return FormatLabels(l)
+	}
+	trimmed := make(map[string]string, len(l))
+	for k, v := range l {
+		if k != metadataNameLabel {
+			trimmed[k] = v
+		}
+	}
+	return FormatLabels(trimmed)
+}
+
+func selectorMentions(s *metav1.LabelSelector, key string) bool {
+	if s == nil {
+		return false
+	}
+	if _, ok := s.MatchLabels[key]; ok {
+		return true
+	}
+	for _, e := range s.MatchExpressions {
+		if e.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,224 @@
+// Package policyfetch reads from a cluster what the policy engine needs to
+// judge flows: the pods involved, namespaces (their labels feed
+// namespaceSelectors), the NetworkPolicies of the pods' namespaces, and
+// AdminNetworkPolicies and the BaselineAdminNetworkPolicy when their CRDs are
+// installed. Reads run concurrently; only what the question needs is read.
+package policyfetch
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+)
+
+// Admin policy resources (policy.networking.k8s.io/v1alpha1).
+var (
+	anpResource  = schema.GroupVersionResource{Group: "policy.networking.k8s.io", Version: "v1alpha1", Resource: "adminnetworkpolicies"}
+	banpResource = schema.GroupVersionResource{Group: "policy.networking.k8s.io", Version: "v1alpha1", Resource: "baselineadminnetworkpolicies"}
+)
+
+// Request says what to read.
+type Request struct {
+	// Pods are read one by one (GET).
+	Pods []policy.PodRef
+	// ListPodsIn lists every pod of these namespaces ("" = all namespaces).
+	ListPodsIn []string
+	// PolicyNamespaces adds namespaces whose NetworkPolicies to read, beyond
+	// those of the pods. "" means all namespaces.
+	PolicyNamespaces []string
+}
+
+// Result is the snapshot plus what could not be read.
+type Result struct {
+	Snapshot policy.Snapshot
+	// AdminCRDs: the AdminNetworkPolicy API is served by the cluster.
+	AdminCRDs bool
+	// Missing are pods that do not exist.
+	Missing []policy.PodRef
+}
+
+// Fetch reads the snapshot. Any read that would leave the verdict unsound
+// (forbidden or failed policy or namespace reads) is an error: a verdict
+// computed without a policy that exists could wrongly say "allowed". A
+// missing pod is not an error: it is listed in Result.Missing.
+func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, req Request) (*Result, error) {
+	res := &Result{}
+	var mu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	var wg sync.WaitGroup
+
+	// Pods first: their namespaces decide which policies to read.
+	pods := make([]*corev1.Pod, len(req.Pods))
+	for i, ref := range req.Pods {
+		wg.Go(func() {
+			p, err := client.CoreV1().Pods(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+			switch {
+			case apierrors.IsNotFound(err):
+				mu.Lock()
+				res.Missing = append(res.Missing, ref)
+				mu.Unlock()
+			case err != nil:
+				fail(checks.Read(checks.Get("", "pods", ref.Namespace), err))
+			default:
+				pods[i] = p
+			}
+		})
+	}
+	for _, ns := range uniq(req.ListPodsIn) {
+		wg.Go(func() {
+			list, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				fail(checks.Read(checks.List("", "pods", ns), err))
+				return
+			}
+			mu.Lock()
+			res.Snapshot.Pods = append(res.Snapshot.Pods, list.Items...)
+			mu.Unlock()
+		})
+	}
+	wg.Go(func() {
+		list, err := client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			fail(checks.Read(checks.List("", "namespaces", ""), err))
+			return
+		}
+		res.Snapshot.Namespaces = list.Items
+	})
+	if dyn != nil {
+		wg.Go(func() {
+			if err := readAdmin(ctx, dyn, res); err != nil {
+				fail(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, p := range pods {
+		if p != nil {
+			res.Snapshot.Pods = append(res.Snapshot.Pods, *p)
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+
+	policyNS := append([]string{}, req.PolicyNamespaces...)
+	for _, p := range res.Snapshot.Pods {
+		policyNS = append(policyNS, p.Namespace)
+	}
+	policyNS = append(policyNS, req.ListPodsIn...)
+	for _, ns := range uniq(policyNS) {
+		wg.Go(func() {
+			list, err := client.NetworkingV1().NetworkPolicies(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				fail(checks.Read(checks.List("networking.k8s.io", "networkpolicies", ns), err))
+				return
+			}
+			mu.Lock()
+			res.Snapshot.NetworkPolicies = append(res.Snapshot.NetworkPolicies, list.Items...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	res.Snapshot.Pods = dedupPods(res.Snapshot.Pods)
+	res.Snapshot.NetworkPolicies = dedupPolicies(res.Snapshot.NetworkPolicies)
+	return res, nil
+}
+
+// readAdmin lists AdminNetworkPolicies and the baseline when the API exists.
+func readAdmin(ctx context.Context, dyn dynamic.Interface, res *Result) error {
+	list, err := dyn.Resource(anpResource).List(ctx, metav1.ListOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil // CRDs not installed
+	}
+	if err != nil {
+		return checks.Read(checks.List(anpResource.Group, anpResource.Resource, ""), err)
+	}
+	res.AdminCRDs = true
+	for _, u := range list.Items {
+		var a anp.AdminNetworkPolicy
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &a); err != nil {
+			return fmt.Errorf("decoding AdminNetworkPolicy %s: %w", u.GetName(), err)
+		}
+		res.Snapshot.AdminNetworkPolicies = append(res.Snapshot.AdminNetworkPolicies, a)
+	}
+	b, err := dyn.Resource(banpResource).Get(ctx, "default", metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return checks.Read(checks.Get(banpResource.Group, banpResource.Resource, ""), err)
+	}
+	var banp anp.BaselineAdminNetworkPolicy
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(b.Object, &banp); err != nil {
+		return fmt.Errorf("decoding BaselineAdminNetworkPolicy: %w", err)
+	}
+	res.Snapshot.BaselineAdminNetworkPolicy = &banp
+	return nil
+}
+
+func uniq(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	// "" (all namespaces) covers every other entry.
+	if seen[""] {
+		return []string{""}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dedupPods(pods []corev1.Pod) []corev1.Pod {
+	seen := map[string]bool{}
+	var out []corev1.Pod
+	for _, p := range pods {
+		k := p.Namespace + "/" + p.Name
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func dedupPolicies(nps []networkingv1.NetworkPolicy) []networkingv1.NetworkPolicy {
+	seen := map[string]bool{}
+	var out []networkingv1.NetworkPolicy
+	for _, np := range nps {
+		k := np.Namespace + "/" + np.Name
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, np)
+		}
+	}
+	return out
+}
