@@ -29,6 +29,7 @@ func Catalog() []Info {
 		serviceCodes(),
 		dnsCodes(),
 		cniCodes(),
+		podCodes(),
 	} {
 		all = append(all, part...)
 	}

@@ -123,8 +123,14 @@ func (o *DNSOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	dyn, err := o.DynamicClient()
+	if err != nil {
+		return err
+	}
 	rep.Add(dns.PodChecks(ctx, res, dns.From{Pod: pod, Session: sess}, o.Name)...)
-	rep.Notes = append(rep.Notes, sess.Notes...)
+	rep.Add(dns.PolicyCheck(ctx, o.client, dyn, res.Facts, pod))
 	rep.Finish()
+	rep.Verdict = dns.Verdict(rep)
+	rep.Notes = append(rep.Notes, sess.Notes...)
 	return o.Print(rep)
 }

@@ -56,9 +56,11 @@ so in one screen: the most likely root cause first, then each check of the
 troubleshooting procedure with the evidence it gathered and the next action.
 
 Procedures:
+  Pod to pod          kubectl netdebug pod SRC DST      pods, nodes, CNI agents, policy verdict, ping and TCP from SRC
   Service discovery   kubectl netdebug service NAME     selector, pods, readiness, ports, EndpointSlices
   Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
   Network plugin      kubectl netdebug cni              CNI agents per node, log errors, policy enforcement, kube-proxy
+  Packet capture      kubectl netdebug capture POD      tcpdump in the pod's network namespace, pcap streamed to you
 
 Exit codes: 0 no problem found, 1 problems found, 2 the diagnosis could not run.`
 
@@ -87,9 +89,11 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	g.AddFlags(cmd.PersistentFlags())
 	addKlogFlags(cmd.PersistentFlags())
 	cmd.AddCommand(
+		NewCmdPod(g),
 		NewCmdService(g),
 		NewCmdDNS(g),
 		NewCmdCNI(g),
+		NewCmdCapture(g),
 		NewCmdVersion(g),
 	)
 	return cmd

@@ -9,7 +9,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
+	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
 
 const serviceExample = `  # Why does service web in the current namespace not answer?
@@ -21,16 +24,20 @@ const serviceExample = `  # Why does service web in the current namespace not an
 // ServiceOptions diagnose one Service.
 type ServiceOptions struct {
 	*GlobalOptions
+	Probe     *ProbeFlags
 	Name      string
 	Namespace string
+	From      string
 
-	client kubernetes.Interface
+	from     target.Ref
+	settings probe.Settings
+	client   kubernetes.Interface
 }
 
 // NewCmdService is `kubectl netdebug service NAME`.
 func NewCmdService(g *GlobalOptions) *cobra.Command {
-	o := &ServiceOptions{GlobalOptions: g}
-	return &cobra.Command{
+	o := &ServiceOptions{GlobalOptions: g, Probe: NewProbeFlags()}
+	cmd := &cobra.Command{
 		Use:     "service NAME",
 		Aliases: []string{"svc"},
 		Short:   "Diagnose a Service: selector, pods, readiness, target ports, EndpointSlices",
@@ -38,7 +45,11 @@ func NewCmdService(g *GlobalOptions) *cobra.Command {
 the Service exists (or what was probably meant), its type, its selector
 against the pods (with near misses when it matches none), each selected pod's
 readiness and the readiness probe's last failure, every targetPort resolved on
-every pod, and the EndpointSlices that kube-proxy and DNS really use.`,
+every pod, and the EndpointSlices that kube-proxy and DNS really use.
+With --from POD it adds live checks from that client pod: the service name
+through DNS, the policy verdict to the backends, a TCP connect straight to a
+ready endpoint (the backend path) and to ClusterIP:port (the kube-proxy path),
+so that a DNS, a VIP, a backend and a policy problem are told apart.`,
 		Example: serviceExample,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,6 +62,9 @@ every pod, and the EndpointSlices that kube-proxy and DNS really use.`,
 			return o.Run(cmd.Context())
 		},
 	}
+	cmd.Flags().StringVar(&o.From, "from", "", "client pod for live checks: POD, NAMESPACE/POD or KIND/NAME (deploy/web)")
+	o.Probe.AddFlags(cmd.Flags())
+	return cmd
 }
 
 // Complete fills the namespace and the client from the flags.
@@ -74,14 +88,51 @@ func (o *ServiceOptions) Validate() error {
 	if errs := validation.IsDNS1035Label(o.Name); len(errs) > 0 {
 		return fmt.Errorf("invalid service name %q: %s", o.Name, strings.Join(errs, "; "))
 	}
-	return o.GlobalOptions.Validate()
+	if err := o.GlobalOptions.Validate(); err != nil {
+		return err
+	}
+	var err error
+	if o.settings, err = o.Probe.Settings(); err != nil {
+		return err
+	}
+	if o.From != "" {
+		if o.from, err = target.Parse(o.From); err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+	}
+	return nil
 }
 
 // Run diagnoses and prints.
 func (o *ServiceOptions) Run(ctx context.Context) error {
-	rep, err := service.Diagnose(ctx, o.client, service.Request{Namespace: o.Namespace, Name: o.Name, Now: o.Now})
+	req := service.Request{Namespace: o.Namespace, Name: o.Name, Now: o.Now}
+	if o.From != "" {
+		from, err := o.liveFrom(ctx)
+		if err != nil {
+			return err
+		}
+		req.From = from
+	}
+	rep, err := service.Diagnose(ctx, o.client, req)
 	if err != nil {
 		return err
 	}
 	return o.Print(rep)
+}
+
+// liveFrom resolves the client pod and prepares probes in it.
+func (o *ServiceOptions) liveFrom(ctx context.Context) (*service.From, error) {
+	pod, err := target.Resolve(ctx, o.client, o.from, o.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("--from %s: %w", o.From, err)
+	}
+	dyn, err := o.DynamicClient()
+	if err != nil {
+		return nil, err
+	}
+	sess, err := o.openProbes(ctx, pod, "", o.settings)
+	if err != nil {
+		return nil, err
+	}
+	return &service.From{Pod: pod, Session: sess, ClusterDomain: dns.Domain(ctx, o.client), Dynamic: dyn}, nil
 }

@@ -35,6 +35,8 @@ var (
 type Request struct {
 	// Pods are read one by one (GET).
 	Pods []policy.PodRef
+	// Known are pods the caller has already read.
+	Known []corev1.Pod
 	// ListPodsIn lists every pod of these namespaces ("" = all namespaces).
 	ListPodsIn []string
 	// PolicyNamespaces adds namespaces whose NetworkPolicies to read, beyond
@@ -118,6 +120,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 			res.Snapshot.Pods = append(res.Snapshot.Pods, *p)
 		}
 	}
+	res.Snapshot.Pods = append(res.Snapshot.Pods, req.Known...)
 	if firstErr != nil {
 		return nil, firstErr
 	}

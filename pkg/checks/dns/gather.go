@@ -206,3 +206,15 @@ func dnsContainer(p corev1.Pod) string {
 	}
 	return p.Spec.Containers[0].Name
 }
+
+// Domain reads the cluster domain from the coredns ConfigMap; cluster.local
+// when it cannot be read or says nothing.
+func Domain(ctx context.Context, client kubernetes.Interface) string {
+	cm, err := client.CoreV1().ConfigMaps(system).Get(ctx, "coredns", metav1.GetOptions{})
+	if err == nil {
+		if d := ClusterDomain(ParseCorefile(cm.Data["Corefile"])); d != "" {
+			return d
+		}
+	}
+	return "cluster.local"
+}

@@ -8,8 +8,14 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/flowcheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -68,7 +74,7 @@ func WithoutPod(name string) []report.Check {
 	if name != "" {
 		hint = fmt.Sprintf("no --from pod: add --from POD to resolve %s from inside a pod", name)
 	}
-	return []report.Check{checks.DNSResolvConf.Skipped("%s", hint), checks.DNSLookups.Skipped("%s", hint)}
+	return []report.Check{checks.DNSResolvConf.Skipped("%s", hint), checks.DNSLookups.Skipped("%s", hint), checks.DNSPolicy.Skipped("%s", hint)}
 }
 
 // lookupNames: the API server's own Service, which exists in every cluster,
@@ -217,4 +223,44 @@ func orUnknown(s string) string {
 		return "no answer understood"
 	}
 	return s
+}
+
+// maxPolicyDNSPods bounds the flows judged: DNS pods share labels.
+const maxPolicyDNSPods = 3
+
+// PolicyCheck (DNS009): the pod's egress (and the DNS pods' ingress) lets
+// lookups through on UDP and TCP to the DNS pods' target ports. A
+// default-deny egress policy that forgets DNS is the classic.
+func PolicyCheck(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, f *Facts, pod *corev1.Pod) report.Check {
+	code := checks.DNSPolicy
+	if f.Service == nil || len(f.Pods) == 0 {
+		return code.Skipped("no DNS pods to judge policy against")
+	}
+	dnsPods := append([]corev1.Pod{}, f.Pods...)
+	if len(dnsPods) > maxPolicyDNSPods {
+		dnsPods = dnsPods[:maxPolicyDNSPods]
+	}
+	snap, err := policyfetch.Fetch(ctx, client, dyn, policyfetch.Request{Known: append([]corev1.Pod{*pod}, dnsPods...)})
+	if err != nil {
+		return code.FromError("reading policies", err)
+	}
+	eng := policy.New(snap.Snapshot)
+	var flows []policy.Flow
+	for _, sp := range f.Service.Spec.Ports {
+		if sp.Port != 53 {
+			continue
+		}
+		tp := sp.TargetPort
+		if tp.Type == intstr.Int && tp.IntVal == 0 {
+			tp = intstr.FromInt32(sp.Port)
+		}
+		for _, d := range dnsPods {
+			flows = append(flows, policy.Flow{
+				Src: policy.PodEndpoint(pod.Namespace, pod.Name), Dst: policy.PodEndpoint(d.Namespace, d.Name),
+				Protocol: sp.Protocol, Port: tp,
+			})
+		}
+	}
+	c, _ := flowcheck.Judge(code, eng, flows)
+	return c
 }

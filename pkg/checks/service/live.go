@@ -8,8 +8,15 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/flowcheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -20,6 +27,9 @@ type From struct {
 	Session probe.Session
 	// ClusterDomain for the Service's DNS name; cluster.local when empty.
 	ClusterDomain string
+	// Dynamic reads AdminNetworkPolicies for the policy verdict; nil skips
+	// them (only when their API is absent is that exact).
+	Dynamic dynamic.Interface
 }
 
 // LiveResults are what the probes found (Data of SVC007, SVC009, SVC010).
@@ -40,9 +50,9 @@ type liveTarget struct {
 // liveChecks probe the three paths a connection to a Service takes from a
 // client pod, so the report can tell a DNS problem from a kube-proxy (VIP)
 // problem from a backend problem.
-func liveChecks(ctx context.Context, f *facts, from From) []report.Check {
+func liveChecks(ctx context.Context, client kubernetes.Interface, f *facts, from From) []report.Check {
 	skipAll := func(format string, args ...any) []report.Check {
-		var out []report.Check
+		out := []report.Check{checkPolicy(ctx, client, f, from)}
 		for _, c := range []checks.Code{checks.SvcDNSFromPod, checks.SvcBackendTCP, checks.SvcClusterIP} {
 			chk := c.Skipped(format, args...)
 			chk.Forbidden = from.Session.Forbidden
@@ -76,7 +86,7 @@ func liveChecks(ctx context.Context, f *facts, from From) []report.Check {
 	}
 	wg.Wait()
 
-	out := []report.Check{checkLookup(f, res.Lookup, from)}
+	out := []report.Check{checkLookup(f, res.Lookup, from), checkPolicy(ctx, client, f, from)}
 	if tgt == nil {
 		out = append(out, checks.SvcBackendTCP.Skipped("%s", why))
 	} else {
@@ -150,6 +160,47 @@ func checkLookup(f *facts, r *probe.DNSResult, from From) report.Check {
 	default:
 		c.Message = fmt.Sprintf("%s resolves to %s from pod %s", r.Name, strings.Join(r.Answers, ", "), from.Pod.Name)
 	}
+	return c
+}
+
+// maxPolicyBackends bounds the flows judged for a Service with many pods:
+// backends of one Service share labels, so a few represent them.
+const maxPolicyBackends = 5
+
+// checkPolicy (SVC008): policy lets the client reach the ready backends on
+// their target ports. Static: it needs no probe.
+func checkPolicy(ctx context.Context, client kubernetes.Interface, f *facts, from From) report.Check {
+	code := checks.SvcPolicy
+	if len(f.pods) == 0 {
+		return code.Skipped("no backend pods to judge policy for")
+	}
+	var backends []corev1.Pod
+	for _, p := range f.pods {
+		if podstatus.Ready(&p) && len(backends) < maxPolicyBackends {
+			backends = append(backends, p)
+		}
+	}
+	if len(backends) == 0 {
+		return code.Skipped("no ready backend pod")
+	}
+	snap, err := policyfetch.Fetch(ctx, client, from.Dynamic, policyfetch.Request{Known: append([]corev1.Pod{*from.Pod}, backends...)})
+	if err != nil {
+		return code.FromError("reading policies", err)
+	}
+	eng := policy.New(snap.Snapshot)
+	var flows []policy.Flow
+	for _, sp := range f.svc.Spec.Ports {
+		for i := range backends {
+			res := resolvePort(sp, backends[i:i+1])
+			for n := range res.resolved {
+				flows = append(flows, policy.Flow{
+					Src: policy.PodEndpoint(from.Pod.Namespace, from.Pod.Name), Dst: policy.PodEndpoint(backends[i].Namespace, backends[i].Name),
+					Protocol: protocol(sp.Protocol), Port: intstr.FromInt32(n),
+				})
+			}
+		}
+	}
+	c, _ := flowcheck.Judge(code, eng, flows)
 	return c
 }
 

@@ -56,7 +56,7 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 		checkEndpoints(f),
 	)
 	if req.From != nil {
-		rep.Add(liveChecks(ctx, f, *req.From)...)
+		rep.Add(liveChecks(ctx, client, f, *req.From)...)
 		rep.Notes = append(rep.Notes, req.From.Session.Notes...)
 	}
 	rep.Finish()

@@ -1,0 +1,62 @@
+package podpair
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// conclude combines the live probes with the policy verdicts, the way an
+// operator reads them:
+//   - refused: the destination is reachable, nothing listens on the port;
+//   - timed out, and policy denies: that policy, named;
+//   - timed out, and policy allows: the CNI, the node or routing;
+//   - connected although policy denies: the CNI is not enforcing policies.
+//
+// Without probes, the first failing check stands.
+func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []policy.Verdict, cf *cnicheck.Facts) report.Verdict {
+	base := rep.Verdict
+	if base.Code == "POD001" {
+		return base // a pod missing or without IP explains everything
+	}
+	for i, r := range l.tcp {
+		if r == nil || i >= len(verdicts) {
+			continue
+		}
+		v := verdicts[i]
+		port := l.numbers[i]
+		dest := fmt.Sprintf("%s/%s (%s) port %d", dst.Namespace, dst.Name, dst.Status.PodIP, port)
+		switch {
+		case r.Outcome == probe.Refused:
+			return report.Verdict{Outcome: report.Problems, Code: "POD005",
+				Message: fmt.Sprintf("%s is reachable but refuses connections: nothing listens on port %d (or it listens on 127.0.0.1 only)", dest, port),
+				Next:    []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tlnp", dst.Namespace, dst.Name)}}
+		case (r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable) && v.Result == policy.Denied:
+			return report.Verdict{Outcome: report.Problems, Code: "POD003",
+				Message: fmt.Sprintf("connection to %s %s because NetworkPolicy %s", dest, r.Outcome, v.Reason),
+				Next:    []string{fmt.Sprintf("kubectl netdebug netpol %s/%s %s/%s --port %d", src.Namespace, src.Name, dst.Namespace, dst.Name, port)}}
+		case r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable:
+			same := src.Spec.NodeName == dst.Spec.NodeName
+			where := "between nodes " + src.Spec.NodeName + " and " + dst.Spec.NodeName + " (overlay/routing, node firewall, cloud security groups)"
+			if same {
+				where = "on node " + src.Spec.NodeName + " (the CNI agent, the bridge, or a host firewall rule)"
+			}
+			return report.Verdict{Outcome: report.Problems, Code: "POD005",
+				Message: fmt.Sprintf("connection to %s %s although NetworkPolicy allows it: packets are lost %s", dest, r.Outcome, where),
+				Next:    []string{"kubectl netdebug cni --node " + src.Spec.NodeName, fmt.Sprintf("kubectl netdebug capture %s/%s -f 'port %d' -w dst.pcap", dst.Namespace, dst.Name, port)}}
+		case r.Outcome == probe.Connected && v.Result == policy.Denied:
+			msg := fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: the network plugin is not enforcing policies", dest)
+			if cf != nil && cf.Info.Enforced == cni.Enforces {
+				msg = fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: %s should enforce it, so its agent on node %s is failing or the policy was added moments ago", dest, cf.Info.Names(), dst.Spec.NodeName)
+			}
+			return report.Verdict{Outcome: report.Problems, Code: "POD003", Message: msg, Next: []string{"kubectl netdebug cni --node " + dst.Spec.NodeName}}
+		}
+	}
+	return base
+}

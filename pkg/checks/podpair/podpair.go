@@ -1,0 +1,214 @@
+// Package podpair answers "why can't pod A reach pod B": both pods' state,
+// the IPs they see inside, the nodes and CNI agents under them, the policy
+// verdict with the deciding rules, and live ping and TCP probes from A, then
+// one verdict that combines what the probes saw with what policy says.
+package podpair
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/target"
+)
+
+// Port is one destination port to check.
+type Port struct {
+	Port     intstr.IntOrString
+	Protocol corev1.Protocol
+}
+
+// ParsePort reads P or P/PROTO: 80, 53/udp, http/TCP.
+func ParsePort(s string) (Port, error) {
+	num, proto, _ := strings.Cut(s, "/")
+	p := Port{Protocol: corev1.ProtocolTCP}
+	switch strings.ToUpper(proto) {
+	case "", "TCP":
+	case "UDP":
+		p.Protocol = corev1.ProtocolUDP
+	case "SCTP":
+		p.Protocol = corev1.ProtocolSCTP
+	default:
+		return Port{}, fmt.Errorf("invalid protocol %q in port %q: use TCP, UDP or SCTP", proto, s)
+	}
+	if n, err := strconv.Atoi(num); err == nil {
+		if n < 1 || n > 65535 {
+			return Port{}, fmt.Errorf("invalid port %q: out of range 1-65535", s)
+		}
+		p.Port = intstr.FromInt32(int32(n))
+		return p, nil
+	}
+	if num == "" || len(num) > 15 || strings.ContainsAny(num, " \t") {
+		return Port{}, fmt.Errorf("invalid port %q: a number or a container port name", s)
+	}
+	p.Port = intstr.FromString(num)
+	return p, nil
+}
+
+// Request names the two pods and what to check.
+type Request struct {
+	Src, Dst  target.Ref
+	Namespace string // default namespace of the references
+	Ports     []Port // default: the ports the destination declares
+	// Open prepares probes from a pod; nil means no probes.
+	Open func(ctx context.Context, pod *corev1.Pod) probe.Session
+	Now  func() time.Time
+}
+
+// Diagnose runs the procedure. It returns an error only when it cannot run
+// at all (API server unreachable).
+func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, req Request) (*report.Report, error) {
+	if req.Now == nil {
+		req.Now = time.Now
+	}
+	rep := report.New("pod", report.Object{Kind: "Pod", Namespace: orNS(req.Dst.Namespace, req.Namespace), Name: req.Dst.Name})
+	rep.Title = fmt.Sprintf("Pod %s -> pod %s", req.Src, req.Dst)
+
+	// 1. The two pods.
+	var src, dst *corev1.Pod
+	var srcErr, dstErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { src, srcErr = target.Resolve(ctx, client, req.Src, req.Namespace) })
+	wg.Go(func() { dst, dstErr = target.Resolve(ctx, client, req.Dst, req.Namespace) })
+	wg.Wait()
+	for _, err := range []error{srcErr, dstErr} {
+		if err != nil && !checks.IsAPIAnswer(err) && !isPlain(err) {
+			return nil, err
+		}
+	}
+	pods := checkPods(req, src, srcErr, dst, dstErr)
+	rep.Add(pods)
+	if src == nil || dst == nil {
+		rep.Finish()
+		if pods.Status != report.Fail {
+			rep.Verdict.Outcome = report.Incomplete
+		}
+		return rep, nil
+	}
+	rep.Title = fmt.Sprintf("Pod %s/%s -> pod %s/%s", src.Namespace, src.Name, dst.Namespace, dst.Name)
+	ports, err := portsToCheck(req.Ports, dst)
+	if err != nil {
+		return nil, err
+	}
+
+	// 2. Everything else, concurrently: probes, nodes and CNI, policy.
+	var srcSess, dstSess probe.Session
+	var cniFacts *cnicheck.Facts
+	var cniErr error
+	var snap *policyfetch.Result
+	var snapErr error
+	wg.Go(func() {
+		if req.Open != nil {
+			srcSess = req.Open(ctx, src)
+		} else {
+			srcSess = probe.Session{How: "probes disabled"}
+		}
+	})
+	wg.Go(func() {
+		if req.Open != nil {
+			dstSess = req.Open(ctx, dst)
+		} else {
+			dstSess = probe.Session{How: "probes disabled"}
+		}
+	})
+	wg.Go(func() {
+		cniFacts, cniErr = cnicheck.Gather(ctx, client, cnicheck.Request{Nodes: nodes(src, dst), Now: req.Now, MaxLogPods: 2})
+	})
+	wg.Go(func() {
+		snap, snapErr = policyfetch.Fetch(ctx, client, dyn, policyfetch.Request{Known: []corev1.Pod{*src, *dst}})
+	})
+	wg.Wait()
+	if cniErr != nil {
+		return nil, cniErr
+	}
+
+	live := runProbes(ctx, srcSess, dst, ports, dstSess)
+	ips := checkIPs(src, dst, live)
+	rep.Add(ips)
+	rep.Add(cnicheck.CheckNodes(cniFacts), cnicheck.CheckAgents(cniFacts), cnicheck.CheckAgentLogs(cniFacts))
+	enforcement := cnicheck.CheckEnforcement(cniFacts)
+	var verdicts []policy.Verdict
+	var pol report.Check
+	if snapErr != nil {
+		pol = checks.PodPolicy.FromError("reading policies", snapErr)
+	} else {
+		pol, verdicts = judge(snap, src, dst, ports)
+	}
+	rep.Add(enforcement, pol)
+	rep.Add(checkPing(dst, live), checkTCP(dst, live, ports))
+	rep.Notes = append(rep.Notes, srcSess.Notes...)
+	rep.Notes = append(rep.Notes, dstSess.Notes...)
+	rep.Finish()
+	rep.Verdict = conclude(rep, src, dst, live, verdicts, cniFacts)
+	return rep, nil
+}
+
+func orNS(ns, def string) string {
+	if ns != "" {
+		return ns
+	}
+	return def
+}
+
+// isPlain: errors target.Resolve makes itself (workload without pods).
+func isPlain(err error) bool {
+	return strings.Contains(err.Error(), "has no pods") || strings.Contains(err.Error(), "has no selector")
+}
+
+func nodes(pods ...*corev1.Pod) []string {
+	var out []string
+	for _, p := range pods {
+		if p.Spec.NodeName != "" {
+			out = append(out, p.Spec.NodeName)
+		}
+	}
+	return out
+}
+
+// portsToCheck defaults to what the destination declares.
+func portsToCheck(ports []Port, dst *corev1.Pod) ([]Port, error) {
+	if len(ports) > 0 {
+		return ports, nil
+	}
+	for _, cp := range policy.PortsOf(dst) {
+		proto := cp.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		ports = append(ports, Port{Port: intstr.FromInt32(cp.Number), Protocol: proto})
+	}
+	if len(ports) == 0 {
+		return nil, fmt.Errorf("pod %s/%s declares no container ports: say which with --port", dst.Namespace, dst.Name)
+	}
+	return ports, nil
+}
+
+// judge asks the engine about each port.
+func judge(snap *policyfetch.Result, src, dst *corev1.Pod, ports []Port) (report.Check, []policy.Verdict) {
+	if len(snap.Missing) > 0 {
+		return checks.PodPolicy.New(report.Error, "pod %s vanished while reading policies", snap.Missing[0]), nil
+	}
+	eng := policy.New(snap.Snapshot)
+	var flows []policy.Flow
+	for _, p := range ports {
+		flows = append(flows, policy.Flow{
+			Src: policy.PodEndpoint(src.Namespace, src.Name), Dst: policy.PodEndpoint(dst.Namespace, dst.Name),
+			Protocol: p.Protocol, Port: p.Port,
+		})
+	}
+	return judgeFlows(eng, flows)
+}
