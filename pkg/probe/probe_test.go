@@ -162,3 +162,12 @@ func TestRealBusybox(t *testing.T) {
 		t.Errorf("ping loopback: %+v", r)
 	}
 }
+
+// A usage error must never read as a timeout: busybox's help text says
+// "Connect timeout".
+func TestUsageErrorIsUnknown(t *testing.T) {
+	out := Output{Stderr: "nc: invalid option -- 'z'\nUsage: nc [-iN] [-wN]\n\t-w SEC\tConnect timeout\n", ExitCode: 1}
+	if got := classifyTCP(out); got != Unknown {
+		t.Errorf("got %s", got)
+	}
+}

@@ -153,14 +153,19 @@ func (p *Prober) TCP(ctx context.Context, ip string, port int32) TCPResult {
 	return r
 }
 
+// classifyTCP reads the connect tool's verdict. A usage error (the tool
+// rejected our flags) is Unknown, never a timeout: its help text mentions
+// timeouts too.
 func classifyTCP(out Output) TCPOutcome {
 	text := strings.ToLower(out.Combined())
 	switch {
 	case out.ExitCode == 0:
 		return Connected
+	case strings.Contains(text, "invalid option") || strings.Contains(text, "unrecognized option") || strings.Contains(text, "usage:"):
+		return Unknown
 	case strings.Contains(text, "refused"):
 		return Refused
-	case strings.Contains(text, "timed out") || strings.Contains(text, "timeout") || out.ExitCode == 124:
+	case strings.Contains(text, "timed out") || out.ExitCode == 124:
 		return TimedOut
 	case strings.Contains(text, "no route") || strings.Contains(text, "unreachable"):
 		return Unreachable

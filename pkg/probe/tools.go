@@ -27,6 +27,7 @@ const detectScript = `for t in ping nc bash nslookup dig getent ip ifconfig cat 
   l=$(readlink -f "$p" 2>/dev/null || echo "$p")
   echo "tool $t $l"
 done
+if command -v nc >/dev/null 2>&1 && nc --help 2>&1 | grep -qi busybox; then echo "ncflavor busybox"; fi
 if b=$(command -v busybox 2>/dev/null); then echo "busybox $b"; busybox --list 2>/dev/null | sed 's/^/applet /'; fi`
 
 // Detect finds the tools of the container behind r. A container without a
@@ -77,6 +78,8 @@ func parseTools(out string, shell bool) Toolset {
 					ts.busyboxNC = true
 				}
 			}
+		case "ncflavor":
+			ts.busyboxNC = f[1] == "busybox"
 		case "busybox":
 			busybox = f[1]
 		case "applet":

@@ -217,7 +217,7 @@ func uniq(s []string) []string {
 
 // errorLine matches error-level lines of the usual log formats: klog
 // (E1127 ...), logfmt (level=error), JSON ("level":"error"), bracketed.
-var errorLine = regexp.MustCompile(`(?i)^E\d{4} |level=(error|fatal)|"level":"(error|fatal)"|\[(ERROR|FATAL)\]|^panic:|\bERROR\b`)
+var errorLine = regexp.MustCompile(`^[EF]\d{4} |(?i:level=(error|fatal))|(?i:"level":"(error|fatal)")|\[(ERROR|FATAL)\]|^panic:|\sERROR\s`)
 
 // Diagnose runs the whole CNI procedure.
 func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*report.Report, error) {

@@ -104,3 +104,18 @@ func TestNodeAndAgentProblems(t *testing.T) {
 		t.Errorf("no kube-proxy: CNI005 = %s", st)
 	}
 }
+
+func TestErrorLine(t *testing.T) {
+	for line, want := range map[string]bool{
+		`E1127 01:48:48.707450       1 controller.go:925] "sync failed" err="x"`:            true,
+		`I1127 01:48:48.707450       1 controller.go:925] "syncing nftables rules" error=<`: false,
+		`time="2026-11-27T01:00:00Z" level=error msg="failed to setup network"`:             true,
+		`{"level":"error","msg":"boom"}`:                                                    true,
+		`2026-11-27 01:00:00 [ERROR] felix/int_dataplane.go 1: x`:                           true,
+		`level=info msg="error budget fine"`:                                                false,
+	} {
+		if got := errorLine.MatchString(line); got != want {
+			t.Errorf("%q: got %t, want %t", line, got, want)
+		}
+	}
+}

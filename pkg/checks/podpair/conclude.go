@@ -31,7 +31,7 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 		}
 		v := verdicts[i]
 		port := l.numbers[i]
-		dest := fmt.Sprintf("%s/%s (%s) port %d", dst.Namespace, dst.Name, dst.Status.PodIP, port)
+		dest := fmt.Sprintf("pod %s/%s (%s) port %d", dst.Namespace, dst.Name, dst.Status.PodIP, port)
 		switch {
 		case r.Outcome == probe.Refused:
 			return report.Verdict{Outcome: report.Problems, Code: "POD005",
@@ -39,7 +39,7 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 				Next:    []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tlnp", dst.Namespace, dst.Name)}}
 		case (r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable) && v.Result == policy.Denied:
 			return report.Verdict{Outcome: report.Problems, Code: "POD003",
-				Message: fmt.Sprintf("connection to %s %s because NetworkPolicy %s", dest, r.Outcome, v.Reason),
+				Message: fmt.Sprintf("connection to %s %s because NetworkPolicy %s", dest, happened(r.Outcome), v.Reason),
 				Next:    []string{fmt.Sprintf("kubectl netdebug netpol %s/%s %s/%s --port %d", src.Namespace, src.Name, dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable:
 			same := src.Spec.NodeName == dst.Spec.NodeName
@@ -48,7 +48,7 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 				where = "on node " + src.Spec.NodeName + " (the CNI agent, the bridge, or a host firewall rule)"
 			}
 			return report.Verdict{Outcome: report.Problems, Code: "POD005",
-				Message: fmt.Sprintf("connection to %s %s although NetworkPolicy allows it: packets are lost %s", dest, r.Outcome, where),
+				Message: fmt.Sprintf("connection to %s %s although NetworkPolicy allows it: packets are lost %s", dest, happened(r.Outcome), where),
 				Next:    []string{"kubectl netdebug cni --node " + src.Spec.NodeName, fmt.Sprintf("kubectl netdebug capture %s/%s -f 'port %d' -w dst.pcap", dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.Connected && v.Result == policy.Denied:
 			msg := fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: the network plugin is not enforcing policies", dest)
@@ -59,4 +59,12 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 		}
 	}
 	return base
+}
+
+// happened words a failed connect for a sentence.
+func happened(o probe.TCPOutcome) string {
+	if o == probe.Unreachable {
+		return "found no route"
+	}
+	return "timed out"
 }
