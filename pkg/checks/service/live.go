@@ -255,15 +255,15 @@ func checkClusterIP(f *facts, r *probe.TCPResult, backend *probe.TCPResult, from
 }
 
 func tcpCheck(code checks.Code, r *probe.TCPResult) report.Check {
-	c := code.New(report.Warn, "")
+	c := code.New(report.Pass, "")
 	c.Facts = []report.Fact{{Name: "outcome", Value: string(r.Outcome)}, {Name: "command", Value: r.Evidence.Command}, {Name: "where", Value: r.Evidence.Where},
 		{Name: "output", Value: oneLine(r.Evidence.Output)}, {Name: "time", Value: fmt.Sprintf("%dms", r.Evidence.DurationMS)}}
 	c.Data = r
 	switch r.Outcome {
 	case probe.NotRun:
-		c.Message = "probe could not run: " + r.Evidence.Error
+		c.Status, c.Message = report.Warn, "probe could not run: "+r.Evidence.Error
 	case probe.Unknown:
-		c.Message = "probe output not understood: " + oneLine(r.Evidence.Output)
+		c.Status, c.Message = report.Warn, "probe output not understood: "+oneLine(r.Evidence.Output)
 	}
 	return c
 }
