@@ -115,14 +115,14 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 		if req.Open != nil {
 			srcSess = req.Open(ctx, src)
 		} else {
-			srcSess = probe.Session{How: "probes disabled"}
+			srcSess = probe.Session{How: "probes disabled (--probe=none): static checks only"}
 		}
 	})
 	wg.Go(func() {
 		if req.Open != nil {
 			dstSess = req.Open(ctx, dst)
 		} else {
-			dstSess = probe.Session{How: "probes disabled"}
+			dstSess = probe.Session{How: "probes disabled (--probe=none): static checks only"}
 		}
 	})
 	wg.Go(func() {
