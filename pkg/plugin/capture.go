@@ -185,4 +185,3 @@ func destination(file string) string {
 	}
 	return file
 }
-

@@ -74,7 +74,9 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	}
 	g := NewGlobalOptions(cfg)
 	cmd := &cobra.Command{
-		Use:   "netdebug",
+		// The binary's name, which completion scripts register for; help and
+		// usage say "kubectl netdebug" through the display-name annotation.
+		Use:   "kubectl-netdebug",
 		Short: "Find out why traffic in a Kubernetes cluster does not flow",
 		Long:  overview,
 		Annotations: map[string]string{
@@ -96,6 +98,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 		NewCmdCapture(g),
 		NewCmdVersion(g),
 	)
+	registerCompletions(cmd, g)
 	return cmd
 }
 

@@ -58,6 +58,8 @@ func matches(selector, labels map[string]string) bool {
 
 func ptr[T any](v T) *T { return &v }
 
+func intstrHTTP() intstr.IntOrString { return intstr.FromString("http") }
+
 // clusterIP gives each test namespace a fixed ClusterIP so that golden files
 // do not depend on the API server's allocator.
 func clusterIP(ns string) string {
