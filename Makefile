@@ -7,7 +7,7 @@ GO      ?= go
 LDFLAGS := -s -w -X github.com/netdebug/kubectl-netdebug/internal/version.version=$(VERSION)
 BIN     := bin/kubectl-netdebug
 
-.PHONY: all build demo test unit lint tidy-check assets clean
+.PHONY: all build demo demo-api test unit lint tidy-check assets clean
 
 all: build
 
@@ -18,7 +18,12 @@ build:
 assets:
 	@hack/build-kube.sh kube-apiserver etcd >/dev/null
 
+# The real cluster with live probes when this machine allows it, else the
+# API-only demo (make demo-api), saying why.
 demo: build assets
+	KEEP=$(KEEP) hack/demo.sh
+
+demo-api: build assets
 	$(GO) run ./hack/demo --plugin $(BIN) $(if $(KEEP),--keep)
 
 lint: tidy-check
