@@ -46,3 +46,4 @@ clean:
 	rm -rf bin dist
 
 -include hack/cluster.mk
+-include hack/dist.mk

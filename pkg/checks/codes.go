@@ -27,6 +27,7 @@ func Catalog() []Info {
 	var all []Info
 	for _, part := range [][]Info{
 		serviceCodes(),
+		ingressCodes(),
 		dnsCodes(),
 		cniCodes(),
 		podCodes(),

@@ -58,6 +58,7 @@ troubleshooting procedure with the evidence it gathered and the next action.
 Procedures:
   Pod to pod          kubectl netdebug pod SRC DST      pods, nodes, CNI agents, policy verdict, ping and TCP from SRC
   Service discovery   kubectl netdebug service NAME     selector, pods, readiness, ports, EndpointSlices
+  Ingress             kubectl netdebug ingress NAME     class, controller, address, backends, TLS, conflicts, --host/--path routing
   Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
   Network plugin      kubectl netdebug cni              CNI agents per node, log errors, policy enforcement, kube-proxy
   Packet capture      kubectl netdebug capture POD      tcpdump in the pod's network namespace, pcap streamed to you
@@ -93,6 +94,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	cmd.AddCommand(
 		NewCmdPod(g),
 		NewCmdService(g),
+		NewCmdIngress(g),
 		NewCmdDNS(g),
 		NewCmdCNI(g),
 		NewCmdCapture(g),

@@ -63,9 +63,9 @@ func intstrHTTP() intstr.IntOrString { return intstr.FromString("http") }
 // clusterIP gives each test namespace a fixed ClusterIP so that golden files
 // do not depend on the API server's allocator.
 func clusterIP(ns string) string {
-	sum := 0
+	var sum uint32
 	for _, r := range ns {
-		sum = sum*31 + int(r)
+		sum = sum*31 + uint32(r)
 	}
 	return fmt.Sprintf("10.0.0.%d", 60+sum%190) // envtest's service range is 10.0.0.0/24
 }

@@ -1,0 +1,40 @@
+package checks
+
+// Ingress procedure.
+const (
+	IngExists            Code = "ING001"
+	IngClass             Code = "ING002"
+	IngController        Code = "ING003"
+	IngControllerLogs    Code = "ING004"
+	IngControllerService Code = "ING005"
+	IngAddress           Code = "ING006"
+	IngRules             Code = "ING007"
+	IngBackendServices   Code = "ING008"
+	IngBackendPorts      Code = "ING009"
+	IngBackendEndpoints  Code = "ING010"
+	IngBackendTargets    Code = "ING011"
+	IngTLSSecrets        Code = "ING012"
+	IngTLSCertificates   Code = "ING013"
+	IngConflicts         Code = "ING014"
+	IngRoutes            Code = "ING015"
+)
+
+func ingressCodes() []Info {
+	return []Info{
+		{IngExists, "Ingress exists", "The Ingress is in the namespace; if not, near-miss names and namespaces holding that name."},
+		{IngClass, "Ingress class resolves", "spec.ingressClassName, the legacy kubernetes.io/ingress.class annotation or the one default IngressClass names a class that exists."},
+		{IngController, "Controller pods ready", "The pods of the class's controller (known controllers by their labels, others by name heuristics) are ready and not restarting."},
+		{IngControllerLogs, "Controller log errors", "Recent error and warning lines of the controller's logs that mention the ingress's namespace."},
+		{IngControllerService, "Controller service", "The Service that exposes the controller pods, and its load-balancer address."},
+		{IngAddress, "Ingress address", "The Ingress's status.loadBalancer holds the address the controller publishes."},
+		{IngRules, "Routing rules", "The rules (host, path, pathType, backend) and the default backend; an Ingress that routes nothing."},
+		{IngBackendServices, "Backend services exist", "Every backend Service of the rules and of the default backend exists in the namespace."},
+		{IngBackendPorts, "Backend ports exist", "Every backend port, by number or name, is a port of its Service."},
+		{IngBackendEndpoints, "Backends have ready endpoints", "The EndpointSlices of every backend Service hold ready endpoints for the backend's port."},
+		{IngBackendTargets, "Backend target ports resolve", "Every backend port's targetPort resolves on the pods its Service selects."},
+		{IngTLSSecrets, "TLS secrets usable", "Every TLS secret exists, is of type kubernetes.io/tls and holds tls.crt and tls.key."},
+		{IngTLSCertificates, "TLS certificates valid", "Every certificate parses, covers the hosts it is used for, and is not expired or about to expire."},
+		{IngConflicts, "No conflicting rules", "No other Ingress of the same class claims the same host and path."},
+		{IngRoutes, "Routes and responses", "What a request to each route gets now (404, 503, certificate error) and, with --host/--path, where one request lands."},
+	}
+}

@@ -1,0 +1,264 @@
+package ingress
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
+)
+
+// facts is everything the checks look at, gathered up front with few,
+// concurrent, server-filtered requests. Each error is kept beside the data it
+// was meant to fill, so that one forbidden read skips only its own checks.
+type facts struct {
+	namespace, name string
+	now             time.Time
+
+	ing    *networkingv1.Ingress
+	ingErr error
+	// When the Ingress is missing: similar names in the namespace, other
+	// namespaces holding an Ingress of that name, or a missing namespace.
+	similar      []string
+	elsewhere    []string
+	namespaceErr error
+
+	classes    []networkingv1.IngressClass
+	classesErr error
+
+	// Every Ingress of the cluster, for conflicts and request routing: the
+	// one read that grows with the cluster.
+	all    []networkingv1.Ingress
+	allErr error
+
+	// The Services of the Ingress's namespace, by name.
+	services    map[string]*corev1.Service
+	servicesErr error
+
+	// EndpointSlices of the backend Services, by Service name.
+	slices    map[string][]discoveryv1.EndpointSlice
+	slicesErr error
+
+	// Pods selected by each backend Service, by Service name.
+	backendPods map[string]podList
+
+	// TLS secrets by name. Only what the checks need is kept: never key
+	// material.
+	secrets map[string]*tlsSecret
+
+	controller controllerFacts
+}
+
+type podList struct {
+	pods []corev1.Pod
+	err  error
+}
+
+// tlsSecret is what is kept of a TLS Secret: its type, the names of its
+// keys, the certificate (public) and whether the private key is present and
+// matches it. The key itself is dropped as soon as it has been checked.
+type tlsSecret struct {
+	name  string
+	found bool
+	err   error // the read failed (forbidden, or another API error)
+	typ   corev1.SecretType
+	keys  []string // data keys, sorted; names only
+	cert  []byte   // tls.crt
+	// hasKey: tls.key is present and not empty. keyPairErr: tls.crt and
+	// tls.key do not form a pair (the error names no key material).
+	hasKey     bool
+	keyPairErr string
+}
+
+// gather reads in three rounds: the Ingress, the classes, the cluster's
+// Ingresses and the namespace's Services; then what they name (EndpointSlices,
+// backend pods, TLS secrets, controller pods); then the controller's logs and
+// Service.
+func gather(ctx context.Context, client kubernetes.Interface, req Request) (*facts, error) {
+	f := &facts{namespace: req.Namespace, name: req.Name, now: req.Now()}
+	ns := req.Namespace
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ing, err := client.NetworkingV1().Ingresses(ns).Get(ctx, req.Name, metav1.GetOptions{})
+		if err == nil {
+			f.ing = ing
+		}
+		f.ingErr = checks.Read(checks.Get("networking.k8s.io", "ingresses", ns), err)
+	})
+	wg.Go(func() {
+		list, err := client.NetworkingV1().IngressClasses().List(ctx, metav1.ListOptions{})
+		if err == nil {
+			f.classes = list.Items
+		}
+		f.classesErr = checks.Read(checks.List("networking.k8s.io", "ingressclasses", ""), err)
+	})
+	wg.Go(func() {
+		list, err := client.NetworkingV1().Ingresses(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+		if err == nil {
+			f.all = list.Items
+		}
+		f.allErr = checks.Read(checks.List("networking.k8s.io", "ingresses", ""), err)
+	})
+	wg.Go(func() {
+		list, err := client.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+		f.servicesErr = checks.Read(checks.List("", "services", ns), err)
+		if err != nil {
+			return
+		}
+		f.services = map[string]*corev1.Service{}
+		for i := range list.Items {
+			f.services[list.Items[i].Name] = &list.Items[i]
+		}
+	})
+	wg.Wait()
+	if f.ingErr != nil && !checks.IsAPIAnswer(f.ingErr) {
+		return nil, fmt.Errorf("reading ingress %s/%s: %w", ns, req.Name, f.ingErr)
+	}
+	if f.ing == nil {
+		if apierrors.IsNotFound(f.ingErr) {
+			gatherNotFound(ctx, client, f)
+		}
+		return f, nil
+	}
+
+	backends := backendServices(f.ing)
+	class := resolveClass(f.ing, f.classes)
+	f.controller.class = class
+	wg.Go(func() {
+		var err error
+		f.slices, err = service.ListEndpointSlices(ctx, client, ns, backends)
+		f.slicesErr = err
+	})
+	f.backendPods = map[string]podList{}
+	var mu sync.Mutex
+	for _, name := range backends {
+		svc := f.services[name]
+		if svc == nil || len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+			continue
+		}
+		wg.Go(func() {
+			list, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(svc.Spec.Selector).String()})
+			pl := podList{err: checks.Read(checks.List("", "pods", ns), err)}
+			if err == nil {
+				pl.pods = list.Items
+			}
+			mu.Lock()
+			f.backendPods[name] = pl
+			mu.Unlock()
+		})
+	}
+	f.secrets = map[string]*tlsSecret{}
+	for _, name := range secretNames(f.ing) {
+		s := &tlsSecret{name: name}
+		f.secrets[name] = s
+		wg.Go(func() { readSecret(ctx, client, ns, s) })
+	}
+	wg.Go(func() { findControllerPods(ctx, client, &f.controller) })
+	wg.Wait()
+
+	gatherController(ctx, client, f, req)
+	return f, nil
+}
+
+// readSecret reads one TLS secret and keeps only what the checks need. The
+// private key is used once, to check that it matches the certificate, and
+// is not kept.
+func readSecret(ctx context.Context, client kubernetes.Interface, ns string, s *tlsSecret) {
+	secret, err := client.CoreV1().Secrets(ns).Get(ctx, s.name, metav1.GetOptions{})
+	if err != nil {
+		if !apierrors.IsNotFound(err) {
+			s.err = checks.Read(checks.Get("", "secrets", ns), err)
+		}
+		return
+	}
+	s.found = true
+	s.typ = secret.Type
+	for k := range secret.Data {
+		s.keys = append(s.keys, k)
+	}
+	sort.Strings(s.keys)
+	s.cert = secret.Data[corev1.TLSCertKey]
+	key := secret.Data[corev1.TLSPrivateKeyKey]
+	s.hasKey = len(key) > 0
+	if len(s.cert) > 0 && s.hasKey {
+		if _, err := tls.X509KeyPair(s.cert, key); err != nil {
+			s.keyPairErr = err.Error()
+		}
+	}
+}
+
+// gatherNotFound looks for what the user may have meant: a similar name in
+// the namespace, the same name in another namespace, or a missing namespace.
+func gatherNotFound(ctx context.Context, client kubernetes.Interface, f *facts) {
+	var names []string
+	if f.allErr == nil {
+		for _, ing := range f.all {
+			if ing.Namespace == f.namespace {
+				names = append(names, ing.Name)
+			} else if ing.Name == f.name {
+				f.elsewhere = append(f.elsewhere, ing.Namespace)
+			}
+		}
+		sort.Strings(f.elsewhere)
+	} else if list, err := client.NetworkingV1().Ingresses(f.namespace).List(ctx, metav1.ListOptions{}); err == nil {
+		for _, ing := range list.Items {
+			names = append(names, ing.Name)
+		}
+	}
+	f.similar = checks.SimilarNames(f.name, names, 3)
+	_, err := client.CoreV1().Namespaces().Get(ctx, f.namespace, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		f.namespaceErr = err
+	}
+}
+
+// backendServices are the names of the Services the Ingress routes to,
+// sorted and without duplicates.
+func backendServices(ing *networkingv1.Ingress) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(b *networkingv1.IngressBackend) {
+		if b != nil && b.Service != nil && !seen[b.Service.Name] {
+			seen[b.Service.Name] = true
+			out = append(out, b.Service.Name)
+		}
+	}
+	add(ing.Spec.DefaultBackend)
+	for _, r := range ing.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
+		for i := range r.HTTP.Paths {
+			add(&r.HTTP.Paths[i].Backend)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// secretNames are the TLS secrets the Ingress names, sorted, without
+// duplicates.
+func secretNames(ing *networkingv1.Ingress) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range ing.Spec.TLS {
+		if t.SecretName != "" && !seen[t.SecretName] {
+			seen[t.SecretName] = true
+			out = append(out, t.SecretName)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

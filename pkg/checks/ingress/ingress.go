@@ -1,0 +1,107 @@
+// Package ingress diagnoses an Ingress the way the ingress troubleshooting
+// procedure does by hand, for any controller: which class and controller
+// serve it, are the controller's pods ready and what do their logs say, is
+// an address published, does every rule's backend Service exist with the
+// named port and ready endpoints, are the TLS secrets and certificates
+// usable, does another Ingress claim the same host and path, and so what a
+// request to each route gets (404, 503, a certificate error). It reads the
+// API only and never changes anything.
+package ingress
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// DefaultLogTimeout bounds the reading of the controller's logs: the API
+// server fetches them from the kubelet, which may be unreachable.
+const DefaultLogTimeout = 5 * time.Second
+
+// ExpiryWarning is how close to its end a certificate gets a warning.
+const ExpiryWarning = 14 * 24 * time.Hour
+
+// Request names the Ingress to diagnose and, optionally, one request to
+// route through it.
+type Request struct {
+	Namespace string
+	Name      string
+	// Host and Path describe one request (--host, --path): the procedure
+	// then says which rule it lands on and what it gets. A Path without a
+	// Host is a request whose Host header matches no rule host (by IP).
+	Host string
+	Path string
+	// Now is the clock for certificate expiry and ages; time.Now when nil.
+	Now func() time.Time
+	// LogTimeout bounds the reading of controller logs; DefaultLogTimeout
+	// when 0.
+	LogTimeout time.Duration
+}
+
+// routed reports whether one request is to be diagnosed.
+func (r Request) routed() bool { return r.Host != "" || r.Path != "" }
+
+// Diagnose runs the procedure and returns its report. It returns an error
+// only when the diagnosis cannot run at all (the API server cannot be
+// reached); anything the API answers, including Forbidden, becomes a check.
+func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*report.Report, error) {
+	if req.Now == nil {
+		req.Now = time.Now
+	}
+	if req.LogTimeout == 0 {
+		req.LogTimeout = DefaultLogTimeout
+	}
+	if req.routed() {
+		host, path, err := NormalizeRequest(req.Host, req.Path)
+		if err != nil {
+			return nil, err
+		}
+		req.Host, req.Path = host, path
+	}
+	f, err := gather(ctx, client, req)
+	if err != nil {
+		return nil, err
+	}
+	rep := report.New("ingress", report.Object{Kind: "Ingress", Namespace: req.Namespace, Name: req.Name})
+	if req.routed() {
+		host := req.Host
+		if host == "" {
+			host = "<address>"
+		}
+		rep.Title += fmt.Sprintf(", request %s%s", host, req.Path)
+	}
+	exists := checkExists(f)
+	rep.Add(exists)
+	if f.ing == nil {
+		rep.Finish()
+		if exists.Status != report.Fail {
+			rep.Verdict = report.Verdict{Outcome: report.Incomplete, Code: exists.Code,
+				Message: fmt.Sprintf("Could not read ingress %s/%s: %s", req.Namespace, req.Name, exists.Message), Next: exists.Next}
+		}
+		return rep, nil
+	}
+	a := analyze(f, req)
+	rep.Add(
+		checkClass(f, a),
+		checkController(f, a, req.Now()),
+		checkControllerLogs(f, a),
+		checkControllerService(f, a),
+		checkAddress(f, a),
+		checkRules(f, a),
+		checkBackendServices(f, a),
+		checkBackendPorts(f, a),
+		checkBackendEndpoints(f, a),
+		checkBackendTargets(f, a),
+		checkTLSSecrets(f, a),
+		checkTLSCertificates(f, a, req.Now()),
+		checkConflicts(f, a),
+		checkRoutes(f, a, req),
+	)
+	rep.Verdict = verdict(rep.Checks, req)
+	rep.Finish()
+	return rep, nil
+}
