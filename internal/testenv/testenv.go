@@ -61,6 +61,10 @@ func Start() (*Env, error) {
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  time.Minute,
 	}
+	// A /16 service range makes 10.0.0.0/24 the allocator's static band,
+	// which dynamic allocation avoids: tests can pin ClusterIPs there (for
+	// stable golden files) without colliding with random allocations.
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/16")
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting kube-apiserver and etcd from %s: %w", assets, err)

@@ -30,6 +30,7 @@ func Catalog() []Info {
 		ingressCodes(),
 		dnsCodes(),
 		cniCodes(),
+		netpolCodes(),
 		podCodes(),
 	} {
 		all = append(all, part...)

@@ -57,6 +57,7 @@ troubleshooting procedure with the evidence it gathered and the next action.
 
 Procedures:
   Pod to pod          kubectl netdebug pod SRC DST      pods, nodes, CNI agents, policy verdict, ping and TCP from SRC
+  NetworkPolicy       kubectl netdebug netpol SRC DST   policies of a pod, flow verdict and its deciding rule, matrix, what-if, --local
   Service discovery   kubectl netdebug service NAME     selector, pods, readiness, ports, EndpointSlices
   Ingress             kubectl netdebug ingress NAME     class, controller, address, backends, TLS, conflicts, --host/--path routing
   Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
@@ -93,6 +94,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	addKlogFlags(cmd.PersistentFlags())
 	cmd.AddCommand(
 		NewCmdPod(g),
+		NewCmdNetpol(g),
 		NewCmdService(g),
 		NewCmdIngress(g),
 		NewCmdDNS(g),

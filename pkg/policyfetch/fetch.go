@@ -109,6 +109,11 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	})
 	if dyn != nil {
 		wg.Go(func() {
+			// Discovery (readable by every authenticated user) says whether
+			// the admin API exists: when it does not, RBAC on it is moot.
+			if served, err := adminAPIServed(client); err == nil && !served {
+				return
+			}
 			if err := readAdmin(ctx, dyn, res); err != nil {
 				fail(err)
 			}
@@ -149,6 +154,23 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	res.Snapshot.Pods = dedupPods(res.Snapshot.Pods)
 	res.Snapshot.NetworkPolicies = dedupPolicies(res.Snapshot.NetworkPolicies)
 	return res, nil
+}
+
+// adminAPIServed asks discovery whether AdminNetworkPolicies are served.
+func adminAPIServed(client kubernetes.Interface) (bool, error) {
+	list, err := client.Discovery().ServerResourcesForGroupVersion(anpResource.GroupVersion().String())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, r := range list.APIResources {
+		if r.Name == anpResource.Resource || r.Name == banpResource.Resource {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // readAdmin lists AdminNetworkPolicies and the baseline when the API exists.

@@ -1,0 +1,757 @@
+#!/usr/bin/env bash
+# netdebug's own single-node Kubernetes cluster for end-to-end tests, built
+# from source on this machine (our equivalent of kind). Runs as root.
+#
+#   hack/cluster/cluster.sh up          build (cached) + start, wait for Ready
+#   hack/cluster/cluster.sh down        stop and remove everything `up` made
+#   hack/cluster/cluster.sh status      exit 0 when the cluster is up and healthy
+#   hack/cluster/cluster.sh kubeconfig  print the admin kubeconfig path
+#
+# Settings (environment; defaults in brackets):
+#   NETDEBUG_CACHE        build cache            [<repo>/.cache]
+#   NETDEBUG_CLUSTER_DIR  state folder           [/var/lib/netdebug-cluster]
+#   NETDEBUG_POD_CIDR     pod range (bridge)     [10.244.0.0/24]
+#   NETDEBUG_SERVICE_CIDR service range          [10.96.0.0/16]
+#   NETDEBUG_BRIDGE       bridge name            [ndbr0]
+#   NETDEBUG_API_PORT     API server port        [6443]
+#   NETDEBUG_NODE_IP      node address           [address of the default route's interface]
+#
+# See hack/cluster/README.md for the design and the non-obvious fixes.
+set -Eeuo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$root/hack/cluster
+export NETDEBUG_CACHE=${NETDEBUG_CACHE:-$root/.cache}
+STATE=${NETDEBUG_CLUSTER_DIR:-/var/lib/netdebug-cluster}
+STATE=${STATE%/}
+
+NODE_NAME=netdebug-node
+CLUSTER_DOMAIN=cluster.local
+PAUSE_IMAGE=netdebug.local/pause:dev
+TOOLS_IMAGE=netdebug.local/tools:dev
+COREDNS_IMAGE=netdebug.local/coredns:v1.14.6
+KNP_IMAGE=netdebug.local/kube-network-policies:v0.8.0
+ETCD_PORT=12379 ETCD_PEER_PORT=12380
+KCM_PORT=10257 SCHED_PORT=10259 KUBELET_PORT=10250 KUBELET_HEALTHZ_PORT=10248
+PROXY_METRICS_PORT=10249 PROXY_HEALTHZ_PORT=10256 KNP_METRICS_PORT=19080 KNP_QUEUE=98
+# Order matters for `down`: node side first, control plane last.
+COMPONENTS=(kubelet kube-proxy kube-scheduler kube-controller-manager containerd kube-apiserver etcd)
+KERNEL_SYSCTLS=(net.ipv4.ip_forward vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
+
+log() { echo "cluster: $*" >&2; }
+trap 'echo "cluster: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+die() { echo "cluster: error: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- settings ---
+# Settings are fixed when the cluster is made and saved, so that `down` and
+# `status` act on what `up` made whatever the environment says later.
+load_settings() {
+  if [ -r "$STATE/settings.env" ]; then
+    # shellcheck disable=SC1091
+    . "$STATE/settings.env"
+    return
+  fi
+  POD_CIDR=${NETDEBUG_POD_CIDR:-10.244.0.0/24}
+  SERVICE_CIDR=${NETDEBUG_SERVICE_CIDR:-10.96.0.0/16}
+  BRIDGE=${NETDEBUG_BRIDGE:-ndbr0}
+  API_PORT=${NETDEBUG_API_PORT:-6443}
+  NODE_IP=${NETDEBUG_NODE_IP:-}
+}
+
+save_settings() {
+  cat > "$STATE/settings.env" <<EOF
+POD_CIDR=$POD_CIDR
+SERVICE_CIDR=$SERVICE_CIDR
+BRIDGE=$BRIDGE
+API_PORT=$API_PORT
+NODE_IP=$NODE_IP
+BIN=$BIN
+EOF
+}
+
+ip2int() { local IFS=.; read -r a b c d <<<"$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }
+int2ip() { echo "$(( ($1 >> 24) & 255 )).$(( ($1 >> 16) & 255 )).$(( ($1 >> 8) & 255 )).$(( $1 & 255 ))"; }
+# nth_ip CIDR N: the N-th address of the range.
+nth_ip() { int2ip $(( $(ip2int "${1%/*}") + $2 )); }
+# overlap CIDR CIDR: true when the two ranges share an address.
+overlap() {
+  local a=${1%/*} la=${1#*/} b=${2%/*} lb=${2#*/}
+  [ "$la" = "$1" ] && la=32
+  [ "$lb" = "$2" ] && lb=32
+  local m=$(( la < lb ? la : lb ))
+  [ "$m" -eq 0 ] && return 0
+  [ $(( $(ip2int "$a") >> (32 - m) )) -eq $(( $(ip2int "$b") >> (32 - m) )) ]
+}
+# reverse_zone CIDR: the in-addr.arpa zone covering the range (whole octets).
+reverse_zone() {
+  local len=${1#*/} IFS=. o z=in-addr.arpa i
+  read -ra o <<<"${1%/*}"
+  for ((i = 0; i < len / 8; i++)); do z=${o[i]}.$z; done
+  echo "$z"
+}
+
+kubectl_() { "$BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig" "$@"; }
+ctr_() { ctr --address "$STATE/containerd/containerd.sock" --namespace k8s.io "$@"; }
+
+# --------------------------------------------------------------- processes ---
+# A recorded pid is ours only while its command line names the state folder:
+# a stale pid file never makes us signal someone else's process.
+ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$STATE/"; }
+pid_of() { local p; p=$(cat "$STATE/pids/$1.pid" 2>/dev/null) || return 1; ours "$p" && echo "$p"; }
+alive() { pid_of "$1" >/dev/null; }
+
+start() { # start NAME CMD...: run detached in its own session, log and record pid.
+  local name=$1; shift
+  mkdir -p "$STATE/logs" "$STATE/pids"
+  # 9>&-: the components must not inherit the lock of this script (see lock)
+  setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$STATE/pids/$name.pid"
+}
+
+# stop_pids PID...: TERM the processes and their descendants together, KILL
+# what is left after $GRACE seconds (default 10).
+stop_pids() {
+  local all="" p i left
+  for p in "$@"; do all="$all $p $(descendants "$p")"; done
+  # shellcheck disable=SC2086
+  kill -TERM $all 2>/dev/null || true
+  for ((i = 0; i < ${GRACE:-10} * 10; i++)); do
+    left=""
+    for p in $all; do [ -d "/proc/$p" ] && left="$left $p"; done
+    [ -z "$left" ] && return 0
+    sleep 0.1
+  done
+  # shellcheck disable=SC2086
+  kill -KILL $left 2>/dev/null || true
+}
+# stop NAME...: stop the recorded processes of these components.
+stop() {
+  local c pid pids=() names=()
+  for c in "$@"; do
+    if pid=$(pid_of "$c"); then pids+=("$pid"); names+=("$c"); fi
+  done
+  [ ${#pids[@]} -eq 0 ] && return 0
+  log "stopping ${names[*]}"
+  stop_pids "${pids[@]}"
+}
+descendants() {
+  local c
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do echo "$c"; descendants "$c"; done
+}
+
+wait_for() { # wait_for SECONDS WHAT CMD...: poll CMD once a second.
+  local t=$1 what=$2 i; shift 2
+  for ((i = 0; i < t; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  log "gave up waiting for $what after ${t}s"
+  return 1
+}
+
+fail_with_logs() {
+  log "$1; last lines of the logs in $STATE/logs:"
+  local f
+  for f in "${@:2}"; do
+    echo "--- $f" >&2
+    tail -n 25 "$STATE/logs/$f.log" >&2 2>/dev/null || true
+  done
+  die "$1 (the cluster is left as it is for inspection; run: $0 down)"
+}
+
+# --------------------------------------------------------------- packages ----
+ensure_packages() {
+  local missing=()
+  command -v containerd >/dev/null || missing+=(containerd)
+  command -v runc >/dev/null || missing+=(runc)
+  [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+  command -v iptables >/dev/null || missing+=(iptables)
+  command -v nft >/dev/null || missing+=(nftables)
+  command -v conntrack >/dev/null || missing+=(conntrack)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
+  [ -x /bin/busybox ] && dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+  command -v tcpdump >/dev/null || missing+=(tcpdump)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d 101: never let a package start its own containerd service.
+  local prc=/usr/sbin/policy-rc.d made_prc=""
+  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; made_prc=1; fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { [ -n "$made_prc" ] && rm -f $prc; die "apt-get install ${missing[*]} failed"; }
+  [ -z "$made_prc" ] || rm -f $prc
+}
+
+# --------------------------------------------------------------- checks ------
+detect_node_ip() {
+  [ -n "$NODE_IP" ] && return 0
+  local dev
+  dev=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i+1); exit }}')
+  [ -n "$dev" ] || die "no default route: set NETDEBUG_NODE_IP to this machine's address"
+  NODE_IP=$(ip -4 -o addr show dev "$dev" scope global | awk '{print $4}' | cut -d/ -f1 | head -n1)
+  [ -n "$NODE_IP" ] || die "no IPv4 address on $dev: set NETDEBUG_NODE_IP"
+}
+
+check_ranges() {
+  local r cidr
+  if overlap "$POD_CIDR" "$SERVICE_CIDR"; then die "pod range $POD_CIDR overlaps service range $SERVICE_CIDR"; fi
+  for r in "$POD_CIDR" "$SERVICE_CIDR"; do
+    if overlap "$r" "$NODE_IP/32"; then die "$r contains the node address $NODE_IP"; fi
+    while read -r cidr; do
+      if overlap "$r" "$cidr"; then die "$r collides with the route $cidr on this machine (ip route); set NETDEBUG_POD_CIDR / NETDEBUG_SERVICE_CIDR"; fi
+    done < <(ip -4 route show | grep -v " dev $BRIDGE " | awk '$1 != "default" {print $1}')
+    while read -r cidr; do
+      if overlap "$r" "$cidr"; then die "$r collides with the address $cidr on this machine"; fi
+    done < <(ip -4 -o addr show | grep -v " $BRIDGE " | awk '{print $4}')
+    while read -r cidr; do
+      if overlap "$r" "$cidr/32"; then die "$r contains this machine's resolver $cidr"; fi
+    done < <(awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ {print $2}' /etc/resolv.conf 2>/dev/null)
+  done
+}
+
+check_ports() {
+  local p busy=()
+  for p in "$API_PORT" $ETCD_PORT $ETCD_PEER_PORT $KCM_PORT $SCHED_PORT $KUBELET_PORT \
+    $KUBELET_HEALTHZ_PORT $PROXY_METRICS_PORT $PROXY_HEALTHZ_PORT $KNP_METRICS_PORT; do
+    ss -Htln "sport = :$p" | grep -q . && busy+=("$p")
+  done
+  [ ${#busy[@]} -eq 0 ] || die "TCP ports in use by something else: ${busy[*]} (ss -tlnp)"
+}
+
+# --------------------------------------------------------------- pki ---------
+pki() {
+  local d=$STATE/pki
+  mkdir -p "$d"
+  (
+    cd "$d"
+    umask 077
+    openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
+    openssl req -x509 -new -key ca.key -subj "/CN=netdebug-cluster-ca" -days 3650 -out ca.crt \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    local svc_ip
+    svc_ip=$(nth_ip "$SERVICE_CIDR" 1)
+    cert apiserver "/CN=kube-apiserver" serverAuth \
+      "IP:127.0.0.1,IP:$svc_ip,IP:$NODE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN"
+    cert kubelet-server "/CN=$NODE_NAME" serverAuth "IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME"
+    cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
+    cert admin "/O=system:masters/CN=netdebug-admin" clientAuth
+    cert kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
+    cert kube-scheduler "/CN=system:kube-scheduler" clientAuth
+    cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" clientAuth
+    cert kube-proxy "/CN=system:kube-proxy" clientAuth
+    chmod 644 ./*.crt sa.pub
+  )
+}
+# cert NAME SUBJECT serverAuth|clientAuth [SANS]: key + certificate signed by the CA.
+cert() {
+  local ext
+  ext="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=$3"
+  [ -n "${4:-}" ] && ext="$ext
+subjectAltName=$4"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$1.key" 2>/dev/null
+  openssl req -new -key "$1.key" -subj "$2" 2>/dev/null |
+    openssl x509 -req -CA ca.crt -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" -days 3650 \
+      -extfile <(echo "$ext") -out "$1.crt" 2>/dev/null
+}
+
+kubeconfig() { # kubeconfig NAME SERVER: writes $STATE/NAME.kubeconfig with embedded certs.
+  local d=$STATE/pki
+  umask 077
+  cat >"$STATE/$1.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: netdebug
+  cluster:
+    server: $2
+    certificate-authority-data: $(base64 -w0 <"$d/ca.crt")
+users:
+- name: $1
+  user:
+    client-certificate-data: $(base64 -w0 <"$d/$1.crt")
+    client-key-data: $(base64 -w0 <"$d/$1.key")
+contexts:
+- name: netdebug
+  context:
+    cluster: netdebug
+    user: $1
+current-context: netdebug
+EOF
+  umask 022
+}
+
+# --------------------------------------------------------------- configs -----
+write_configs() {
+  local gw dns_ip
+  gw=$(nth_ip "$POD_CIDR" 1)
+  dns_ip=$(nth_ip "$SERVICE_CIDR" 10)
+  mkdir -p "$STATE"/{cni/net.d,cni/ipam,containerd,kubelet,pod-logs,config}
+
+  # Pods resolve through CoreDNS; pods with dnsPolicy Default (CoreDNS itself)
+  # get this file instead of the host's resolver, so no lookup leaves the node.
+  echo "nameserver 127.0.0.1" >"$STATE/config/resolv.conf"
+
+  cat >"$STATE/cni/net.d/10-netdebug.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "netdebug",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$gw"}]],
+        "routes": [{"dst": "0.0.0.0/0"}],
+        "dataDir": "$STATE/cni/ipam"
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+
+  cat >"$STATE/containerd/config.toml" <<EOF
+version = 2
+root = "$STATE/containerd/root"
+state = "$STATE/containerd/state"
+[grpc]
+  address = "$STATE/containerd/containerd.sock"
+[ttrpc]
+  address = "$STATE/containerd/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$STATE/containerd/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  # this sandbox lacks CAP_SYS_RESOURCE: without it no pod sandbox starts
+  restrict_oom_score_adj = true
+  # network namespaces under the state folder, not /var/run/netns
+  netns_mounts_under_state_dir = true
+  enable_unprivileged_icmp = true
+  enable_unprivileged_ports = true
+  disable_apparmor = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        Root = "$STATE/containerd/runc"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$STATE/cni/net.d"
+    max_conf_num = 1
+EOF
+
+  cat >"$STATE/config/kubelet.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $KUBELET_HEALTHZ_PORT
+tlsCertFile: $STATE/pki/kubelet-server.crt
+tlsPrivateKeyFile: $STATE/pki/kubelet-server.key
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $STATE/pki/ca.crt}
+authorization:
+  mode: Webhook
+containerRuntimeEndpoint: unix://$STATE/containerd/containerd.sock
+# cgroup v1 without systemd in this sandbox
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupsPerQOS: false
+enforceNodeAllocatable: []
+failSwapOn: false
+localStorageCapacityIsolation: false
+clusterDNS: [$dns_ip]
+clusterDomain: $CLUSTER_DOMAIN
+resolvConf: $STATE/config/resolv.conf
+podLogsDir: $STATE/pod-logs
+staticPodPath: ""
+rotateCertificates: false
+serializeImagePulls: false
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard:
+  memory.available: 50Mi
+  nodefs.available: 1%
+  imagefs.available: 1%
+  nodefs.inodesFree: 1%
+maxPods: 100
+EOF
+
+  cat >"$STATE/config/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: $STATE/kube-proxy.kubeconfig
+hostnameOverride: $NODE_NAME
+mode: iptables
+clusterCIDR: $POD_CIDR
+bindAddress: 0.0.0.0
+healthzBindAddress: 127.0.0.1:$PROXY_HEALTHZ_PORT
+metricsBindAddress: 127.0.0.1:$PROXY_METRICS_PORT
+nodePortAddresses: [primary]
+conntrack:
+  # 0: leave the kernel's conntrack settings alone (no CAP_SYS_RESOURCE here)
+  maxPerCore: 0
+  min: 0
+  tcpEstablishedTimeout: 0s
+  tcpCloseWaitTimeout: 0s
+iptables:
+  minSyncPeriod: 1s
+  syncPeriod: 30s
+EOF
+}
+
+# --------------------------------------------------------------- network -----
+setup_host_network() {
+  local s
+  : >"$STATE/sysctl.orig"
+  for s in "${KERNEL_SYSCTLS[@]}"; do echo "$s=$(sysctl -n "$s")" >>"$STATE/sysctl.orig"; done
+  # ClusterIPs are DNATed on the host and routed back onto the bridge; pods on
+  # one bridge need bridged traffic to pass iptables for replies to un-DNAT.
+  sysctl -qw net.ipv4.ip_forward=1
+  sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null ||
+    die "net.bridge.bridge-nf-call-iptables is missing: load br_netfilter (modprobe br_netfilter)"
+  # Guard: nothing from the pod range is forwarded anywhere but the bridge (and
+  # the bridge does no masquerade), so pods cannot reach beyond this machine.
+  # A table of its own, hooked before iptables' filter, whatever kube-proxy adds.
+  nft delete table inet netdebug-guard 2>/dev/null || true
+  nft -f - <<NFT
+table inet netdebug-guard {
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    ip saddr $POD_CIDR oifname != "$BRIDGE" counter drop comment "netdebug: pods stay on this machine"
+    ip daddr $POD_CIDR iifname != "$BRIDGE" counter drop comment "netdebug: pods stay on this machine"
+  }
+}
+NFT
+  # NetworkPolicy steering for kube-network-policies. Its own nftables table
+  # cannot load on this kernel (built without CONFIG_NFT_QUEUE: the nft `queue`
+  # expression is missing), but nfnetlink_queue and the xtables NFQUEUE target
+  # exist: send the first packet of each connection from/to a pod to queue
+  # $KNP_QUEUE, where kube-network-policies accepts or drops it by the policies.
+  # Same selection as upstream's table (established/related and root-owned
+  # host traffic skip the queue); --queue-bypass: accept while nobody listens.
+  local q=(-j NFQUEUE --queue-num "$KNP_QUEUE" --queue-bypass)
+  iptables -w -t mangle -N NETDEBUG-NETPOL 2>/dev/null || iptables -w -t mangle -F NETDEBUG-NETPOL
+  iptables -w -t mangle -A NETDEBUG-NETPOL -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  iptables -w -t mangle -A NETDEBUG-NETPOL -m owner --uid-owner 0 -j RETURN
+  iptables -w -t mangle -A NETDEBUG-NETPOL -s "$POD_CIDR" "${q[@]}"
+  iptables -w -t mangle -A NETDEBUG-NETPOL -d "$POD_CIDR" "${q[@]}"
+  iptables -w -t mangle -C POSTROUTING -j NETDEBUG-NETPOL 2>/dev/null ||
+    iptables -w -t mangle -A POSTROUTING -j NETDEBUG-NETPOL
+}
+
+# --------------------------------------------------------------- up ----------
+cmd_up() {
+  [ "$(id -u)" = 0 ] || die "must run as root"
+  load_settings
+  if [ -r "$STATE/settings.env" ] && healthy; then
+    log "the cluster is already up"
+    usage_hint
+    return 0
+  fi
+  if leftovers; then
+    log "cleaning up leftovers of an earlier cluster in $STATE"
+    cmd_down
+    load_settings
+  fi
+  local t0=$SECONDS
+  ensure_packages
+  detect_node_ip
+  check_ranges
+  check_ports
+
+  log "building components (cached in $NETDEBUG_CACHE)"
+  BIN=$("$root/hack/build-kube.sh" kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd)
+  IMAGES=$("$root/hack/images/build-images.sh")
+  log "components ready after $((SECONDS - t0))s"
+
+  mkdir -p "$STATE"
+  chmod 700 "$STATE"
+  save_settings
+  pki
+  local api=https://127.0.0.1:$API_PORT
+  kubeconfig admin "$api"
+  kubeconfig kube-controller-manager "$api"
+  kubeconfig kube-scheduler "$api"
+  kubeconfig kubelet "$api"
+  kubeconfig kube-proxy "$api"
+  write_configs
+
+  log "starting etcd and the control plane"
+  start etcd "$BIN/etcd" --name netdebug --data-dir "$STATE/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "netdebug=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
+  wait_for 30 etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health" || fail_with_logs "etcd did not become healthy" etcd
+
+  local p=$STATE/pki
+  start kube-apiserver "$BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 0.0.0.0 --secure-port "$API_PORT" --advertise-address "$NODE_IP" \
+    --service-cluster-ip-range "$SERVICE_CIDR" \
+    --client-ca-file "$p/ca.crt" --tls-cert-file "$p/apiserver.crt" --tls-private-key-file "$p/apiserver.key" \
+    --kubelet-client-certificate "$p/apiserver-kubelet-client.crt" --kubelet-client-key "$p/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority "$p/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
+    --service-account-issuer "https://kubernetes.default.svc.$CLUSTER_DOMAIN" \
+    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --allow-privileged=true --profiling=false --cert-dir "$STATE/pki/apiserver-generated" --v=1
+  wait_for 90 kube-apiserver kubectl_ get --raw /readyz || fail_with_logs "the API server did not become ready" kube-apiserver etcd
+
+  start kube-controller-manager "$BIN/kube-controller-manager" \
+    --kubeconfig "$STATE/kube-controller-manager.kubeconfig" \
+    --authentication-kubeconfig "$STATE/kube-controller-manager.kubeconfig" \
+    --authorization-kubeconfig "$STATE/kube-controller-manager.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port $KCM_PORT --leader-elect=false \
+    --use-service-account-credentials --service-account-private-key-file "$p/sa.key" --root-ca-file "$p/ca.crt" \
+    --cluster-signing-cert-file "$p/ca.crt" --cluster-signing-key-file "$p/ca.key" \
+    --allocate-node-cidrs --cluster-cidr "$POD_CIDR" --node-cidr-mask-size "${POD_CIDR#*/}" \
+    --service-cluster-ip-range "$SERVICE_CIDR" --cert-dir "$STATE/pki/kcm-generated" --v=1
+  start kube-scheduler "$BIN/kube-scheduler" \
+    --kubeconfig "$STATE/kube-scheduler.kubeconfig" \
+    --authentication-kubeconfig "$STATE/kube-scheduler.kubeconfig" \
+    --authorization-kubeconfig "$STATE/kube-scheduler.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port $SCHED_PORT --leader-elect=false \
+    --cert-dir "$STATE/pki/scheduler-generated" --v=1
+
+  log "starting containerd, kubelet and kube-proxy"
+  setup_host_network
+  # Any image pull would go through this proxy, where nothing listens: no
+  # registry is contacted (and no registry name looked up) from this machine.
+  start containerd env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
+    containerd --config "$STATE/containerd/config.toml"
+  wait_for 30 containerd ctr_ version || fail_with_logs "containerd did not start" containerd
+  local img
+  for img in pause tools coredns kube-network-policies; do
+    ctr_ images import "$IMAGES/$img.tar" >/dev/null 2>"$STATE/logs/import-$img.log" ||
+      fail_with_logs "importing $img failed" "import-$img" containerd
+  done
+
+  start kubelet "$BIN/kubelet" --config "$STATE/config/kubelet.yaml" \
+    --kubeconfig "$STATE/kubelet.kubeconfig" --root-dir "$STATE/kubelet" --cert-dir "$STATE/pki/kubelet-generated" \
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --v=1
+  start kube-proxy "$BIN/kube-proxy" --config "$STATE/config/kube-proxy.yaml" --v=1
+
+  wait_for 120 node kubectl_ wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s ||
+    fail_with_logs "the node did not become Ready" kubelet containerd kube-controller-manager
+
+  log "deploying CoreDNS and kube-network-policies"
+  local dns_ip zones
+  dns_ip=$(nth_ip "$SERVICE_CIDR" 10)
+  zones="$(reverse_zone "$POD_CIDR") $(reverse_zone "$SERVICE_CIDR")"
+  sed -e "s|__DNS_IP__|$dns_ip|g" -e "s|__COREDNS_IMAGE__|$COREDNS_IMAGE|g" \
+    -e "s|__REVERSE_ZONES__|$zones|g" -e "s|__CLUSTER_DOMAIN__|$CLUSTER_DOMAIN|g" \
+    "$here/manifests/coredns.yaml" >"$STATE/config/coredns.yaml"
+  sed -e "s|__KNP_IMAGE__|$KNP_IMAGE|g" -e "s|__KNP_METRICS__|127.0.0.1:$KNP_METRICS_PORT|g" -e "s|__KNP_QUEUE__|$KNP_QUEUE|g" \
+    "$here/manifests/kube-network-policies.yaml" >"$STATE/config/kube-network-policies.yaml"
+  kubectl_ apply -f "$STATE/config/coredns.yaml" -f "$STATE/config/kube-network-policies.yaml" >/dev/null
+  kubectl_ -n kube-system rollout status deployment/coredns --timeout=120s >/dev/null ||
+    fail_with_logs "CoreDNS did not become available" kubelet containerd
+  kubectl_ -n kube-system rollout status daemonset/kube-network-policies --timeout=120s >/dev/null ||
+    fail_with_logs "kube-network-policies did not become ready" kubelet containerd
+  # default ServiceAccount of "default" appears shortly after the API is up
+  wait_for 60 sa kubectl_ -n default get serviceaccount default || true
+
+  log "cluster is up after $((SECONDS - t0))s"
+  usage_hint
+}
+
+usage_hint() {
+  cat >&2 <<EOF
+
+  export KUBECONFIG=$STATE/admin.kubeconfig
+  kubectl get nodes                      (or $BIN/kubectl)
+  node $NODE_NAME ($NODE_IP), pods $POD_CIDR on bridge $BRIDGE, services $SERVICE_CIDR, DNS $(nth_ip "$SERVICE_CIDR" 10)
+  images (imagePullPolicy: Never): $TOOLS_IMAGE $COREDNS_IMAGE $PAUSE_IMAGE $KNP_IMAGE
+  logs: $STATE/logs/   stop: make cluster-down (hack/cluster/cluster.sh down)
+
+EOF
+}
+
+# --------------------------------------------------------------- status ------
+healthy() {
+  local c
+  for c in "${COMPONENTS[@]}"; do alive "$c" || return 1; done
+  kubectl_ get --raw /readyz >/dev/null 2>&1 || return 1
+  [ "$(kubectl_ get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+
+cmd_status() {
+  load_settings
+  [ -r "$STATE/settings.env" ] || { echo "down (no state in $STATE)"; return 1; }
+  local c rc=0
+  for c in "${COMPONENTS[@]}"; do
+    if alive "$c"; then echo "$c: running (pid $(pid_of "$c"))"; else echo "$c: NOT running"; rc=1; fi
+  done
+  if [ $rc = 0 ] && healthy; then
+    kubectl_ get nodes -o wide
+    kubectl_ -n kube-system get pods -o wide
+    echo "up: export KUBECONFIG=$STATE/admin.kubeconfig"
+  else
+    echo "not healthy (logs in $STATE/logs)"; return 1
+  fi
+}
+
+# --------------------------------------------------------------- down --------
+# leftovers: anything an earlier `up` may have left (also after a crash).
+leftovers() {
+  [ -e "$STATE" ] && return 0
+  ip link show "${BRIDGE:-ndbr0}" >/dev/null 2>&1 && return 0
+  iptables-save 2>/dev/null | grep -qE 'KUBE-|NETDEBUG-|CNI-' && return 0
+  nft list table inet kube-network-policies >/dev/null 2>&1 && return 0
+  nft list table inet netdebug-guard >/dev/null 2>&1 && return 0
+  return 1
+}
+
+cmd_down() {
+  [ "$(id -u)" = 0 ] || die "must run as root"
+  load_settings
+  local c pid
+  # 1. node agents first, so nothing restarts what we remove
+  stop kubelet kube-proxy kube-scheduler kube-controller-manager
+  # 2. every container, straight through runc's own state (works even when
+  #    containerd or its shims are gone)
+  local rr ids
+  ids=$(ls "$STATE/containerd/state/io.containerd.runtime.v2.task/k8s.io" 2>/dev/null || true)
+  for rr in "$STATE"/containerd/runc/*/; do
+    [ -d "$rr" ] && command -v runc >/dev/null || continue
+    for c in $(runc --root "$rr" list -q 2>/dev/null || true); do
+      runc --root "$rr" kill "$c" KILL 2>/dev/null || true
+      runc --root "$rr" delete --force "$c" 2>/dev/null || true
+    done
+  done
+  # and whatever still runs in those containers' cgroups (runc gone or failed)
+  local procs
+  for c in $ids; do
+    procs=$(cat /sys/fs/cgroup/*/k8s.io/"$c"/cgroup.procs 2>/dev/null | sort -u || true)
+    # shellcheck disable=SC2086
+    [ -z "$procs" ] || kill -KILL $procs 2>/dev/null || true
+  done
+  # 3. containerd, then any process still naming the state folder (shims)
+  # the API server alone takes a minute to finish gracefully: no need here
+  GRACE=3 stop containerd kube-apiserver etcd
+  local stray
+  stray=$(stray_pids)
+  if [ -n "$stray" ]; then
+    for pid in $stray; do log "stopping leftover process $pid: $(tr '\0' ' ' </proc/"$pid"/cmdline | cut -c1-100)"; done
+    # shellcheck disable=SC2086
+    stop_pids $stray
+  fi
+  # 4. mounts (container rootfs, netns, kubelet volumes), deepest first
+  local m
+  if [ -e "$STATE" ]; then
+    for m in $(awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+    done
+  fi
+  # 5. network: bridge, iptables (kube-proxy's KUBE-*, CNI's CNI-*, our guard),
+  #    kube-network-policies' nftables table
+  if ip link show "${BRIDGE:-ndbr0}" >/dev/null 2>&1; then ip link delete "${BRIDGE:-ndbr0}"; fi
+  clean_iptables iptables
+  clean_iptables ip6tables
+  # iptables-nft leaves its tables behind; drop those with no rule left
+  local fam tbl
+  for fam in ip ip6; do
+    for tbl in filter nat mangle raw; do
+      if nft list table "$fam" "$tbl" >/dev/null 2>&1 &&
+        ! nft list table "$fam" "$tbl" | grep -vqE '^\s*(table .*|chain .*|type .* policy accept;|\}|)$'; then
+        nft delete table "$fam" "$tbl"
+      fi
+    done
+  done
+  local t
+  for t in "inet netdebug-guard" "inet kube-network-policies" "ip kube-proxy" "ip6 kube-proxy"; do
+    # shellcheck disable=SC2086
+    if nft list table $t >/dev/null 2>&1; then nft delete table $t; fi
+  done
+  if [ -n "${POD_CIDR:-}" ] && command -v conntrack >/dev/null; then
+    conntrack -D -s "$POD_CIDR" >/dev/null 2>&1 || true
+    conntrack -D -d "$POD_CIDR" >/dev/null 2>&1 || true
+    conntrack -D -d "$SERVICE_CIDR" >/dev/null 2>&1 || true
+  fi
+  # 6. kernel settings the kubelet and we changed
+  if [ -r "$STATE/sysctl.orig" ]; then
+    local kv
+    while read -r kv; do sysctl -qw "$kv" 2>/dev/null || true; done <"$STATE/sysctl.orig"
+  fi
+  # 7. files outside the state folder that containerd, CNI and the kubelet
+  #    write at fixed paths: shim sockets (named by a hash of our socket path,
+  #    namespace and sandbox id), CNI result caches, log symlinks, container
+  #    cgroups, the device-plugin socket
+  local id
+  for id in $ids; do
+    rm -f "/run/containerd/s/$(echo -n "$STATE/containerd/containerd.sock/k8s.io/$id" | sha256sum | cut -d' ' -f1)"
+    rm -f /var/lib/cni/results/*-"$id"-* 2>/dev/null || true
+    rmdir /sys/fs/cgroup/*/k8s.io/"$id" 2>/dev/null || true
+  done
+  rmdir /sys/fs/cgroup/*/k8s.io /run/containerd/s /run/containerd 2>/dev/null || true
+  rm -f /var/lib/cni/results/netdebug-* 2>/dev/null || true
+  rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true
+  find /var/log/containers -maxdepth 1 -type l -lname "$STATE/*" -delete 2>/dev/null || true
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/kubelet_internal_checkpoint
+  rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
+  rm -rf "$STATE"
+  log "cluster is down"
+}
+
+# stray_pids: our programs (by executable name) whose command line names the
+# state folder: containerd shims, or components whose pid file was lost.
+stray_pids() {
+  local pid exe
+  for pid in $(pgrep -f -- "$STATE/" || true); do
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    case "${exe##*/}" in
+      containerd | containerd-shim* | runc | etcd | kube-* | kubelet) echo "$pid" ;;
+    esac
+  done
+}
+
+# clean_iptables CMD: drop every chain and rule naming KUBE-, CNI- or NETDEBUG-.
+clean_iptables() {
+  local ipt=$1 table rules
+  command -v "$ipt" >/dev/null || return 0
+  for table in filter nat mangle raw; do
+    rules=$("$ipt-save" -t "$table" 2>/dev/null) || continue
+    grep -qE 'KUBE-|CNI-|NETDEBUG-' <<<"$rules" || continue
+    grep -vE 'KUBE-|CNI-|NETDEBUG-' <<<"$rules" | "$ipt-restore" -w -T "$table" ||
+      log "could not clean $ipt table $table"
+  done
+}
+
+# one up/down at a time (the lock file lives outside the state folder)
+lock() {
+  mkdir -p /run/lock
+  exec 9>"/run/lock/netdebug-cluster.lock"
+  flock -w 600 9 || die "another hack/cluster/cluster.sh is still running"
+}
+
+case "${1:-}" in
+  up) lock; cmd_up ;;
+  down) lock; cmd_down ;;
+  status) cmd_status ;;
+  kubeconfig) echo "$STATE/admin.kubeconfig" ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

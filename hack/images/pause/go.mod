@@ -1,0 +1,3 @@
+module github.com/netdebug/kubectl-netdebug/hack/images/pause
+
+go 1.26.0

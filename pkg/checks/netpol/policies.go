@@ -1,0 +1,71 @@
+package netpol
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// maxWarningFacts bounds the manifest warnings listed as facts.
+const maxWarningFacts = 20
+
+// checkPolicies (NP002): the policies the verdict rests on, and anything the
+// engine or the manifest loader skipped or assumed. Objects the API server
+// would reject are ignored by the engine, and namespaces the manifests do not
+// declare have guessed labels: both can change a verdict, so both warn.
+func checkPolicies(w *World) report.Check {
+	code := checks.NPPolicies
+	if w.ReadErr != nil {
+		if w.podsUnread {
+			return code.Skipped("skipped: the pods could not be read")
+		}
+		c := code.FromError("reading the policies", w.ReadErr)
+		c.Message += ": a verdict without every policy could wrongly say allowed"
+		return c
+	}
+	c := code.New(report.Pass, "%s", w.describeRead())
+	if !w.Cluster {
+		c.Message = fmt.Sprintf("%d file(s) read: %d pod(s), %s", len(w.Files), len(w.Snapshot.Pods), c.Message)
+		skipped := 0
+		for _, wr := range w.Warnings {
+			if strings.Contains(wr.Message, "skipped: not used by network policy analysis") {
+				skipped++
+			}
+		}
+		if skipped > 0 {
+			c.Message += fmt.Sprintf("; %d document(s) of other kinds ignored", skipped)
+		}
+		for i, wr := range w.Warnings {
+			if i == maxWarningFacts {
+				c.Facts = append(c.Facts, report.Fact{Name: "manifests", Value: fmt.Sprintf("and %d more warnings", len(w.Warnings)-i)})
+				break
+			}
+			c.Facts = append(c.Facts, report.Fact{Name: "manifests", Value: wr.String()})
+			if wr.File == "" { // a namespace referenced but not declared
+				c.Status = report.Warn
+			}
+		}
+	}
+	for _, f := range w.Engine.Warnings() {
+		if w.Cluster && f.Code == "ImplicitNamespace" {
+			// Deleted namespaces of terminating pods; caveats on flows
+			// say it where it matters.
+			c.Facts = append(c.Facts, report.Fact{Name: "assumed", Value: f.Message})
+			continue
+		}
+		c.Status = report.Warn
+		c.Facts = append(c.Facts, report.Fact{Name: "ignored", Value: f.Message})
+	}
+	if c.Status == report.Warn {
+		c.Message += "; some objects were ignored or assumed (see below)"
+	}
+	for _, np := range w.Snapshot.NetworkPolicies {
+		if len(c.Objects) == 20 {
+			break
+		}
+		c.Objects = append(c.Objects, report.Object{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name})
+	}
+	return c
+}

@@ -1,0 +1,198 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/netpol"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/printers"
+	"github.com/netdebug/kubectl-netdebug/pkg/target"
+)
+
+const netpolAllowAllExample = `  # Show the temporary allow-all policy for pod api (changes nothing)
+  kubectl netdebug netpol allow-all api -n shop
+
+  # Create it for 5 minutes, test your traffic, then it is deleted (or on Ctrl-C)
+  kubectl netdebug netpol allow-all api -n shop --apply --ttl 5m`
+
+// NetpolAllowAllOptions are `kubectl netdebug netpol allow-all POD`.
+type NetpolAllowAllOptions struct {
+	*GlobalOptions
+	Pod   string
+	Apply bool
+	TTL   time.Duration
+
+	namespace string
+	ref       target.Ref
+	client    kubernetes.Interface
+	dyn       dynamic.Interface
+}
+
+// NewCmdNetpolAllowAll is `kubectl netdebug netpol allow-all POD`.
+func NewCmdNetpolAllowAll(g *GlobalOptions) *cobra.Command {
+	o := &NetpolAllowAllOptions{GlobalOptions: g, TTL: 5 * time.Minute}
+	cmd := &cobra.Command{
+		Use:   "allow-all POD [--apply --ttl 5m]",
+		Short: "The procedure's temporary allow-all test, made safe: dry run by default, deleted after --ttl",
+		Long: `If traffic flows once every policy lets it through, NetworkPolicy was the
+cause. By default this prints the NetworkPolicy it would create (allowing all
+ingress and egress of the pods with exactly the pod's labels, naming any other
+pod they select) and changes nothing.
+
+With --apply it creates the policy (labelled app.kubernetes.io/managed-by:
+kubectl-netdebug, annotated netdebug.io/expires-at), waits until --ttl ends or
+Ctrl-C, then deletes it. It refuses to create a policy you could not delete.
+A policy left behind by a killed process is removed by
+kubectl netdebug netpol cleanup once expired.
+
+An allow-all NetworkPolicy cannot override an AdminNetworkPolicy Deny, and
+does not open the other end's own policies.`,
+		Example: netpolAllowAllExample,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().BoolVar(&o.Apply, "apply", false, "create the policy, wait --ttl (or Ctrl-C), delete it")
+	cmd.Flags().DurationVar(&o.TTL, "ttl", o.TTL, fmt.Sprintf("how long the policy stays (at most %s)", netpol.MaxTTL))
+	return cmd
+}
+
+// Complete reads the pod and builds the clients.
+func (o *NetpolAllowAllOptions) Complete(args []string) error {
+	o.Pod = args[0]
+	var err error
+	if o.namespace, err = o.GlobalOptions.Namespace(); err != nil {
+		return err
+	}
+	return o.netpolClients(&o.client, &o.dyn)
+}
+
+// Validate checks the pod reference and the TTL.
+func (o *NetpolAllowAllOptions) Validate() error {
+	if err := o.GlobalOptions.Validate(); err != nil {
+		return err
+	}
+	var err error
+	if o.ref, err = target.Parse(o.Pod); err != nil {
+		return err
+	}
+	if o.TTL <= 0 || o.TTL > netpol.MaxTTL {
+		return fmt.Errorf("--ttl %s: give a duration between 1s and %s", o.TTL, netpol.MaxTTL)
+	}
+	return nil
+}
+
+// Run plans, then prints the dry run or applies.
+func (o *NetpolAllowAllOptions) Run(ctx context.Context) error {
+	ref := policy.PodRef{Namespace: o.ref.Namespace, Name: o.ref.Name}
+	if ref.Namespace == "" {
+		ref.Namespace = o.namespace
+	}
+	if o.ref.Kind != "pod" {
+		pod, err := target.Resolve(ctx, o.client, o.ref, o.namespace)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.Pod, err)
+		}
+		ref = policy.PodRef{Namespace: pod.Namespace, Name: pod.Name}
+	}
+	plan, err := netpol.PlanAllowAll(ctx, o.client, o.dyn, ref, o.TTL, o.Now())
+	if err != nil {
+		return err
+	}
+	format, err := printers.ParseFormat(o.Output)
+	if err != nil {
+		return err
+	}
+	if !o.Apply {
+		if format != printers.Human {
+			return o.Print(plan.DryRunReport())
+		}
+		text, err := plan.DryRunText()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprint(o.Streams.Out, text)
+		return err
+	}
+	rep := plan.Apply(ctx, o.client, o.Now, func(line string) {
+		fmt.Fprintln(o.Streams.ErrOut, line)
+	})
+	return o.Print(rep)
+}
+
+// NetpolCleanupOptions are `kubectl netdebug netpol cleanup`.
+type NetpolCleanupOptions struct {
+	*GlobalOptions
+	AllNamespaces bool
+	All           bool
+
+	namespace string
+	client    kubernetes.Interface
+}
+
+// NewCmdNetpolCleanup is `kubectl netdebug netpol cleanup`.
+func NewCmdNetpolCleanup(g *GlobalOptions) *cobra.Command {
+	o := &NetpolCleanupOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "cleanup [-n NS | -A] [--all]",
+		Short: "Delete the temporary allow-all policies whose expiry has passed (--all: every netdebug-managed one)",
+		Long: `Delete the NetworkPolicies labelled app.kubernetes.io/managed-by: kubectl-netdebug
+whose netdebug.io/expires-at has passed: leftovers of an allow-all test whose
+process was killed. --all deletes them whether expired or not.`,
+		Example: `  kubectl netdebug netpol cleanup -A
+  kubectl netdebug netpol cleanup -n shop --all`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.GlobalOptions.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
+	cmd.Flags().BoolVar(&o.All, "all", false, "delete every netdebug-managed NetworkPolicy, expired or not")
+	return cmd
+}
+
+// Complete resolves the namespace and the client.
+func (o *NetpolCleanupOptions) Complete() error {
+	if o.AllNamespaces && o.ConfigFlags.Namespace != nil && *o.ConfigFlags.Namespace != "" {
+		return errors.New("give -n NS or -A, not both")
+	}
+	var err error
+	if !o.AllNamespaces {
+		if o.namespace, err = o.GlobalOptions.Namespace(); err != nil {
+			return err
+		}
+	}
+	if o.client == nil {
+		o.client, err = o.Clientset()
+	}
+	return err
+}
+
+// Run deletes the leftovers and prints what it did.
+func (o *NetpolCleanupOptions) Run(ctx context.Context) error {
+	rep, err := netpol.Cleanup(ctx, o.client, netpol.CleanupRequest{Namespace: o.namespace, All: o.All, Now: o.Now()})
+	if err != nil {
+		return err
+	}
+	return o.Print(rep)
+}
