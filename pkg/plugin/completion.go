@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -63,48 +65,38 @@ func (c completer) complete(list lister, toComplete string) ([]string, cobra.She
 
 func listNamespaces(ctx context.Context, c kubernetes.Interface, _ string) ([]string, error) {
 	l, err := c.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(l.Items))
-	for _, i := range l.Items {
-		out = append(out, i.Name)
-	}
-	return out, nil
+	return names(l, err)
 }
 
 func listPods(ctx context.Context, c kubernetes.Interface, ns string) ([]string, error) {
 	l, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(l.Items))
-	for _, i := range l.Items {
-		out = append(out, i.Name)
-	}
-	return out, nil
+	return names(l, err)
 }
 
 func listServices(ctx context.Context, c kubernetes.Interface, ns string) ([]string, error) {
 	l, err := c.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(l.Items))
-	for _, i := range l.Items {
-		out = append(out, i.Name)
-	}
-	return out, nil
+	return names(l, err)
 }
 
 func listIngresses(ctx context.Context, c kubernetes.Interface, ns string) ([]string, error) {
 	l, err := c.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
+	return names(l, err)
+}
+
+// names of the items of any typed list.
+func names(list runtime.Object, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(l.Items))
-	for _, i := range l.Items {
-		out = append(out, i.Name)
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(items))
+	for _, item := range items {
+		if m, err := meta.Accessor(item); err == nil {
+			out = append(out, m.GetName())
+		}
 	}
 	return out, nil
 }
