@@ -1,7 +1,6 @@
 package service
 
 import (
-
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
