@@ -17,6 +17,7 @@ const (
 	IngTLSCertificates   Code = "ING013"
 	IngConflicts         Code = "ING014"
 	IngRoutes            Code = "ING015"
+	IngBackendAnswers    Code = "ING016"
 )
 
 func ingressCodes() []Info {
@@ -35,6 +36,7 @@ func ingressCodes() []Info {
 		{IngTLSSecrets, "TLS secrets usable", "Every TLS secret exists, is of type kubernetes.io/tls and holds tls.crt and tls.key."},
 		{IngTLSCertificates, "TLS certificates valid", "Every certificate parses, covers the hosts it is used for, and is not expired or about to expire."},
 		{IngConflicts, "No conflicting rules", "No other Ingress of the same class claims the same host and path."},
+		{IngBackendAnswers, "Backends answer the controller", "Live: from a ready controller pod, a TCP connect to one ready endpoint of each backend; a refused or dropped connect is a 502 (or 504)."},
 		{IngRoutes, "Routes and responses", "What a request to each route gets now (404, 503, certificate error) and, with --host/--path, where one request lands."},
 	}
 }

@@ -7,10 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/ingress"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 )
 
 const ingressExample = `  # Why does ingress shop in namespace web not serve its hosts?
@@ -28,15 +30,17 @@ type IngressOptions struct {
 	Name      string
 	Namespace string
 	// Host and Path are --host and --path: one request to route.
-	Host string
-	Path string
+	Host  string
+	Path  string
+	Probe *ProbeFlags
 
-	client kubernetes.Interface
+	settings probe.Settings
+	client   kubernetes.Interface
 }
 
 // NewCmdIngress is `kubectl netdebug ingress NAME [--host H --path P]`.
 func NewCmdIngress(g *GlobalOptions) *cobra.Command {
-	o := &IngressOptions{GlobalOptions: g}
+	o := &IngressOptions{GlobalOptions: g, Probe: NewProbeFlags()}
 	cmd := &cobra.Command{
 		Use:     "ingress NAME [--host HOST] [--path PATH]",
 		Aliases: []string{"ing"},
@@ -54,7 +58,11 @@ verdict says which host and path get 404, 503 or a certificate error, and why.
 With --host and --path it routes one request as the controller would (exact
 host, then wildcard, then rules without a host; Exact or Prefix paths, the
 longest wins; the default backend otherwise), through every Ingress of the
-class, and follows the backend chain of the rule it lands on.`,
+class, and follows the backend chain of the rule it lands on.
+
+Unless --probe=none, it also connects from a ready controller pod to one ready
+endpoint of each backend: endpoints that exist but refuse or drop the
+controller's connections are the 502s (and 504s) the API cannot show.`,
 		Example: ingressExample,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -75,6 +83,7 @@ class, and follows the backend chain of the rule it lands on.`,
 func (o *IngressOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Host, "host", o.Host, "the Host of one request to route (shop.example.com, a port is ignored; a URL sets --path too)")
 	fs.StringVar(&o.Path, "path", o.Path, "the path of one request to route (default /; without --host, a request whose Host matches no rule host)")
+	o.Probe.AddFlags(fs)
 }
 
 // Complete fills the namespace and the client from the flags.
@@ -104,14 +113,27 @@ func (o *IngressOptions) Validate() error {
 			return err
 		}
 	}
-	return o.GlobalOptions.Validate()
+	if err := o.GlobalOptions.Validate(); err != nil {
+		return err
+	}
+	var err error
+	o.settings, err = o.Probe.Settings()
+	return err
 }
 
 // Run diagnoses and prints.
 func (o *IngressOptions) Run(ctx context.Context) error {
-	rep, err := ingress.Diagnose(ctx, o.client, ingress.Request{
-		Namespace: o.Namespace, Name: o.Name, Host: o.Host, Path: o.Path, Now: o.Now,
-	})
+	req := ingress.Request{Namespace: o.Namespace, Name: o.Name, Host: o.Host, Path: o.Path, Now: o.Now}
+	if o.settings.Mode != probe.ModeNone {
+		req.Open = func(ctx context.Context, pod *corev1.Pod) probe.Session {
+			sess, err := o.openProbes(ctx, pod, "", o.settings)
+			if err != nil {
+				return probe.Session{How: err.Error(), Err: err}
+			}
+			return sess
+		}
+	}
+	rep, err := ingress.Diagnose(ctx, o.client, req)
 	if err != nil {
 		return err
 	}

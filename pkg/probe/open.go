@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -147,11 +148,27 @@ func failed(err error, subresource, ns, what string) Session {
 		perm := report.Permission{Verb: verb, Resource: subresource, Namespace: ns}
 		return Session{How: fmt.Sprintf("not allowed to %s, so no live probes", perm), Forbidden: &perm, Err: err}
 	}
+	return Session{How: fmt.Sprintf("could not %s: %s", what, shortError(err)), Err: err}
+}
+
+// requestURL matches the request a transport error quotes: the exec URL
+// carries the whole command line and says nothing the user needs.
+var requestURL = regexp.MustCompile(`(Get|Post) "[^"]*": `)
+
+// shortError is the cause of a failed exec in a few words.
+func shortError(err error) string {
+	msg := err.Error()
 	var se *apierrors.StatusError
 	if errors.As(err, &se) {
-		return Session{How: fmt.Sprintf("could not %s: %s", what, se.ErrStatus.Message), Err: err}
+		msg = se.ErrStatus.Message
 	}
-	return Session{How: fmt.Sprintf("could not %s: %v", what, err), Err: err}
+	msg = requestURL.ReplaceAllString(msg, "")
+	if i := strings.LastIndex(msg, "exec in "); i >= 0 {
+		if j := strings.Index(msg[i:], ": "); j >= 0 {
+			msg = msg[i+j+2:]
+		}
+	}
+	return msg
 }
 
 // defaultContainer is the container kubectl exec picks: the one named by the

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -169,5 +170,12 @@ func TestUsageErrorIsUnknown(t *testing.T) {
 	out := Output{Stderr: "nc: invalid option -- 'z'\nUsage: nc [-iN] [-wN]\n\t-w SEC\tConnect timeout\n", ExitCode: 1}
 	if got := classifyTCP(out); got != Unknown {
 		t.Errorf("got %s", got)
+	}
+}
+
+func TestShortError(t *testing.T) {
+	err := errors.New(`exec in container c of pod ns/p: Internal error occurred: error sending request: Post "https://127.0.0.1:1/exec/ns/p/c?command=sh&command=-c&command=for+t": dial tcp 127.0.0.1:1: connect: connection refused`)
+	if got := shortError(err); got != "Internal error occurred: error sending request: dial tcp 127.0.0.1:1: connect: connection refused" {
+		t.Errorf("got %q", got)
 	}
 }

@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -40,6 +42,9 @@ type Request struct {
 	// LogTimeout bounds the reading of controller logs; DefaultLogTimeout
 	// when 0.
 	LogTimeout time.Duration
+	// Open prepares live probes from a controller pod (ING016); nil
+	// disables them.
+	Open func(ctx context.Context, pod *corev1.Pod) probe.Session
 }
 
 // routed reports whether one request is to be diagnosed.
@@ -99,6 +104,7 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 		checkTLSSecrets(f, a),
 		checkTLSCertificates(f, a, req.Now()),
 		checkConflicts(f, a),
+		checkBackendAnswers(ctx, f, a, req.Open),
 		checkRoutes(f, a, req),
 	)
 	rep.Verdict = verdict(rep.Checks, req)

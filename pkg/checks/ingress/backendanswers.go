@@ -1,0 +1,116 @@
+package ingress
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// BackendProbe is the Data of ING016, one entry per backend probed.
+type BackendProbe struct {
+	Backend string          `json:"backend"`
+	Pod     string          `json:"pod,omitempty"`
+	Result  probe.TCPResult `json:"result"`
+}
+
+// checkBackendAnswers (ING016): endpoints that exist but do not answer are
+// what a controller turns into 502 (refused, reset) or 504 (dropped). Only a
+// connect from where the controller runs tells: a policy may admit the
+// controller's namespace and nothing else, or the reverse.
+func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(context.Context, *corev1.Pod) probe.Session) report.Check {
+	code := checks.IngBackendAnswers
+	if open == nil {
+		return code.Skipped("live probes disabled (--probe=none): a 502 cannot be told from the API")
+	}
+	ctrl := f.controller.readyPods()
+	if len(ctrl) == 0 {
+		return code.Skipped("no ready controller pod in the cluster to probe from")
+	}
+	type target struct {
+		b    *backend
+		ip   string
+		port int32
+		pod  string
+	}
+	var targets []target
+	for _, b := range a.backends {
+		if b.state != backendOK {
+			continue
+		}
+		if ip, port, pod, ok := readyTarget(b); ok {
+			targets = append(targets, target{b, ip, port, pod})
+		}
+	}
+	if len(targets) == 0 {
+		return code.Skipped("no backend with ready endpoints to probe")
+	}
+	sess := open(ctx, ctrl[0])
+	if sess.Prober == nil {
+		c := code.Skipped("%s", sess.How)
+		c.Forbidden = sess.Forbidden
+		return c
+	}
+	results := make([]BackendProbe, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			results[i] = BackendProbe{Backend: t.b.label(), Pod: t.pod, Result: sess.Prober.TCP(ctx, t.ip, t.port)}
+		})
+	}
+	wg.Wait()
+	var bad []string
+	c := code.New(report.Pass, "")
+	for _, r := range results {
+		v := fmt.Sprintf("%s in %dms: %s", r.Result.Outcome, r.Result.Evidence.DurationMS, r.Result.Evidence.Command)
+		if out := strings.TrimSpace(r.Result.Evidence.Output); out != "" {
+			v += " -> " + oneLine(out)
+		}
+		c.Facts = append(c.Facts, report.Fact{Name: r.Backend + " " + r.Result.Target, Value: v})
+		switch r.Result.Outcome {
+		case probe.Refused:
+			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the controller (nothing listens on that port)", r.Backend, r.Result.Target))
+		case probe.TimedOut, probe.Unreachable:
+			bad = append(bad, fmt.Sprintf("502/504: connections from the controller to backend %s endpoint %s are dropped (a NetworkPolicy admitting only some namespaces? routing?)", r.Backend, r.Result.Target))
+		}
+	}
+	c.Facts = append(c.Facts, report.Fact{Name: "probed from", Value: sess.How})
+	c.Data = results
+	switch {
+	case len(bad) > 0:
+		c.Status, c.Message = report.Fail, strings.Join(bad, "; ")
+		c.Next = []string{fmt.Sprintf("kubectl netdebug pod %s/%s %s --port %d", ctrl[0].Namespace, ctrl[0].Name, f.namespace+"/"+targets[0].pod, targets[0].port)}
+	default:
+		c.Message = fmt.Sprintf("every probed backend answers TCP from controller pod %s", ctrl[0].Name)
+	}
+	return c
+}
+
+// readyTarget picks a ready endpoint of the backend and the number its
+// targetPort resolves to on that endpoint's pod.
+func readyTarget(b *backend) (ip string, port int32, pod string, ok bool) {
+	for _, e := range b.endpoints {
+		if !e.Ready {
+			continue
+		}
+		if b.targets != nil {
+			for n, pods := range b.targets.Resolved {
+				for _, p := range pods {
+					if p == e.Pod {
+						return e.Address, n, e.Pod, true
+					}
+				}
+			}
+		}
+		if b.svcPort != nil && b.svcPort.TargetPort.IntValue() > 0 {
+			return e.Address, int32(b.svcPort.TargetPort.IntValue()), e.Pod, true
+		}
+	}
+	return "", 0, "", false
+}
