@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/streaming/pkg/httpstream"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -140,7 +141,7 @@ func openEphemeral(ctx context.Context, cfg *rest.Config, client kubernetes.Inte
 
 // failed describes a set-up failure; Forbidden names the subresource.
 func failed(err error, subresource, ns, what string) Session {
-	if apierrors.IsForbidden(err) {
+	if isForbidden(err) {
 		verb := "create"
 		if subresource == "pods/ephemeralcontainers" {
 			verb = "patch"
@@ -149,6 +150,24 @@ func failed(err error, subresource, ns, what string) Session {
 		return Session{How: fmt.Sprintf("not allowed to %s, so no live probes", perm), Forbidden: &perm, Err: err}
 	}
 	return Session{How: fmt.Sprintf("could not %s: %s", what, shortError(err)), Err: err}
+}
+
+// isForbidden reports whether RBAC refused the request behind err, also when
+// the refusal came as the answer to a streaming upgrade (exec), which
+// client-go wraps in an UpgradeFailureError that does not unwrap, or SPDY
+// turns into text.
+func isForbidden(err error) bool {
+	if apierrors.IsForbidden(err) {
+		return true
+	}
+	var upgrade *httpstream.UpgradeFailureError
+	if errors.As(err, &upgrade) && apierrors.IsForbidden(upgrade.Cause) {
+		return true
+	}
+	// After the fallback, SPDY quotes the API server's Forbidden status as
+	// text only ("unable to upgrade connection: pods "x" is forbidden: ...").
+	msg := err.Error()
+	return strings.Contains(msg, "unable to upgrade connection: ") && strings.Contains(msg, " is forbidden: ")
 }
 
 // requestURL matches the request a transport error quotes: the exec URL

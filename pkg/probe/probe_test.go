@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // fakeRunner answers commands from a table keyed by the command line.
@@ -177,5 +179,27 @@ func TestShortError(t *testing.T) {
 	err := errors.New(`exec in container c of pod ns/p: Internal error occurred: error sending request: Post "https://127.0.0.1:1/exec/ns/p/c?command=sh&command=-c&command=for+t": dial tcp 127.0.0.1:1: connect: connection refused`)
 	if got := shortError(err); got != "Internal error occurred: error sending request: dial tcp 127.0.0.1:1: connect: connection refused" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestGroupBoundsConcurrency(t *testing.T) {
+	g := NewGroup(2)
+	var mu sync.Mutex
+	running, peak := 0, 0
+	for i := 0; i < 10; i++ {
+		g.Go(func() {
+			mu.Lock()
+			running++
+			peak = max(peak, running)
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+			mu.Lock()
+			running--
+			mu.Unlock()
+		})
+	}
+	g.Wait()
+	if peak > 2 {
+		t.Errorf("peak concurrency %d, want at most 2", peak)
 	}
 }

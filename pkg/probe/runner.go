@@ -15,12 +15,15 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
+	// client-go's WebSocket executor reports a failed upgrade with this
+	// package's UpgradeFailureError, not apimachinery's look-alike: only
+	// this one's IsUpgradeFailure lets the SPDY fallback happen.
+	"k8s.io/streaming/pkg/httpstream"
 )
 
 // Output is what one command printed, and how it ended.

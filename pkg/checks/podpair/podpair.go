@@ -14,6 +14,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
@@ -52,8 +53,10 @@ func ParsePort(s string) (Port, error) {
 		p.Port = intstr.FromInt32(int32(n))
 		return p, nil
 	}
-	if num == "" || len(num) > 15 || strings.ContainsAny(num, " \t") {
-		return Port{}, fmt.Errorf("invalid port %q: a number or a container port name", s)
+	// A name must be one a container port can have (IANA_SVC_NAME), as
+	// netpol --port requires: anything else could never resolve.
+	if num == "" || len(validation.IsValidPortName(num)) > 0 {
+		return Port{}, fmt.Errorf("invalid port %q: a number 1-65535 or a container port name", s)
 	}
 	p.Port = intstr.FromString(num)
 	return p, nil

@@ -27,7 +27,7 @@ func TestParsePort(t *testing.T) {
 			t.Errorf("ParsePort(%q) = %+v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"0", "65536", "80/icmp", "", "/tcp", "a very long port name"} {
+	for _, bad := range []string{"0", "65536", "80/icmp", "", "/tcp", "a very long port name", "ht;tp", "http p", "-http", "é"} {
 		if _, err := ParsePort(bad); err == nil {
 			t.Errorf("ParsePort(%q) accepted", bad)
 		}

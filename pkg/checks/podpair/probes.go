@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -26,14 +25,19 @@ type live struct {
 	dstNet  *probe.NetworkResult
 }
 
+// maxProbes bounds the probes running at once: each is an exec stream
+// through the API server and the kubelet.
+const maxProbes = 6
+
 // runProbes pings and connects from the source, and reads both pods' own
-// addresses, all concurrently (each probe is bounded by its timeout).
+// addresses, concurrently within maxProbes (each probe is bounded by its
+// timeout).
 func runProbes(ctx context.Context, src probe.Session, dst *corev1.Pod, ports []Port, dstSess probe.Session) *live {
 	l := &live{src: src, dst: dstSess, tcp: make([]*probe.TCPResult, len(ports)), numbers: make([]int32, len(ports))}
 	for i, p := range ports {
 		l.numbers[i] = resolve(p, dst)
 	}
-	var wg sync.WaitGroup
+	wg := probe.NewGroup(maxProbes)
 	if p := src.Prober; p != nil {
 		wg.Go(func() { r := p.Ping(ctx, dst.Status.PodIP); l.ping = &r })
 		for i, port := range ports {
