@@ -66,6 +66,12 @@ Procedures:
 
 Exit codes: 0 no problem found, 1 problems found, 2 the diagnosis could not run.`
 
+const completionExample = `  # bash, for this shell (the kubectl-netdebug binary)
+  source <(kubectl-netdebug completion bash)
+
+  # Through kubectl (1.26+): put kubectl_complete-netdebug from the release
+  # archive on your PATH; then kubectl netdebug <TAB> completes.`
+
 // NewRootCmd builds the command tree.
 func NewRootCmd(cfg Config) *cobra.Command {
 	if cfg.Getenv == nil {
@@ -102,6 +108,12 @@ func NewRootCmd(cfg Config) *cobra.Command {
 		NewCmdCapture(g),
 		NewCmdVersion(g),
 	)
+	cmd.InitDefaultCompletionCmd()
+	for _, sub := range cmd.Commands() {
+		if sub.Name() == "completion" {
+			sub.Example = completionExample
+		}
+	}
 	registerCompletions(cmd, g)
 	return cmd
 }
