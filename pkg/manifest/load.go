@@ -162,14 +162,14 @@ func (c *collector) addPath(path string) error {
 	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("reading manifests: %w", err)
+		return err // an *fs.PathError: it names the path
 	}
 	if !info.IsDir() {
 		return c.addFile(path, info)
 	}
 	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("reading manifests: %w", err)
+			return err // an *fs.PathError: it names the path
 		}
 		if d.IsDir() || !hasManifestExt(p) {
 			return nil
@@ -178,7 +178,7 @@ func (c *collector) addPath(path string) error {
 		// follows a link to a file so that its target is checked.
 		info, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("reading manifests: %w", err)
+			return err // an *fs.PathError: it names the path
 		}
 		if !info.Mode().IsRegular() {
 			c.warn(p, 0, 0, "not a regular file: skipped")
@@ -186,7 +186,7 @@ func (c *collector) addPath(path string) error {
 		}
 		c.files++
 		if c.files > c.limits.MaxFiles {
-			return fmt.Errorf("reading manifests: more than %d files under %s", c.limits.MaxFiles, path)
+			return fmt.Errorf("more than %d files under %s", c.limits.MaxFiles, path)
 		}
 		return c.addFile(p, info)
 	})
@@ -209,7 +209,7 @@ func (c *collector) addFile(path string, info fs.FileInfo) error {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("reading manifests: %w", err)
+		return err // an *fs.PathError: it names the path
 	}
 	defer f.Close()
 	data, err := c.readLimited(path, f)

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -178,6 +179,11 @@ func (g *GlobalOptions) colorOn(out io.Writer) bool {
 // explain rewrites transport failures as one plain sentence about the API
 // server; other errors pass through.
 func explain(err error) string {
+	if errors.Is(err, context.Canceled) {
+		// Ctrl-C (main cancels the context on SIGINT and SIGTERM): the
+		// server was fine, the user stopped us.
+		return "interrupted before the diagnosis finished"
+	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		host := uerr.URL

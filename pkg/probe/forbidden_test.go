@@ -25,6 +25,9 @@ func TestFailedExecForbidden(t *testing.T) {
 			t.Errorf("%s: %+v", name, s)
 		}
 	}
+	if s := failed(status, "pods/ephemeralcontainers", "shop", "add"); s.Forbidden == nil || s.Forbidden.Verb != "update" {
+		t.Errorf("ephemeral containers are added with an update: %+v", s.Forbidden)
+	}
 	if s := failed(&httpstream.UpgradeFailureError{Cause: errors.New("bad handshake (502 Bad Gateway)")}, "pods/exec", "shop", "exec into x"); s.Forbidden != nil {
 		t.Errorf("a failed upgrade that is not a refusal: %+v", s)
 	}

@@ -144,7 +144,7 @@ func failed(err error, subresource, ns, what string) Session {
 	if isForbidden(err) {
 		verb := "create"
 		if subresource == "pods/ephemeralcontainers" {
-			verb = "patch"
+			verb = "update" // Ephemeral.Ensure calls UpdateEphemeralContainers
 		}
 		perm := report.Permission{Verb: verb, Resource: subresource, Namespace: ns}
 		return Session{How: fmt.Sprintf("not allowed to %s, so no live probes", perm), Forbidden: &perm, Err: err}
@@ -186,6 +186,11 @@ func shortError(err error) string {
 		if j := strings.Index(msg[i:], ": "); j >= 0 {
 			msg = msg[i+j+2:]
 		}
+	}
+	// How the stream failed to open (WebSocket, then SPDY) says nothing
+	// the user needs; the server's answer that follows does.
+	for _, prefix := range []string{"unable to upgrade connection: ", "unable to upgrade streaming request: "} {
+		msg = strings.TrimPrefix(msg, prefix)
 	}
 	return msg
 }

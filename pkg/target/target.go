@@ -27,7 +27,9 @@ type Ref struct {
 
 func (r Ref) String() string {
 	s := r.Name
-	if r.Kind != "pod" {
+	// A pod in a namespace named like a kind (deploy/web) keeps its kind, or
+	// it would read back as a workload.
+	if _, ambiguous := kinds[r.Namespace]; r.Kind != "pod" || ambiguous {
 		s = r.Kind + "/" + s
 	}
 	if r.Namespace != "" {

@@ -84,8 +84,13 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 		if perr == nil {
 			f.ProxyPods = list.Items
 		}
-		if err != nil && !apierrors.IsNotFound(err) {
+		switch {
+		case err != nil && !apierrors.IsNotFound(err):
 			f.KubeProxyErr = checks.Read(checks.Get("apps", "daemonsets", metav1.NamespaceSystem), err)
+		case err != nil && perr != nil:
+			// No DaemonSet, and the static pods could not be read: saying
+			// "no kube-proxy" would be a guess.
+			f.KubeProxyErr = checks.Read(checks.List("", "pods", metav1.NamespaceSystem), perr)
 		}
 	})
 	wg.Go(func() {

@@ -155,6 +155,12 @@ func Matrix(w *World, req MatrixRequest) (*Result, error) {
 		return cmp.Or(strings.Compare(a.From, b.From), strings.Compare(a.To, b.To))
 	})
 	mc := checkMatrix(pods, ports, counts, leftOut, req)
+	if missing := missingNamespaces(w, req.Namespaces); len(pods) == 0 && len(missing) > 0 {
+		// A typo in -n is not an empty matrix to be happy about.
+		mc.Status = report.Fail
+		mc.Message = fmt.Sprintf("no pod in scope: namespace(s) %s do not exist", strings.Join(missing, ", "))
+		mc.Next = []string{"kubectl get namespaces"}
+	}
 	rep.Add(mc)
 	if req.WhatIf != nil {
 		rep.Add(checkWhatIf(req.WhatIf, actions, changes, counts[0]+counts[1]+counts[2], "flows"))
@@ -259,6 +265,25 @@ func portName(p intstr.IntOrString) string {
 		return p.StrVal
 	}
 	return ""
+}
+
+// missingNamespaces are the namespaces of the scope a cluster does not have
+// (offline, a namespace needs no manifest of its own: none is missing).
+func missingNamespaces(w *World, scope []string) []string {
+	if !w.Cluster || len(scope) == 0 {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, ns := range w.Snapshot.Namespaces {
+		have[ns.Name] = true
+	}
+	var missing []string
+	for _, ns := range scope {
+		if !have[ns] {
+			missing = append(missing, ns)
+		}
+	}
+	return missing
 }
 
 // checkMatrix (NP008): the counts; the table itself is in Details (human) and
