@@ -47,3 +47,4 @@ clean:
 
 -include hack/cluster.mk
 -include hack/dist.mk
+-include hack/bench.mk

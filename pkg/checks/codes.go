@@ -6,6 +6,7 @@ package checks
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -32,18 +33,27 @@ func Catalog() []Info {
 		cniCodes(),
 		netpolCodes(),
 		podCodes(),
+		scanCodes(),
 	} {
 		all = append(all, part...)
 	}
 	return all
 }
 
+// titles indexes the catalog once: Title is called for every check made,
+// thousands of times in a cluster scan.
+var titles = sync.OnceValue(func() map[Code]string {
+	m := map[Code]string{}
+	for _, i := range Catalog() {
+		m[i.Code] = i.Title
+	}
+	return m
+})
+
 // Title is the short title of a code, or the code itself when unknown.
 func (c Code) Title() string {
-	for _, i := range Catalog() {
-		if i.Code == c {
-			return i.Title
-		}
+	if t, ok := titles()[c]; ok {
+		return t
 	}
 	return string(c)
 }

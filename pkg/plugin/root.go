@@ -63,6 +63,7 @@ Procedures:
   Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
   Network plugin      kubectl netdebug cni              CNI agents per node, log errors, policy enforcement, kube-proxy
   Packet capture      kubectl netdebug capture POD      tcpdump in the pod's network namespace, pcap streamed to you
+  Cluster scan        kubectl netdebug scan [-A]        every static check over a namespace or the cluster, worst first
 
 Exit codes: 0 no problem found, 1 problems found, 2 the diagnosis could not run.`
 
@@ -106,6 +107,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 		NewCmdDNS(g),
 		NewCmdCNI(g),
 		NewCmdCapture(g),
+		NewCmdScan(g),
 		NewCmdVersion(g),
 	)
 	cmd.InitDefaultCompletionCmd()

@@ -1,0 +1,274 @@
+// Command bench measures what each netdebug command costs on a large
+// synthetic cluster (make bench): API requests, bytes read, wall time and
+// peak memory, beside the floor of reading the same objects with kubectl.
+//
+// It starts kube-apiserver and etcd (envtest), loads 100 namespaces of 100
+// pods, 20 Services with EndpointSlices, 5 NetworkPolicies and 3 Ingresses
+// each, generated from a fixed seed, and runs the real plugin binary and
+// kubectl through a counting loopback proxy. The targeted commands are
+// measured once after the first 10 namespaces and again on the full
+// cluster, to show whether their requests grow with the cluster.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/netdebug/kubectl-netdebug/internal/testenv"
+)
+
+const namespaces = 100
+
+type options struct {
+	plugin, kubectl, out string
+	runs, workers        int
+	small                int
+	seed                 uint64
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.plugin, "plugin", "bin/kubectl-netdebug", "the plugin binary")
+	flag.StringVar(&o.kubectl, "kubectl", "", "the kubectl binary for the floor (hack/build-kube.sh kubectl)")
+	flag.StringVar(&o.out, "out", "hack/bench/results.md", "where to write the results (markdown)")
+	flag.IntVar(&o.runs, "runs", 3, "runs per command (median wall time, max RSS)")
+	flag.IntVar(&o.workers, "workers", 64, "concurrent writers while loading")
+	flag.IntVar(&o.small, "small", 10, "namespaces loaded before the first measurement")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic cluster")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// command is one measured command line.
+type command struct {
+	label string
+	bin   string // "plugin" or "kubectl"
+	args  []string
+	// bounded: its requests should not grow with the cluster.
+	bounded bool
+}
+
+var commands = []command{
+	{"service svc-00 -n bench-000", "plugin", []string{"service", "svc-00", "-n", "bench-000"}, true},
+	{"ingress ing-0 -n bench-000", "plugin", []string{"ingress", "ing-0", "-n", "bench-000"}, true},
+	{"pod bench-000/pod-000 bench-000/pod-001 --probe none", "plugin", []string{"pod", "bench-000/pod-000", "bench-000/pod-001", "--probe", "none"}, true},
+	{"netpol bench-000/pod-000 bench-000/pod-001", "plugin", []string{"netpol", "bench-000/pod-000", "bench-000/pod-001"}, true},
+	{"netpol matrix -n bench-000", "plugin", []string{"netpol", "matrix", "-n", "bench-000"}, false},
+	{"dns", "plugin", []string{"dns"}, true},
+	{"scan -A", "plugin", []string{"scan", "-A"}, false},
+	{"floor: kubectl get pods,services,endpointslices,ingresses,networkpolicies -A -o json", "kubectl",
+		[]string{"get", "pods,services,endpointslices,ingresses,networkpolicies", "-A", "-o", "json"}, false},
+}
+
+type result struct {
+	requests, bytes int64
+	wall            time.Duration
+	rss             int64
+	heap            int64 // largest Go heap at the start of a collection
+	exit            int
+	stderr          string
+}
+
+func run(o options) error {
+	if o.kubectl == "" {
+		return fmt.Errorf("--kubectl is required (hack/build-kube.sh kubectl prints its folder)")
+	}
+	for _, b := range []string{o.plugin, o.kubectl} {
+		if _, err := os.Stat(b); err != nil {
+			return err
+		}
+	}
+	fmt.Println("starting kube-apiserver and etcd...")
+	env, err := testenv.Start()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = env.Stop() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
+	defer cancel()
+
+	cfg := rest.CopyConfig(env.Config)
+	cfg.QPS, cfg.Burst = 1e5, 1e5
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	l := &loader{client: client, workers: o.workers}
+	m, err := startMeter(env.Config)
+	if err != nil {
+		return err
+	}
+	defer m.stop()
+	home, err := os.MkdirTemp("", "netdebug-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(home)
+	kc, err := m.kubeconfig(home)
+	if err != nil {
+		return err
+	}
+
+	start := time.Now()
+	if err := l.nodes(ctx); err != nil {
+		return fmt.Errorf("loading nodes: %w", err)
+	}
+	if err := l.ingressClass(ctx); err != nil {
+		return err
+	}
+	if err := l.namespaces(ctx, o.seed, 0, o.small); err != nil {
+		return fmt.Errorf("loading: %w", err)
+	}
+	fmt.Printf("loaded %d namespaces in %s\n", o.small, time.Since(start).Round(time.Millisecond))
+	small := map[string]result{}
+	for _, c := range commands {
+		if c.bounded {
+			small[c.label] = measure(o, m, kc, home, c)
+		}
+	}
+	if err := l.namespaces(ctx, o.seed, o.small, namespaces); err != nil {
+		return fmt.Errorf("loading: %w", err)
+	}
+	load := time.Since(start)
+	fmt.Printf("loaded %d namespaces (%d writes) in %s\n", namespaces, l.writes.Load(), load.Round(time.Millisecond))
+
+	full := map[string]result{}
+	for _, c := range commands {
+		full[c.label] = measure(o, m, kc, home, c)
+	}
+	text := table(o, small, full, load, l.writes.Load())
+	fmt.Print(text)
+	return os.WriteFile(o.out, []byte(text), 0o644)
+}
+
+// measure runs c o.runs times: median wall time, max RSS, the requests and
+// bytes of the last run (they do not vary).
+func measure(o options, m *meter, kc, home string, c command) result {
+	var walls []time.Duration
+	var res result
+	for range o.runs {
+		bin := o.plugin
+		if c.bin == "kubectl" {
+			bin = o.kubectl
+		}
+		cmd := exec.Command(bin, append(slices.Clone(c.args), "--kubeconfig", kc)...)
+		cmd.Stdout = io.Discard
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		// A fresh HOME per run: kubectl's discovery cache starts cold.
+		dir, _ := os.MkdirTemp(home, "run-")
+		// gctrace prints the heap size at each collection: its largest
+		// value is the peak Go heap, beside the RSS.
+		cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "GODEBUG=gctrace=1"}
+		m.reset()
+		t0 := time.Now()
+		if err := cmd.Start(); err != nil {
+			return result{exit: -1, stderr: err.Error()}
+		}
+		stop := make(chan struct{})
+		peak := watchRSS(cmd.Process.Pid, stop)
+		_ = cmd.Wait() // the exit code is in ProcessState
+		wall := time.Since(t0)
+		close(stop)
+		walls = append(walls, wall)
+		r := result{requests: m.requests.Load(), bytes: m.bytes.Load(), wall: wall, stderr: strings.TrimSpace(stderr.String())}
+		r.exit = cmd.ProcessState.ExitCode()
+		r.rss = <-peak
+		r.heap, r.stderr = gcHeap(r.stderr)
+		r.rss = max(r.rss, res.rss)
+		r.heap = max(r.heap, res.heap)
+		res = r
+		_ = os.RemoveAll(dir)
+	}
+	slices.Sort(walls)
+	res.wall = walls[len(walls)/2]
+	fmt.Printf("%-90s %4d req %10s %8s rss %8s heap %8s exit %d\n", c.label, res.requests, mib(res.bytes), res.wall.Round(time.Millisecond), mib(res.rss), mib(res.heap), res.exit)
+	if res.exit > 1 || res.exit < 0 {
+		fmt.Printf("    stderr: %s\n", res.stderr)
+	}
+	return res
+}
+
+var gcLine = regexp.MustCompile(`^gc \d+ @.* (\d+)->\d+->\d+ MB`)
+
+// gcHeap takes the gctrace lines out of stderr and returns the largest heap
+// size at the start of a collection (0 when none ran: under 4 MiB).
+func gcHeap(stderr string) (int64, string) {
+	var peak int64
+	var rest []string
+	for _, line := range strings.Split(stderr, "\n") {
+		if m := gcLine.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.ParseInt(m[1], 10, 64)
+			peak = max(peak, n<<20)
+			continue
+		}
+		rest = append(rest, line)
+	}
+	return peak, strings.TrimSpace(strings.Join(rest, "\n"))
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func table(o options, small, full map[string]result, load time.Duration, writes int64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# netdebug on a large synthetic cluster (`make bench`)\n\n")
+	fmt.Fprintf(&b, "envtest kube-apiserver + etcd; %d namespaces: %d pods, %d Services with EndpointSlices, %d NetworkPolicies, %d Ingresses (seed %d; %d writes, loaded in %s with %d writers).\n",
+		namespaces, namespaces*podsPerNS, namespaces*servicesPerNS, namespaces*policiesPerNS, namespaces*ingressesPerNS, o.seed, writes, load.Round(time.Second), o.workers)
+	fmt.Fprintf(&b, "Each command is the real binary, run %d times (median wall time, largest peak RSS sampled from /proc every 2ms, largest Go heap at the start of a collection from GODEBUG=gctrace=1), talking to the API server through a counting loopback proxy (bytes are response bodies, uncompressed). \"requests at %d ns\" is the same command after only %d namespaces were loaded.\n\n", o.runs, o.small, o.small)
+	fmt.Fprintf(&b, "| command | requests | requests at %d ns | bytes read | wall time | peak RSS | peak Go heap | exit |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", o.small)
+	for _, c := range commands {
+		r := full[c.label]
+		s := "-"
+		if sr, ok := small[c.label]; ok {
+			s = fmt.Sprint(sr.requests)
+		}
+		heap := mib(r.heap)
+		if r.heap == 0 {
+			heap = "< 4 MiB"
+		}
+		fmt.Fprintf(&b, "| `%s` | %d | %s | %s | %s | %s | %s | %d |\n", c.label, r.requests, s, mib(r.bytes), r.wall.Round(time.Millisecond), mib(r.rss), heap, r.exit)
+	}
+	scan, floor := full["scan -A"], full[commands[len(commands)-1].label]
+	fmt.Fprintf(&b, "\nTargets:\n\n")
+	for _, c := range commands {
+		if !c.bounded {
+			continue
+		}
+		r, s := full[c.label], small[c.label]
+		fmt.Fprintf(&b, "- `%s`: %d requests on the full cluster, %d at %d namespaces (target: about ten at most, not growing): %s\n",
+			c.label, r.requests, s.requests, o.small, verdict(r.requests <= 12 && r.requests <= s.requests))
+	}
+	if floor.wall > 0 {
+		fmt.Fprintf(&b, "- `scan -A` wall time %s = %.2fx the floor's %s (target: within 2x): %s\n",
+			scan.wall.Round(time.Millisecond), float64(scan.wall)/float64(floor.wall), floor.wall.Round(time.Millisecond), verdict(scan.wall <= 2*floor.wall))
+	}
+	if scan.bytes > 0 {
+		fmt.Fprintf(&b, "- `scan -A` peak RSS %s = %.2fx the %s it read (target: under 2x): %s\n",
+			mib(scan.rss), float64(scan.rss)/float64(scan.bytes), mib(scan.bytes), verdict(scan.rss < 2*scan.bytes))
+		fmt.Fprintf(&b, "- `scan -A` peak Go heap %s = %.2fx the bytes it read (the RSS adds the runtime and the binary's pages, about %s for any command here)\n",
+			mib(scan.heap), float64(scan.heap)/float64(scan.bytes), mib(full[commands[0].label].rss))
+	}
+	return b.String()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}

@@ -1,0 +1,189 @@
+// Package scan runs every static check of the other procedures over
+// everything in scope (each Service, each Ingress, the NetworkPolicies, and
+// cluster DNS and the CNI once) and reports one check per finding code, with
+// counts and the findings themselves, worst first. It reads each kind with
+// one paged LIST and never GETs single objects, so the number of requests
+// grows with the number of pages, not of objects.
+package scan
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// Defaults of Request.
+const (
+	DefaultPageSize    = 500
+	DefaultMaxFindings = 50
+)
+
+// Request scopes the scan.
+type Request struct {
+	// Namespace to scan; "" scans every namespace.
+	Namespace string
+	// PageSize is the limit of each LIST page.
+	PageSize int64
+	// MaxFindings bounds the findings kept per code in the report's data
+	// (the counts are always complete).
+	MaxFindings int
+	Now         func() time.Time
+}
+
+// Finding is one object with a problem: the Data of each code's check lists
+// them.
+type Finding struct {
+	Code    string        `json:"code"`
+	Status  report.Status `json:"status"`
+	Object  report.Object `json:"object"`
+	Message string        `json:"message"`
+}
+
+// CodeData is the Data of a scan check: how many objects the code found a
+// problem in (Total), and the first of them.
+type CodeData struct {
+	Total    int       `json:"total"`
+	Shown    int       `json:"shown"`
+	Findings []Finding `json:"findings"`
+}
+
+// Scan reads the cluster and returns the report. It returns an error only
+// when the API server cannot be reached.
+func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*report.Report, error) {
+	if req.PageSize <= 0 {
+		req.PageSize = DefaultPageSize
+	}
+	if req.MaxFindings <= 0 {
+		req.MaxFindings = DefaultMaxFindings
+	}
+	if req.Now == nil {
+		req.Now = time.Now
+	}
+	var (
+		inv    *inventory
+		invErr error
+		dnsF   *dns.Facts
+		dnsErr error
+		cniF   *cnicheck.Facts
+		cniErr error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() { inv, invErr = read(ctx, client, req.Namespace, req.PageSize) })
+	wg.Go(func() { dnsF, dnsErr = dns.Gather(ctx, client, dns.Request{Now: req.Now, LogLines: 300}) })
+	wg.Go(func() { cniF, cniErr = cnicheck.Gather(ctx, client, cnicheck.Request{Now: req.Now}) })
+	wg.Wait()
+	for _, err := range []error{invErr, dnsErr, cniErr} {
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	agg := newAggregator(req.MaxFindings)
+	scanNamespaces(agg, inv)
+	scanPolicies(agg, inv, req.Namespace == "")
+	agg.addCluster(dns.ClusterChecks(dnsF)...)
+	policies := len(inv.policies)
+	if inv.policiesErr != nil {
+		policies = -1
+	}
+	agg.addCluster(cnicheck.CheckPlugin(cniF), cnicheck.CheckNodes(cniF), cnicheck.CheckAgents(cniF),
+		cnicheck.CheckAgentLogs(cniF), cnicheck.EnforcementCheck(cniF.Info, cniF.InfoErr, policies), cnicheck.CheckKubeProxy(cniF))
+
+	target := report.Object{Kind: "Cluster", Name: "all namespaces"}
+	title := "Cluster scan (all namespaces)"
+	if req.Namespace != "" {
+		target = report.Object{Kind: "Namespace", Name: req.Namespace}
+		title = "Cluster scan (namespace " + req.Namespace + ")"
+	}
+	rep := report.New("scan", target)
+	rep.Title = title
+	rep.Add(inventoryCheck(inv, req.Namespace))
+	rep.Add(agg.checks()...)
+	rank(rep.Checks)
+	rep.Finish()
+	return rep, nil
+}
+
+// rank orders checks worst first: fail, error, warn, skip, pass; within a
+// status, the codes with the most findings first, then by code.
+func rank(list []report.Check) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.Status != b.Status {
+			return a.Status.Worse(b.Status)
+		}
+		if ta, tb := total(a), total(b); ta != tb {
+			return ta > tb
+		}
+		return a.Code < b.Code
+	})
+}
+
+func total(c report.Check) int {
+	if d, ok := c.Data.(CodeData); ok {
+		return d.Total
+	}
+	return 0
+}
+
+func inventoryCheck(inv *inventory, ns string) report.Check {
+	code := checks.ScanInventory
+	scope := "every namespace"
+	if ns != "" {
+		scope = "namespace " + ns
+	}
+	kinds := []struct {
+		name string
+		n    int
+		err  error
+	}{
+		{"pods", len(inv.pods), inv.podsErr},
+		{"services", len(inv.services), inv.servicesErr},
+		{"endpointslices", inv.nSlices, inv.slicesErr},
+		{"ingresses", len(inv.ingresses), inv.ingressesErr},
+		{"ingressclasses", len(inv.classes), inv.classesErr},
+		{"networkpolicies", len(inv.policies), inv.policiesErr},
+	}
+	if ns == "" {
+		kinds = append(kinds, struct {
+			name string
+			n    int
+			err  error
+		}{"namespaces", len(inv.namespaces), inv.namespacesErr})
+	}
+	var facts []report.Fact
+	var unread []string
+	var firstErr error
+	for _, k := range kinds {
+		v := fmt.Sprint(k.n)
+		if k.err != nil {
+			v = "not read: " + k.err.Error()
+			unread = append(unread, k.name)
+			if firstErr == nil {
+				firstErr = k.err
+			}
+		}
+		facts = append(facts, report.Fact{Name: k.name, Value: v})
+	}
+	var c report.Check
+	if firstErr != nil {
+		c = code.FromError(fmt.Sprintf("reading %v", unread), firstErr)
+		if c.Status == report.Skip {
+			c.Message = fmt.Sprintf("scanned %s without %v: %s", scope, unread, c.Message)
+		}
+	} else {
+		c = code.New(report.Pass, "scanned %s: %d pods, %d services, %d ingresses, %d networkpolicies",
+			scope, len(inv.pods), len(inv.services), len(inv.ingresses), len(inv.policies))
+	}
+	c.Facts = append(facts, c.Facts...)
+	return c
+}

@@ -1,0 +1,109 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/scan"
+)
+
+const scanExample = `  # Every static problem in the current namespace
+  kubectl netdebug scan
+
+  # The whole cluster, as JSON for a dashboard or an alert
+  kubectl netdebug scan -A -o json`
+
+// ScanOptions scan a namespace or the cluster.
+type ScanOptions struct {
+	*GlobalOptions
+	AllNamespaces bool
+	MaxFindings   int
+	PageSize      int64
+
+	namespace string
+	client    kubernetes.Interface
+}
+
+// NewCmdScan is `kubectl netdebug scan [-n NS | -A]`.
+func NewCmdScan(g *GlobalOptions) *cobra.Command {
+	o := &ScanOptions{GlobalOptions: g, MaxFindings: scan.DefaultMaxFindings, PageSize: scan.DefaultPageSize}
+	cmd := &cobra.Command{
+		Use:   "scan [-n NS | -A]",
+		Short: "Run every static check over a namespace or the cluster, worst findings first",
+		Long: `Run every static check of the other procedures over everything in scope:
+each Service (selector, target ports, EndpointSlices), each Ingress (class,
+backend services, ports, endpoints), the NetworkPolicies (policies selecting
+no pod, peers matching nothing, whether the CNI enforces them), and cluster
+DNS and the network plugin once. Findings are counted per code and ranked
+worst first; -o json lists the first --max-findings objects of each code.
+Each kind is read with one paged LIST (no per-object reads), so the scan's
+cost grows with the number of pages, and only what the checks need is kept.`,
+		Example: scanExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+// AddFlags binds the command's flags.
+func (o *ScanOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
+	cmd.Flags().IntVar(&o.MaxFindings, "max-findings", o.MaxFindings, "findings listed per code in -o json (all are counted)")
+	cmd.Flags().Int64Var(&o.PageSize, "page-size", o.PageSize, "objects per LIST page")
+}
+
+// Complete resolves the scope and the client.
+func (o *ScanOptions) Complete() error {
+	if o.AllNamespaces && o.ConfigFlags.Namespace != nil && *o.ConfigFlags.Namespace != "" {
+		return errors.New("give -n NS or -A, not both")
+	}
+	if !o.AllNamespaces {
+		ns, err := o.GlobalOptions.Namespace()
+		if err != nil {
+			return err
+		}
+		o.namespace = ns
+	}
+	if o.client == nil {
+		var err error
+		if o.client, err = o.Clientset(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks the flags.
+func (o *ScanOptions) Validate() error {
+	if err := o.GlobalOptions.Validate(); err != nil {
+		return err
+	}
+	if o.MaxFindings < 1 {
+		return errors.New("--max-findings must be at least 1")
+	}
+	if o.PageSize < 1 {
+		return errors.New("--page-size must be at least 1")
+	}
+	return nil
+}
+
+// Run scans and prints.
+func (o *ScanOptions) Run(ctx context.Context) error {
+	rep, err := scan.Scan(ctx, o.client, scan.Request{Namespace: o.namespace, PageSize: o.PageSize, MaxFindings: o.MaxFindings, Now: o.Now})
+	if err != nil {
+		return err
+	}
+	return o.Print(rep)
+}

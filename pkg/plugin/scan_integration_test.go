@@ -1,0 +1,181 @@
+package plugin_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/netdebug/kubectl-netdebug/internal/testenv"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/scan"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
+)
+
+// scanFixture fills scan-shop with one fault of each kind the scan looks
+// for, and scan-blog with a healthy Service.
+func scanFixture(t *testing.T) {
+	t.Helper()
+	c := ctx(t)
+	for _, ns := range []string{"scan-shop", "scan-blog"} {
+		check(t, testenv.CreateNamespace(c, env.Client, ns, nil))
+	}
+	pods := map[string]*corev1.Pod{}
+	for _, p := range []struct {
+		ns string
+		p  testenv.Pod
+	}{
+		{"scan-shop", readyPod("web-1", "10.244.9.1", map[string]string{"app": "web-frontend"})},
+		{"scan-shop", readyPod("api-1", "10.244.9.2", map[string]string{"app": "api"})},
+		{"scan-shop", testenv.Pod{Name: "db-1", Labels: map[string]string{"app": "db"}, Ports: httpPort, Node: "node-1", IP: "10.244.9.3"}},
+		{"scan-blog", readyPod("blog-1", "10.244.9.4", map[string]string{"app": "blog"})},
+	} {
+		pods[p.ns+"/"+p.p.Name] = must[*corev1.Pod](t)(testenv.CreatePod(c, env.Client, p.ns, p.p))
+	}
+	services := []struct {
+		ns, name, app string
+		target        intstr.IntOrString
+		slice         []string // pods of the EndpointSlice; nil: no slice
+	}{
+		{"scan-shop", "web", "web", intstr.FromString("http"), nil},                  // selector matches nothing
+		{"scan-shop", "api", "api", intstr.FromString("http"), []string{"api-1"}},    // healthy
+		{"scan-shop", "db", "db", intstr.FromString("http"), []string{"db-1"}},       // no ready endpoint
+		{"scan-shop", "grpc", "api", intstr.FromString("grpc"), nil},                 // named port missing
+		{"scan-blog", "blog", "blog", intstr.FromString("http"), []string{"blog-1"}}, // healthy
+	}
+	for i, s := range services {
+		svc := must[*corev1.Service](t)(env.Client.CoreV1().Services(s.ns).Create(c, &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: s.name, Namespace: s.ns},
+			Spec: corev1.ServiceSpec{
+				ClusterIP: fmt.Sprintf("10.0.0.%d", 240+i),
+				Selector:  map[string]string{"app": s.app},
+				Ports:     []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: s.target, Protocol: corev1.ProtocolTCP}},
+			},
+		}, metav1.CreateOptions{}))
+		if s.slice == nil {
+			continue
+		}
+		var sel []*corev1.Pod
+		for _, p := range s.slice {
+			sel = append(sel, pods[s.ns+"/"+p])
+		}
+		must[*discoveryv1.EndpointSlice](t)(testenv.CreateEndpointSlice(c, env.Client, svc, sel,
+			[]discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(int32(8080)), Protocol: ptr(corev1.ProtocolTCP)}}))
+	}
+	pt := networkingv1.PathTypePrefix
+	for _, i := range []struct {
+		name, class, backend string
+		port                 int32
+	}{
+		{"front", "scan-no-such-class", "api", 80}, // class missing
+		{"typo", "scan-no-such-class", "apii", 80}, // service missing
+		{"port", "scan-no-such-class", "api", 81},  // port missing
+		{"down", "scan-no-such-class", "db", 80},   // no ready endpoints
+	} {
+		ing := &networkingv1.Ingress{
+			ObjectMeta: metav1.ObjectMeta{Name: i.name, Namespace: "scan-shop"},
+			Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: i.name + ".scan.example", IngressRuleValue: networkingv1.IngressRuleValue{
+				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &pt,
+					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: i.backend, Port: networkingv1.ServiceBackendPort{Number: i.port}}}}}}}}}},
+		}
+		ing.Spec.IngressClassName = ptr(i.class)
+		must[*networkingv1.Ingress](t)(env.Client.NetworkingV1().Ingresses("scan-shop").Create(c, ing, metav1.CreateOptions{}))
+	}
+	for _, np := range []*networkingv1.NetworkPolicy{
+		{ObjectMeta: metav1.ObjectMeta{Name: "cache", Namespace: "scan-shop"},
+			Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "cache"}}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "api-from-client", Namespace: "scan-shop"},
+			Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}},
+				Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "clinet"}}}}}}}},
+	} {
+		must[*networkingv1.NetworkPolicy](t)(env.Client.NetworkingV1().NetworkPolicies("scan-shop").Create(c, np, metav1.CreateOptions{}))
+	}
+}
+
+// scanText renders the namespace-scoped codes of a scan report (services,
+// ingresses, policies) with their findings: DNS and CNI checks, and the
+// ingress class names, depend on what other tests left in the shared API
+// server.
+// With ranked false the codes are sorted by name: across every namespace
+// the ranking depends on the other tests' objects too.
+func scanText(t *testing.T, r report.Report, ranked bool, namespaces ...string) string {
+	t.Helper()
+	var b strings.Builder
+	checks := slices.Clone(r.Checks)
+	if ranked {
+		fmt.Fprintf(&b, "%s: %s (%s)\n", r.Title, r.Verdict.Outcome, r.Verdict.Code)
+	} else {
+		fmt.Fprintf(&b, "%s: %s\n", r.Title, r.Verdict.Outcome)
+		slices.SortFunc(checks, func(a, b report.Check) int { return strings.Compare(a.Code, b.Code) })
+	}
+	for _, c := range checks {
+		if !strings.HasPrefix(c.Code, "SVC") && !strings.HasPrefix(c.Code, "ING") && !strings.HasPrefix(c.Code, "NP") {
+			continue
+		}
+		var d scan.CodeData
+		remarshal(t, c.Data, &d)
+		var lines []string
+		for _, f := range d.Findings {
+			for _, ns := range namespaces {
+				if f.Object.Namespace == ns && c.Code == "ING002" {
+					// Its "did you mean" depends on other tests' classes.
+					lines = append(lines, fmt.Sprintf("    %s %s", f.Status, f.Object))
+				} else if f.Object.Namespace == ns {
+					lines = append(lines, fmt.Sprintf("    %s %s: %s", f.Status, f.Object, f.Message))
+				}
+			}
+		}
+		fmt.Fprintf(&b, "%-4s %s %d finding(s) in scope\n", c.Status, c.Code, len(lines))
+		for _, l := range lines {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestScan(t *testing.T) {
+	scanFixture(t)
+
+	// One namespace: only its objects, counted and ranked; human output.
+	res := run(t, "scan", "-n", "scan-shop")
+	if res.code != 1 {
+		t.Fatalf("exit code %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout, "scan-blog") {
+		t.Errorf("-n scan-shop reported scan-blog:\n%s", res.stdout)
+	}
+	res = run(t, "scan", "-n", "scan-shop", "-o", "json")
+	r := decode(t, res.stdout)
+	if r.Command != "scan" || r.Verdict.Outcome != report.Problems {
+		t.Errorf("command %s verdict %+v", r.Command, r.Verdict)
+	}
+	inv := checkByCode(t, r, "SCAN001")
+	if inv.Status != report.Pass || !strings.Contains(inv.Message, "3 pods, 4 services, 4 ingresses, 2 networkpolicies") {
+		t.Errorf("SCAN001: %s", inv.Message)
+	}
+	golden(t, "scan-namespace", scanText(t, r, true, "scan-shop"))
+
+	// Every namespace: the same findings (peers are checked too), and
+	// scan-blog's healthy Service adds none.
+	res = run(t, "scan", "-A", "-o", "json", "--max-findings", "10000")
+	if res.code != 1 {
+		t.Fatalf("exit code %d, want 1\n%s", res.code, res.stderr)
+	}
+	r = decode(t, res.stdout)
+	golden(t, "scan-all", scanText(t, r, false, "scan-shop", "scan-blog"))
+	for i := 1; i < len(r.Checks); i++ {
+		if r.Checks[i].Status.Worse(r.Checks[i-1].Status) {
+			t.Errorf("%s (%s) ranked after %s (%s)", r.Checks[i].Code, r.Checks[i].Status, r.Checks[i-1].Code, r.Checks[i-1].Status)
+		}
+	}
+
+	res = run(t, "scan", "-A", "-n", "scan-shop")
+	if res.code != 2 || !strings.Contains(res.stderr, "not both") {
+		t.Errorf("-A with -n: exit %d, %s", res.code, res.stderr)
+	}
+}
