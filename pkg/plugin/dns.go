@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
@@ -56,7 +57,7 @@ pod's tools allow.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run(cmd.Context())
+			return g.runBounded(cmd.Context(), o.liveBudget(), o.Run)
 		},
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "pod to resolve names from: POD, NAMESPACE/POD or KIND/NAME (deploy/web)")
@@ -133,4 +134,12 @@ func (o *DNSOptions) Run(ctx context.Context) error {
 	rep.Verdict = dns.Verdict(rep)
 	rep.Notes = append(rep.Notes, sess.Notes...)
 	return o.Print(rep)
+}
+
+// liveBudget: probes add time only with --from.
+func (o *DNSOptions) liveBudget() time.Duration {
+	if o.From == "" {
+		return 0
+	}
+	return o.Probe.budget()
 }

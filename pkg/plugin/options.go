@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -179,6 +180,10 @@ func (g *GlobalOptions) colorOn(out io.Writer) bool {
 // explain rewrites transport failures as one plain sentence about the API
 // server; other errors pass through.
 func explain(err error) string {
+	var over *overBudget
+	if errors.As(err, &over) && over.last != nil {
+		return fmt.Sprintf("%s; gave up after %s (twice --request-timeout, plus probe time)", explain(over.last), over.budget)
+	}
 	if errors.Is(err, context.Canceled) {
 		// Ctrl-C (main cancels the context on SIGINT and SIGTERM): the
 		// server was fine, the user stopped us.
@@ -196,4 +201,65 @@ func explain(err error) string {
 		return fmt.Sprintf("cannot reach the API server at %s: %v", host, uerr.Err)
 	}
 	return err.Error()
+}
+
+// bounded limits a whole diagnosis to twice the per-request timeout, plus
+// extra for probes that run inside pods. Per-request timeouts alone do not
+// bound a run: client-go retries idempotent requests up to ten times after a
+// connection reset, and a diagnosis makes several requests in sequence.
+func (g *GlobalOptions) bounded(ctx context.Context, extra time.Duration) (context.Context, context.CancelFunc) {
+	budget := 2*g.requestTimeout() + extra
+	ctx, cancel := context.WithTimeoutCause(ctx, budget, &overBudget{budget: budget})
+	return ctx, cancel
+}
+
+// requestTimeout is --request-timeout, or the default applied to the client.
+func (g *GlobalOptions) requestTimeout() time.Duration {
+	if f := g.ConfigFlags.Timeout; f != nil && *f != "" && *f != "0" {
+		if d, err := time.ParseDuration(*f); err == nil && d > 0 {
+			return d
+		}
+		if n, err := strconv.Atoi(*f); err == nil && n > 0 {
+			return time.Duration(n) * time.Second
+		}
+	}
+	return defaultRequestTimeout
+}
+
+// overBudget is the cause of a diagnosis cut at its overall deadline, with
+// the last error the diagnosis saw.
+type overBudget struct {
+	budget time.Duration
+	last   error
+}
+
+func (e *overBudget) Error() string {
+	msg := fmt.Sprintf("the diagnosis did not finish within %s (twice --request-timeout, plus probe time)", e.budget)
+	if e.last != nil {
+		msg += ": " + e.last.Error()
+	}
+	return msg
+}
+
+// withCause returns the deadline's cause when ctx ran out, so that the user
+// reads why rather than "context deadline exceeded".
+func withCause(ctx context.Context, err error) error {
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return err // the report was printed
+	}
+	if err != nil && ctx.Err() != nil {
+		var over *overBudget
+		if errors.As(context.Cause(ctx), &over) {
+			return &overBudget{budget: over.budget, last: err}
+		}
+	}
+	return err
+}
+
+// runBounded runs a diagnosis within its overall budget.
+func (g *GlobalOptions) runBounded(ctx context.Context, extra time.Duration, run func(context.Context) error) error {
+	ctx, cancel := g.bounded(ctx, extra)
+	defer cancel()
+	return withCause(ctx, run(ctx))
 }

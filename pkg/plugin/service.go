@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -59,7 +60,7 @@ so that a DNS, a VIP, a backend and a policy problem are told apart.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run(cmd.Context())
+			return g.runBounded(cmd.Context(), o.liveBudget(), o.Run)
 		},
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "client pod for live checks: POD, NAMESPACE/POD or KIND/NAME (deploy/web)")
@@ -135,4 +136,12 @@ func (o *ServiceOptions) liveFrom(ctx context.Context) (*service.From, error) {
 		return nil, err
 	}
 	return &service.From{Pod: pod, Session: sess, ClusterDomain: dns.Domain(ctx, o.client), Dynamic: dyn}, nil
+}
+
+// liveBudget: probes add time only with --from.
+func (o *ServiceOptions) liveBudget() time.Duration {
+	if o.From == "" {
+		return 0
+	}
+	return o.Probe.budget()
 }
