@@ -3,15 +3,12 @@ package plugin
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
-	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
-	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
 
 const dnsExample = `  # Is cluster DNS healthy? (kube-dns Service, CoreDNS pods, endpoints, Corefile, logs)
@@ -26,19 +23,16 @@ const dnsExample = `  # Is cluster DNS healthy? (kube-dns Service, CoreDNS pods,
 // DNSOptions diagnose cluster DNS, optionally from a pod.
 type DNSOptions struct {
 	*GlobalOptions
-	Probe *ProbeFlags
-	Name  string
-	From  string
+	Live *FromFlags
+	Name string
 
 	namespace string
-	from      target.Ref
-	settings  probe.Settings
 	client    kubernetes.Interface
 }
 
 // NewCmdDNS is `kubectl netdebug dns [NAME] [--from POD]`.
 func NewCmdDNS(g *GlobalOptions) *cobra.Command {
-	o := &DNSOptions{GlobalOptions: g, Probe: NewProbeFlags()}
+	o := &DNSOptions{GlobalOptions: g, Live: NewFromFlags()}
 	cmd := &cobra.Command{
 		Use:   "dns [NAME] [--from POD]",
 		Short: "Diagnose cluster DNS: kube-dns, CoreDNS pods, Corefile, logs, lookups from a pod",
@@ -57,11 +51,10 @@ pod's tools allow.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), o.liveBudget(), o.Run)
+			return g.runBounded(cmd.Context(), o.Live.budget(), o.Run)
 		},
 	}
-	cmd.Flags().StringVar(&o.From, "from", "", "pod to resolve names from: POD, NAMESPACE/POD or KIND/NAME (deploy/web)")
-	o.Probe.AddFlags(cmd.Flags())
+	o.Live.AddFlags(cmd.Flags(), "pod to resolve names from")
 	return cmd
 }
 
@@ -87,14 +80,8 @@ func (o *DNSOptions) Validate() error {
 	if err := o.GlobalOptions.Validate(); err != nil {
 		return err
 	}
-	var err error
-	if o.settings, err = o.Probe.Settings(); err != nil {
+	if err := o.Live.Validate(); err != nil {
 		return err
-	}
-	if o.From != "" {
-		if o.from, err = target.Parse(o.From); err != nil {
-			return fmt.Errorf("--from: %w", err)
-		}
 	}
 	if o.Name != "" && len(o.Name) > 253 {
 		return fmt.Errorf("name %q is longer than 253 characters", o.Name)
@@ -109,21 +96,17 @@ func (o *DNSOptions) Run(ctx context.Context) error {
 		return err
 	}
 	rep := res.Report
-	if o.From == "" {
+	if !o.Live.set() {
 		rep.Add(dns.WithoutPod(o.Name)...)
 		rep.Finish()
 		return o.Print(rep)
 	}
-	pod, err := target.Resolve(ctx, o.client, o.from, o.namespace)
-	if err != nil {
-		return fmt.Errorf("--from %s: %w", o.From, err)
-	}
-	rep.Target = report.Object{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}
-	rep.Title = fmt.Sprintf("Cluster DNS from pod %s/%s", pod.Namespace, pod.Name)
-	sess, err := o.openProbes(ctx, pod, "", o.settings)
+	pod, sess, err := o.Live.open(ctx, o.GlobalOptions, o.client, o.namespace)
 	if err != nil {
 		return err
 	}
+	rep.Target = report.Object{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}
+	rep.Title = fmt.Sprintf("Cluster DNS from pod %s/%s", pod.Namespace, pod.Name)
 	dyn, err := o.DynamicClient()
 	if err != nil {
 		return err
@@ -134,12 +117,4 @@ func (o *DNSOptions) Run(ctx context.Context) error {
 	rep.Verdict = dns.Verdict(rep)
 	rep.Notes = append(rep.Notes, sess.Notes...)
 	return o.Print(rep)
-}
-
-// liveBudget: probes add time only with --from.
-func (o *DNSOptions) liveBudget() time.Duration {
-	if o.From == "" {
-		return 0
-	}
-	return o.Probe.budget()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
-	"github.com/netdebug/kubectl-netdebug/pkg/probe"
-	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
 
 const serviceExample = `  # Why does service web in the current namespace not answer?
@@ -25,19 +22,16 @@ const serviceExample = `  # Why does service web in the current namespace not an
 // ServiceOptions diagnose one Service.
 type ServiceOptions struct {
 	*GlobalOptions
-	Probe     *ProbeFlags
+	Live      *FromFlags
 	Name      string
 	Namespace string
-	From      string
 
-	from     target.Ref
-	settings probe.Settings
-	client   kubernetes.Interface
+	client kubernetes.Interface
 }
 
 // NewCmdService is `kubectl netdebug service NAME`.
 func NewCmdService(g *GlobalOptions) *cobra.Command {
-	o := &ServiceOptions{GlobalOptions: g, Probe: NewProbeFlags()}
+	o := &ServiceOptions{GlobalOptions: g, Live: NewFromFlags()}
 	cmd := &cobra.Command{
 		Use:     "service NAME",
 		Aliases: []string{"svc"},
@@ -60,11 +54,10 @@ so that a DNS, a VIP, a backend and a policy problem are told apart.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), o.liveBudget(), o.Run)
+			return g.runBounded(cmd.Context(), o.Live.budget(), o.Run)
 		},
 	}
-	cmd.Flags().StringVar(&o.From, "from", "", "client pod for live checks: POD, NAMESPACE/POD or KIND/NAME (deploy/web)")
-	o.Probe.AddFlags(cmd.Flags())
+	o.Live.AddFlags(cmd.Flags(), "client pod for live checks")
 	return cmd
 }
 
@@ -92,22 +85,13 @@ func (o *ServiceOptions) Validate() error {
 	if err := o.GlobalOptions.Validate(); err != nil {
 		return err
 	}
-	var err error
-	if o.settings, err = o.Probe.Settings(); err != nil {
-		return err
-	}
-	if o.From != "" {
-		if o.from, err = target.Parse(o.From); err != nil {
-			return fmt.Errorf("--from: %w", err)
-		}
-	}
-	return nil
+	return o.Live.Validate()
 }
 
 // Run diagnoses and prints.
 func (o *ServiceOptions) Run(ctx context.Context) error {
 	req := service.Request{Namespace: o.Namespace, Name: o.Name, Now: o.Now}
-	if o.From != "" {
+	if o.Live.set() {
 		from, err := o.liveFrom(ctx)
 		if err != nil {
 			return err
@@ -123,25 +107,13 @@ func (o *ServiceOptions) Run(ctx context.Context) error {
 
 // liveFrom resolves the client pod and prepares probes in it.
 func (o *ServiceOptions) liveFrom(ctx context.Context) (*service.From, error) {
-	pod, err := target.Resolve(ctx, o.client, o.from, o.Namespace)
+	pod, sess, err := o.Live.open(ctx, o.GlobalOptions, o.client, o.Namespace)
 	if err != nil {
-		return nil, fmt.Errorf("--from %s: %w", o.From, err)
+		return nil, err
 	}
 	dyn, err := o.DynamicClient()
 	if err != nil {
 		return nil, err
 	}
-	sess, err := o.openProbes(ctx, pod, "", o.settings)
-	if err != nil {
-		return nil, err
-	}
 	return &service.From{Pod: pod, Session: sess, ClusterDomain: dns.Domain(ctx, o.client), Dynamic: dyn}, nil
-}
-
-// liveBudget: probes add time only with --from.
-func (o *ServiceOptions) liveBudget() time.Duration {
-	if o.From == "" {
-		return 0
-	}
-	return o.Probe.budget()
 }

@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 )
 
@@ -196,9 +195,4 @@ func waitRunning(ctx context.Context, client kubernetes.Interface, ns, pod, cont
 		return fmt.Errorf("debug container %s did not start in time: %s", container, last)
 	}
 	return err
-}
-
-// EphemeralRunner runs commands in netdebug's ephemeral container of a pod.
-func EphemeralRunner(cfg *rest.Config, client kubernetes.Interface, ns, pod, container string) *ExecRunner {
-	return &ExecRunner{Config: cfg, Client: client, Namespace: ns, Pod: pod, Container: container}
 }

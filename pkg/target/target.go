@@ -104,7 +104,7 @@ func Resolve(ctx context.Context, client kubernetes.Interface, ref Ref, defaultN
 		return nil, checks.Read(checks.List("", "pods", ns), err)
 	}
 	if len(list.Items) == 0 {
-		return nil, fmt.Errorf("%s %s/%s has no pods", ref.Kind, ns, ref.Name)
+		return nil, &NoPodError{fmt.Sprintf("%s %s/%s has no pods", ref.Kind, ns, ref.Name)}
 	}
 	return pick(list.Items), nil
 }
@@ -153,14 +153,20 @@ func workloadSelector(ctx context.Context, client kubernetes.Interface, ns strin
 		return "", checks.Read(checks.Get(group, ref.Kind+"s", ns), err)
 	}
 	if sel == nil {
-		return "", fmt.Errorf("%s %s/%s has no selector", ref.Kind, ns, ref.Name)
+		return "", &NoPodError{fmt.Sprintf("%s %s/%s has no selector", ref.Kind, ns, ref.Name)}
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil {
-		return "", fmt.Errorf("selector of %s %s/%s: %w", ref.Kind, ns, ref.Name, err)
+		return "", &NoPodError{fmt.Sprintf("selector of %s %s/%s: %v", ref.Kind, ns, ref.Name, err)}
 	}
 	return s.String(), nil
 }
+
+// NoPodError: the reference names a workload that has no pod to stand for
+// it. It is an answer about the cluster, not a failure to reach it.
+type NoPodError struct{ msg string }
+
+func (e *NoPodError) Error() string { return e.msg }
 
 // pick prefers ready over running over the rest, newest first.
 func pick(pods []corev1.Pod) *corev1.Pod {

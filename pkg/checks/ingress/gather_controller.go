@@ -191,11 +191,8 @@ func podEvidence(p *corev1.Pod, appNames, apps, extra, names []string) string {
 func controllerNames(controller string) []string {
 	generic := map[string]bool{"": true, "ingress": true, "controller": true, "ingress-controller": true,
 		"k8s": true, "io": true, "com": true, "org": true, "net": true, "www": true, "github": true, "kubernetes": true, "gateway": true}
-	var raw []string
 	domain, path, _ := strings.Cut(strings.ToLower(controller), "/")
-	for _, seg := range strings.Split(path, "/") {
-		raw = append(raw, seg)
-	}
+	raw := strings.Split(path, "/")
 	if label, _, _ := strings.Cut(domain, "."); label != "" {
 		raw = append(raw, label)
 	}

@@ -6,6 +6,7 @@ package podpair
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,7 +90,8 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 	wg.Go(func() { dst, dstErr = target.Resolve(ctx, client, req.Dst, req.Namespace) })
 	wg.Wait()
 	for _, err := range []error{srcErr, dstErr} {
-		if err != nil && !checks.IsAPIAnswer(err) && !isPlain(err) {
+		var noPod *target.NoPodError
+		if err != nil && !checks.IsAPIAnswer(err) && !errors.As(err, &noPod) {
 			return nil, err
 		}
 	}
@@ -165,11 +167,6 @@ func orNS(ns, def string) string {
 		return ns
 	}
 	return def
-}
-
-// isPlain: errors target.Resolve makes itself (workload without pods).
-func isPlain(err error) bool {
-	return strings.Contains(err.Error(), "has no pods") || strings.Contains(err.Error(), "has no selector")
 }
 
 func nodes(pods ...*corev1.Pod) []string {
