@@ -44,7 +44,7 @@ replacement), and the nodes' Ready/NetworkUnavailable conditions and pod CIDRs.`
 			if err := o.GlobalOptions.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), 0, o.Run)
+			return g.runWatched(cmd.Context(), o.Run)
 		},
 	}
 	cmd.Flags().StringSliceVar(&o.Nodes, "node", nil, "limit the per-node checks to these nodes (repeatable)")

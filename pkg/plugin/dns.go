@@ -51,7 +51,7 @@ pod's tools allow.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), o.Live.budget(), o.Run)
+			return g.runWatched(cmd.Context(), o.Run)
 		},
 	}
 	o.Live.AddFlags(cmd.Flags(), "pod to resolve names from")

@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
@@ -48,14 +47,6 @@ func (f *FromFlags) Validate() error {
 
 // set reports whether a client pod was asked for.
 func (f *FromFlags) set() bool { return f.From != "" }
-
-// budget: probes add time only with --from.
-func (f *FromFlags) budget() time.Duration {
-	if !f.set() {
-		return 0
-	}
-	return f.Probe.budget()
-}
 
 // open finds the client pod and prepares probes in it.
 func (f *FromFlags) open(ctx context.Context, g *GlobalOptions, client kubernetes.Interface, ns string) (*corev1.Pod, probe.Session, error) {

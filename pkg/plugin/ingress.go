@@ -72,7 +72,7 @@ controller's connections are the 502s (and 504s) the API cannot show.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), o.Probe.budget(), o.Run)
+			return g.runWatched(cmd.Context(), o.Run)
 		},
 	}
 	o.AddFlags(cmd.Flags())

@@ -78,7 +78,7 @@ plugin ignores the policies), 2 undecided or could not run.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), 0, o.Run)
+			return g.runWatched(cmd.Context(), o.Run)
 		},
 	}
 	o.Source.AddFlags(cmd.Flags())

@@ -60,7 +60,7 @@ Scope: -n NS (default: the current namespace), -A for all namespaces; offline
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), 0, o.Run)
+			return g.runWatched(cmd.Context(), o.Run)
 		},
 	}
 	o.Source.AddFlags(cmd.Flags())

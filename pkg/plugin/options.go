@@ -21,6 +21,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/printers"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/stall"
 )
 
 // defaultRequestTimeout bounds each API request when --request-timeout is
@@ -39,12 +40,16 @@ type GlobalOptions struct {
 	Color string
 
 	factory cmdutil.Factory
+	// stall watches the API requests of a run (runWatched).
+	stall *stall.Watch
 }
 
 // NewGlobalOptions returns the defaults.
 func NewGlobalOptions(cfg Config) *GlobalOptions {
 	flags := genericclioptions.NewConfigFlags(true)
+	watch := stall.New()
 	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
+		c.Wrap(watch.Wrap)
 		if c.Timeout == 0 {
 			c.Timeout = defaultRequestTimeout
 		}
@@ -58,6 +63,7 @@ func NewGlobalOptions(cfg Config) *GlobalOptions {
 		ConfigFlags: flags,
 		Color:       "auto",
 		factory:     cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags)),
+		stall:       watch,
 	}
 }
 
@@ -180,9 +186,9 @@ func (g *GlobalOptions) colorOn(out io.Writer) bool {
 // explain rewrites transport failures as one plain sentence about the API
 // server; other errors pass through.
 func explain(err error) string {
-	var over *overBudget
-	if errors.As(err, &over) && over.last != nil {
-		return fmt.Sprintf("%s; gave up after %s (twice --request-timeout, plus probe time)", explain(over.last), over.budget)
+	var stalled *stall.Stalled
+	if errors.As(err, &stalled) {
+		return fmt.Sprintf("the API server gave no answer for %s (--request-timeout); last: %s", stalled.Timeout, explain(stalled.Last))
 	}
 	if errors.Is(err, context.Canceled) {
 		// Ctrl-C (main cancels the context on SIGINT and SIGTERM): the
@@ -203,16 +209,6 @@ func explain(err error) string {
 	return err.Error()
 }
 
-// bounded limits a whole diagnosis to twice the per-request timeout, plus
-// extra for probes that run inside pods. Per-request timeouts alone do not
-// bound a run: client-go retries idempotent requests up to ten times after a
-// connection reset, and a diagnosis makes several requests in sequence.
-func (g *GlobalOptions) bounded(ctx context.Context, extra time.Duration) (context.Context, context.CancelFunc) {
-	budget := 2*g.requestTimeout() + extra
-	ctx, cancel := context.WithTimeoutCause(ctx, budget, &overBudget{budget: budget})
-	return ctx, cancel
-}
-
 // requestTimeout is --request-timeout, or the default applied to the client.
 func (g *GlobalOptions) requestTimeout() time.Duration {
 	if f := g.ConfigFlags.Timeout; f != nil && *f != "" && *f != "0" {
@@ -226,40 +222,25 @@ func (g *GlobalOptions) requestTimeout() time.Duration {
 	return defaultRequestTimeout
 }
 
-// overBudget is the cause of a diagnosis cut at its overall deadline, with
-// the last error the diagnosis saw.
-type overBudget struct {
-	budget time.Duration
-	last   error
-}
-
-func (e *overBudget) Error() string {
-	msg := fmt.Sprintf("the diagnosis did not finish within %s (twice --request-timeout, plus probe time)", e.budget)
-	if e.last != nil {
-		msg += ": " + e.last.Error()
-	}
-	return msg
-}
-
-// withCause returns the deadline's cause when ctx ran out, so that the user
-// reads why rather than "context deadline exceeded".
-func withCause(ctx context.Context, err error) error {
+// runWatched runs a diagnosis that ends, with a clear error, once the API
+// server has given no answer for --request-timeout (package stall).
+func (g *GlobalOptions) runWatched(ctx context.Context, run func(context.Context) error) error {
+	ctx, stop := g.stall.Start(ctx, g.requestTimeout())
+	defer stop()
+	err := run(ctx)
 	var exit *ExitError
-	if errors.As(err, &exit) {
-		return err // the report was printed
+	if err == nil || errors.As(err, &exit) {
+		return err // nil, or the report was printed
 	}
-	if err != nil && ctx.Err() != nil {
-		var over *overBudget
-		if errors.As(context.Cause(ctx), &over) {
-			return &overBudget{budget: over.budget, last: err}
-		}
+	var stalled *stall.Stalled
+	if errors.As(context.Cause(ctx), &stalled) {
+		// Say why, rather than "context canceled".
+		return stalled
+	}
+	if stalled := g.stall.Failing(); stalled != nil && errors.Is(err, context.DeadlineExceeded) {
+		// Ended by client-go's own timeout of a call while the server
+		// was not answering: the same story.
+		return stalled
 	}
 	return err
-}
-
-// runBounded runs a diagnosis within its overall budget.
-func (g *GlobalOptions) runBounded(ctx context.Context, extra time.Duration, run func(context.Context) error) error {
-	ctx, cancel := g.bounded(ctx, extra)
-	defer cancel()
-	return withCause(ctx, run(ctx))
 }

@@ -55,7 +55,7 @@ success despite a deny means the CNI does not enforce policies.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), o.Probe.budget(), o.Run)
+			return g.runWatched(cmd.Context(), o.Run)
 		},
 	}
 	cmd.Flags().StringSliceVar(&o.Ports, "port", nil, "destination port to check, P or P/PROTO (80, 53/udp, http); repeatable; default: the ports DST declares")

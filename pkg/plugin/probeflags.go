@@ -60,15 +60,3 @@ func (g *GlobalOptions) openProbes(ctx context.Context, pod *corev1.Pod, contain
 	}
 	return probe.Open(ctx, cfg, client, pod, container, s), nil
 }
-
-// budget is the time probes may add to a diagnosis: a few rounds of probes,
-// and the start of an ephemeral container (an image pull) when one is used.
-func (p *ProbeFlags) budget() time.Duration {
-	switch probe.Mode(p.Mode) {
-	case probe.ModeNone:
-		return 0
-	case probe.ModeEphemeral:
-		return 3*p.Timeout + 2*time.Minute
-	}
-	return 3*p.Timeout + 30*time.Second
-}

@@ -54,7 +54,7 @@ so that a DNS, a VIP, a backend and a policy problem are told apart.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.runBounded(cmd.Context(), o.Live.budget(), o.Run)
+			return g.runWatched(cmd.Context(), o.Run)
 		},
 	}
 	o.Live.AddFlags(cmd.Flags(), "client pod for live checks")
