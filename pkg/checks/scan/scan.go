@@ -4,6 +4,11 @@
 // counts and the findings themselves, worst first. It reads each kind with
 // one paged LIST and never GETs single objects, so the number of requests
 // grows with the number of pages, not of objects.
+//
+// Memory is bounded by the largest namespace, not by the cluster: the
+// namespaced kinds are streamed in the API server's key order and checked
+// one namespace at a time (source.go, merge.go); only IngressClasses,
+// NetworkPolicies and Namespaces are held whole.
 package scan
 
 import (
@@ -21,11 +26,18 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
-// Defaults of Request.
+// Defaults of Request. Pages of 250 rather than kubectl's 500: a decoded
+// page of pods is what the scan's memory peaks on (make bench).
 const (
-	DefaultPageSize    = 500
+	DefaultPageSize    = 250
 	DefaultMaxFindings = 50
 )
+
+// pagesAtOnce bounds the LIST pages the scan reads at the same time: a
+// decoded page is several times its size on the wire, and is what the
+// scan's memory peaks on; two keep a request in flight while the other's
+// page is trimmed.
+const pagesAtOnce = 2
 
 // Request scopes the scan.
 type Request struct {
@@ -68,31 +80,56 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 	if req.Now == nil {
 		req.Now = time.Now
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	src := newSources(client, req.Namespace, pagesAtOnce)
+	for _, s := range src.all() {
+		go s.run(ctx, req.PageSize)
+	}
 	var (
-		inv    *inventory
-		invErr error
 		dnsF   *dns.Facts
 		dnsErr error
 		cniF   *cnicheck.Facts
 		cniErr error
 		wg     sync.WaitGroup
 	)
-	wg.Go(func() { inv, invErr = read(ctx, client, req.Namespace, req.PageSize) })
 	wg.Go(func() { dnsF, dnsErr = dns.Gather(ctx, client, dns.Request{Now: req.Now, LogLines: 300}) })
 	wg.Go(func() { cniF, cniErr = cnicheck.Gather(ctx, client, cnicheck.Request{Now: req.Now}) })
+	defer func() {
+		cancel() // stops the sources and gathers when the scan fails half way
+		wg.Wait()
+	}()
+
+	cluster, err := readClusterObjects(ctx, client, req.Namespace, req.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	agg := newAggregator(req.MaxFindings)
+	objs := newObjectScan(agg, cluster)
+	pols := newPolicyScan(agg, cluster, req.Namespace == "")
+	if err := merge(ctx, src, func(v *namespaceView) {
+		objs.namespace(v)
+		pols.namespace(v)
+	}); err != nil {
+		return nil, err
+	}
+	// Every source has ended: their errors and counts are final.
+	for _, s := range src.all() {
+		if s.err != nil && !checks.IsAPIAnswer(s.err) {
+			return nil, s.err
+		}
+	}
+	objs.finish(src)
+	pols.finish(src.pods)
+
 	wg.Wait()
-	for _, err := range []error{invErr, dnsErr, cniErr} {
+	for _, err := range []error{dnsErr, cniErr} {
 		if err != nil {
 			return nil, err
 		}
 	}
-
-	agg := newAggregator(req.MaxFindings)
-	scanNamespaces(agg, inv)
-	scanPolicies(agg, inv, req.Namespace == "")
 	agg.addCluster(dns.ClusterChecks(dnsF)...)
-	policies := len(inv.policies)
-	if inv.policiesErr != nil {
+	policies := len(cluster.policies)
+	if cluster.policiesErr != nil {
 		policies = -1
 	}
 	agg.addCluster(cnicheck.CheckPlugin(cniF), cnicheck.CheckNodes(cniF), cnicheck.CheckAgents(cniF),
@@ -106,7 +143,7 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 	}
 	rep := report.New("scan", target)
 	rep.Title = title
-	rep.Add(inventoryCheck(inv, req.Namespace))
+	rep.Add(inventoryCheck(src, cluster, req.Namespace))
 	rep.Add(agg.checks()...)
 	rank(rep.Checks)
 	rep.Finish()
@@ -135,30 +172,25 @@ func total(c report.Check) int {
 	return 0
 }
 
-func inventoryCheck(inv *inventory, ns string) report.Check {
+func inventoryCheck(src *sources, cluster *clusterObjects, ns string) report.Check {
 	code := checks.ScanInventory
 	scope := "every namespace"
 	if ns != "" {
 		scope = "namespace " + ns
 	}
-	kinds := []struct {
+	type kind struct {
 		name string
 		n    int
 		err  error
-	}{
-		{"pods", len(inv.pods), inv.podsErr},
-		{"services", len(inv.services), inv.servicesErr},
-		{"endpointslices", inv.nSlices, inv.slicesErr},
-		{"ingresses", len(inv.ingresses), inv.ingressesErr},
-		{"ingressclasses", len(inv.classes), inv.classesErr},
-		{"networkpolicies", len(inv.policies), inv.policiesErr},
 	}
+	var kinds []kind
+	for _, s := range src.all() {
+		kinds = append(kinds, kind{s.name, s.count, s.err})
+	}
+	kinds = append(kinds, kind{"ingressclasses", len(cluster.classes), cluster.classesErr},
+		kind{"networkpolicies", len(cluster.policies), cluster.policiesErr})
 	if ns == "" {
-		kinds = append(kinds, struct {
-			name string
-			n    int
-			err  error
-		}{"namespaces", len(inv.namespaces), inv.namespacesErr})
+		kinds = append(kinds, kind{"namespaces", len(cluster.namespaces), cluster.namespacesErr})
 	}
 	var facts []report.Fact
 	var unread []string
@@ -182,7 +214,7 @@ func inventoryCheck(inv *inventory, ns string) report.Check {
 		}
 	} else {
 		c = code.New(report.Pass, "scanned %s: %d pods, %d services, %d ingresses, %d networkpolicies",
-			scope, len(inv.pods), len(inv.services), len(inv.ingresses), len(inv.policies))
+			scope, src.pods.count, src.services.count, src.ingresses.count, len(cluster.policies))
 	}
 	c.Facts = append(facts, c.Facts...)
 	return c

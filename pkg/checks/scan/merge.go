@@ -1,0 +1,111 @@
+package scan
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// objects are the trimmed objects of one namespace.
+type objects struct {
+	pods      []corev1.Pod
+	services  []*corev1.Service
+	slices    []discoveryv1.EndpointSlice // only Services' slices
+	ingresses []*networkingv1.Ingress
+}
+
+// add appends the objects of the next page of the same namespace.
+func (o *objects) add(p objects) {
+	o.pods = append(o.pods, p.pods...)
+	o.services = append(o.services, p.services...)
+	o.slices = append(o.slices, p.slices...)
+	o.ingresses = append(o.ingresses, p.ingresses...)
+}
+
+// merge takes the kinds of another source's part: a source fills only its
+// own kind, and sends one part per namespace.
+func (o *objects) merge(p objects) {
+	if p.pods != nil {
+		o.pods = p.pods
+	}
+	if p.services != nil {
+		o.services = p.services
+	}
+	if p.slices != nil {
+		o.slices = p.slices
+	}
+	if p.ingresses != nil {
+		o.ingresses = p.ingresses
+	}
+}
+
+// namespaceView is everything the sources read of one namespace. An error
+// is set for each kind whose source failed before it got past the namespace:
+// that kind's objects of the namespace are missing, and the checks needing
+// them skip.
+type namespaceView struct {
+	namespace string
+	objects
+	podsErr, servicesErr, slicesErr, ingressesErr error
+}
+
+// sources are the streamed kinds, in the order of namespaceView's errors.
+type sources struct {
+	pods, services, slices, ingresses *source
+}
+
+func (s *sources) all() []*source { return []*source{s.pods, s.services, s.slices, s.ingresses} }
+
+// merge takes the sources' parts in namespace key order and calls each once
+// per namespace, with every source's part of it. A source is only read
+// ahead by one namespace, so memory holds about one namespace of each kind.
+func merge(ctx context.Context, s *sources, each func(*namespaceView)) error {
+	all := s.all()
+	heads := make([]*part, len(all))
+	open := make([]bool, len(all))
+	for i := range open {
+		open[i] = true
+	}
+	for {
+		for i, src := range all {
+			if heads[i] != nil || !open[i] {
+				continue
+			}
+			select {
+			case p, ok := <-src.parts:
+				if ok {
+					heads[i] = &p
+				} else {
+					open[i] = false
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		next := ""
+		found := false
+		for _, h := range heads {
+			if h != nil && (!found || nsKey(h.namespace) < nsKey(next)) {
+				next, found = h.namespace, true
+			}
+		}
+		if !found {
+			return nil
+		}
+		v := &namespaceView{namespace: next}
+		errs := []*error{&v.podsErr, &v.servicesErr, &v.slicesErr, &v.ingressesErr}
+		for i, src := range all {
+			switch {
+			case heads[i] != nil && heads[i].namespace == next:
+				v.merge(heads[i].objects)
+				heads[i] = nil
+			case heads[i] == nil && !open[i]:
+				// Ended: a failed source never reached this namespace.
+				*errs[i] = src.err
+			}
+		}
+		each(v)
+	}
+}
