@@ -17,10 +17,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -36,6 +38,8 @@ type options struct {
 	runs, workers        int
 	small                int
 	seed                 uint64
+	// hold keeps the loaded cluster up for manual runs and profiles.
+	hold bool
 }
 
 func main() {
@@ -47,6 +51,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 64, "concurrent writers while loading")
 	flag.IntVar(&o.small, "small", 10, "namespaces loaded before the first measurement")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic cluster")
+	flag.BoolVar(&o.hold, "hold", false, "after loading, print the kubeconfig and keep the cluster up until interrupted (no measurements)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -63,6 +68,9 @@ type command struct {
 	bounded bool
 }
 
+// atSmall: measured on the small cluster too, to show how its cost grows.
+func (c command) atSmall() bool { return c.bounded || c.label == "scan -A" }
+
 var commands = []command{
 	{"service svc-00 -n bench-000", "plugin", []string{"service", "svc-00", "-n", "bench-000"}, true},
 	{"ingress ing-0 -n bench-000", "plugin", []string{"ingress", "ing-0", "-n", "bench-000"}, true},
@@ -75,10 +83,14 @@ var commands = []command{
 		[]string{"get", "pods,services,endpointslices,ingresses,networkpolicies", "-A", "-o", "json"}, false},
 }
 
+// rss is what watchRSS saw of a run.
+type rss struct{ hwm, anon int64 }
+
 type result struct {
 	requests, bytes int64
 	wall            time.Duration
-	rss             int64
+	rss             int64 // peak RSS (VmHWM)
+	anon            int64 // peak anonymous RSS sampled: without the binary's file pages
 	heap            int64 // largest Go heap at the start of a collection
 	exit            int
 	stderr          string
@@ -137,7 +149,7 @@ func run(o options) error {
 	fmt.Printf("loaded %d namespaces in %s\n", o.small, time.Since(start).Round(time.Millisecond))
 	small := map[string]result{}
 	for _, c := range commands {
-		if c.bounded {
+		if c.atSmall() {
 			small[c.label] = measure(o, m, kc, home, c)
 		}
 	}
@@ -146,6 +158,13 @@ func run(o options) error {
 	}
 	load := time.Since(start)
 	fmt.Printf("loaded %d namespaces (%d writes) in %s\n", namespaces, l.writes.Load(), load.Round(time.Millisecond))
+	if o.hold {
+		fmt.Printf("holding; run commands with --kubeconfig %s, interrupt to stop\n", kc)
+		hold, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		<-hold.Done()
+		return nil
+	}
 
 	full := map[string]result{}
 	for _, c := range commands {
@@ -188,16 +207,18 @@ func measure(o options, m *meter, kc, home string, c command) result {
 		walls = append(walls, wall)
 		r := result{requests: m.requests.Load(), bytes: m.bytes.Load(), wall: wall, stderr: strings.TrimSpace(stderr.String())}
 		r.exit = cmd.ProcessState.ExitCode()
-		r.rss = <-peak
+		p := <-peak
+		r.rss, r.anon = p.hwm, p.anon
 		r.heap, r.stderr = gcHeap(r.stderr)
 		r.rss = max(r.rss, res.rss)
+		r.anon = max(r.anon, res.anon)
 		r.heap = max(r.heap, res.heap)
 		res = r
 		_ = os.RemoveAll(dir)
 	}
 	slices.Sort(walls)
 	res.wall = walls[len(walls)/2]
-	fmt.Printf("%-90s %4d req %10s %8s rss %8s heap %8s exit %d\n", c.label, res.requests, mib(res.bytes), res.wall.Round(time.Millisecond), mib(res.rss), mib(res.heap), res.exit)
+	fmt.Printf("%-90s %4d req %10s %8s rss %8s anon %8s heap %8s exit %d\n", c.label, res.requests, mib(res.bytes), res.wall.Round(time.Millisecond), mib(res.rss), mib(res.anon), mib(res.heap), res.exit)
 	if res.exit > 1 || res.exit < 0 {
 		fmt.Printf("    stderr: %s\n", res.stderr)
 	}
@@ -229,8 +250,8 @@ func table(o options, small, full map[string]result, load time.Duration, writes 
 	fmt.Fprintf(&b, "# netdebug on a large synthetic cluster (`make bench`)\n\n")
 	fmt.Fprintf(&b, "envtest kube-apiserver + etcd; %d namespaces: %d pods, %d Services with EndpointSlices, %d NetworkPolicies, %d Ingresses (seed %d; %d writes, loaded in %s with %d writers).\n",
 		namespaces, namespaces*podsPerNS, namespaces*servicesPerNS, namespaces*policiesPerNS, namespaces*ingressesPerNS, o.seed, writes, load.Round(time.Second), o.workers)
-	fmt.Fprintf(&b, "Each command is the real binary, run %d times (median wall time, largest peak RSS sampled from /proc every 2ms, largest Go heap at the start of a collection from GODEBUG=gctrace=1), talking to the API server through a counting loopback proxy (bytes are response bodies, uncompressed). \"requests at %d ns\" is the same command after only %d namespaces were loaded.\n\n", o.runs, o.small, o.small)
-	fmt.Fprintf(&b, "| command | requests | requests at %d ns | bytes read | wall time | peak RSS | peak Go heap | exit |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", o.small)
+	fmt.Fprintf(&b, "Each command is the real binary, run %d times (median wall time, largest peak RSS (VmHWM) and anonymous RSS (RssAnon: the RSS less the pages mapped from the binary, which the page cache shares) sampled from /proc every 2ms, largest Go heap at the start of a collection from GODEBUG=gctrace=1), talking to the API server through a counting loopback proxy (bytes are response bodies, uncompressed). \"requests at %d ns\" is the same command after only %d namespaces were loaded.\n\n", o.runs, o.small, o.small)
+	fmt.Fprintf(&b, "| command | requests | requests at %d ns | bytes read | wall time | peak RSS | peak anon RSS | peak Go heap | exit |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", o.small)
 	for _, c := range commands {
 		r := full[c.label]
 		s := "-"
@@ -241,7 +262,7 @@ func table(o options, small, full map[string]result, load time.Duration, writes 
 		if r.heap == 0 {
 			heap = "< 4 MiB"
 		}
-		fmt.Fprintf(&b, "| `%s` | %d | %s | %s | %s | %s | %s | %d |\n", c.label, r.requests, s, mib(r.bytes), r.wall.Round(time.Millisecond), mib(r.rss), heap, r.exit)
+		fmt.Fprintf(&b, "| `%s` | %d | %s | %s | %s | %s | %s | %s | %d |\n", c.label, r.requests, s, mib(r.bytes), r.wall.Round(time.Millisecond), mib(r.rss), mib(r.anon), heap, r.exit)
 	}
 	scan, floor := full["scan -A"], full[commands[len(commands)-1].label]
 	fmt.Fprintf(&b, "\nTargets:\n\n")
@@ -260,8 +281,12 @@ func table(o options, small, full map[string]result, load time.Duration, writes 
 	if scan.bytes > 0 {
 		fmt.Fprintf(&b, "- `scan -A` peak RSS %s = %.2fx the %s it read (target: under 2x): %s\n",
 			mib(scan.rss), float64(scan.rss)/float64(scan.bytes), mib(scan.bytes), verdict(scan.rss < 2*scan.bytes))
-		fmt.Fprintf(&b, "- `scan -A` peak Go heap %s = %.2fx the bytes it read (the RSS adds the runtime and the binary's pages, about %s for any command here)\n",
-			mib(scan.heap), float64(scan.heap)/float64(scan.bytes), mib(full[commands[0].label].rss))
+		fmt.Fprintf(&b, "- `scan -A` peak anonymous RSS %s = %.2fx and peak Go heap %s = %.2fx the bytes it read (the RSS adds the binary's pages and the runtime: %s for `%s`)\n",
+			mib(scan.anon), float64(scan.anon)/float64(scan.bytes), mib(scan.heap), float64(scan.heap)/float64(scan.bytes), mib(full[commands[0].label].rss), commands[0].label)
+	}
+	if s := small["scan -A"]; s.bytes > 0 && scan.bytes > 0 {
+		fmt.Fprintf(&b, "- `scan -A` at %d namespaces read %s with a peak RSS of %s; at %d, %.1fx the bytes (%s) for %.2fx the RSS (%s): it holds one namespace at a time, not the cluster\n",
+			o.small, mib(s.bytes), mib(s.rss), namespaces, float64(scan.bytes)/float64(s.bytes), mib(scan.bytes), float64(scan.rss)/float64(s.rss), mib(scan.rss))
 	}
 	return b.String()
 }

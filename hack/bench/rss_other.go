@@ -3,8 +3,8 @@
 package main
 
 // watchRSS is not measured outside Linux.
-func watchRSS(int, <-chan struct{}) <-chan int64 {
-	out := make(chan int64, 1)
-	out <- 0
+func watchRSS(int, <-chan struct{}) <-chan rss {
+	out := make(chan rss, 1)
+	out <- rss{}
 	return out
 }
