@@ -19,7 +19,6 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/netpol"
 	"github.com/netdebug/kubectl-netdebug/pkg/plugin"
-	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
 // runIn runs the command as the admin with stdin in.
@@ -145,12 +144,12 @@ func TestReliabilityBadInput(t *testing.T) {
 	}
 	t.Logf("%d bad command lines", len(cases))
 
-	// Accepted as they are: a port name the destination does not declare
-	// is an undecided verdict (a warning, exit 0), not an error; an empty
-	// --protocol is no --protocol.
-	res := run(t, "pod", "client", "server", "-n", ns, "--probe", "none", "--port", "nosuchname", "-o", "json")
-	noCrash(t, "--port nosuchname", res)
-	if r, ok := jsonReport(res.stdout); !ok || res.code != 0 || checkByCode(t, r, "POD003").Status != report.Warn || !strings.Contains(checkByCode(t, r, "POD003").Message, `no TCP port named "nosuchname"`) {
+	// A port name the destination does not declare: nothing to ask about,
+	// so exit 2 naming the ports it does declare. An empty --protocol is no
+	// --protocol.
+	res := run(t, "pod", "client", "server", "-n", ns, "--probe", "none", "--port", "nosuchname")
+	badInputRules(t, "--port nosuchname", res)
+	if !strings.Contains(res.stderr, `declares no TCP port named "nosuchname"`) {
 		t.Errorf("--port nosuchname: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	res = run(t, "netpol", "client", "server", "-n", ns, "--protocol", "")

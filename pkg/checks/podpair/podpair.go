@@ -179,8 +179,24 @@ func nodes(pods ...*corev1.Pod) []string {
 	return out
 }
 
-// portsToCheck defaults to what the destination declares.
+// portsToCheck defaults to what the destination declares; a named port
+// must be one it declares, or there is no port to ask about.
 func portsToCheck(ports []Port, dst *corev1.Pod) ([]Port, error) {
+	for _, p := range ports {
+		if p.Port.Type == intstr.String && resolve(p, dst) == 0 {
+			var declared []string
+			for _, cp := range policy.PortsOf(dst) {
+				if cp.Name != "" {
+					declared = append(declared, fmt.Sprintf("%s (%d/%s)", cp.Name, cp.Number, cp.Protocol))
+				}
+			}
+			list := "none"
+			if len(declared) > 0 {
+				list = strings.Join(declared, ", ")
+			}
+			return nil, fmt.Errorf("pod %s/%s declares no %s port named %q (named ports: %s): give a number with --port", dst.Namespace, dst.Name, p.Protocol, p.Port.StrVal, list)
+		}
+	}
 	if len(ports) > 0 {
 		return ports, nil
 	}
