@@ -29,6 +29,9 @@ type Options struct {
 	Count     int    // stop after this many packets; 0 = no limit
 	Duration  time.Duration
 	Image     string // must contain tcpdump and sh
+	// Started, when set, is called once the capture container is ready,
+	// just before tcpdump starts.
+	Started func(Result)
 	// Progress, when set, is called about once a second with the packets
 	// and bytes written so far.
 	Progress func(packets, bytes int64)
@@ -61,6 +64,9 @@ func Run(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, pod
 	pidFile := fmt.Sprintf("/tmp/netdebug-capture-%d.pid", time.Now().UnixNano())
 	argv := Command(pidFile, opts)
 	res := Result{Container: ens.Container, Created: ens.Created, Command: strings.Join(argv[3:], " ")}
+	if opts.Started != nil {
+		opts.Started(res)
+	}
 
 	// The stream gets its own context: cancelling it would cut the
 	// connection before tcpdump flushes. It ends when tcpdump exits.

@@ -135,7 +135,9 @@ func (o *CaptureOptions) Run(ctx context.Context) error {
 	if f, ok := o.Streams.ErrOut.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 		opts.Progress = func(p, b int64) { fmt.Fprintf(o.Streams.ErrOut, "\r%d packets, %d bytes", p, b) }
 	}
-	fmt.Fprintf(o.Streams.ErrOut, "capturing in pod %s/%s (%s)...\n", pod.Namespace, pod.Name, describeCapture(opts))
+	opts.Started = func(r capture.Result) {
+		fmt.Fprintf(o.Streams.ErrOut, "capturing in pod %s/%s, container %s (%s)...\n", pod.Namespace, pod.Name, r.Container, describeCapture(opts))
+	}
 	res, err := capture.Run(ctx, cfg, client, pod, opts, out)
 	if opts.Progress != nil {
 		fmt.Fprintln(o.Streams.ErrOut)
