@@ -104,11 +104,13 @@ func where(req *http.Request) string {
 	return req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
 }
 
-// noAnswer are the statuses of a server that is up but not serving: client-go
-// retries them (with Retry-After) rather than reporting them. Other statuses,
-// 500 included, are answers a check reports.
+// noAnswer are the statuses of an API server that is up but not serving,
+// which client-go retries (after Retry-After) rather than reports. Others,
+// 500 and 504 included, are answers: they also come back when a kubelet
+// behind the API server fails (logs, exec), which is a finding, not a
+// server that stopped answering.
 func noAnswer(code int) bool {
-	return code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+	return code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable
 }
 
 type statusError struct {
