@@ -286,6 +286,9 @@ func TestCapture(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("capture exit %d: %s", code, stderr.String())
 	}
+	if !strings.Contains(stderr.String(), "capturing in pod "+ns+"/server, container ") {
+		t.Errorf("stderr does not say where it captured: %q", stderr.String())
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

@@ -81,10 +81,6 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 		req.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	src := newSources(client, req.Namespace, pagesAtOnce)
-	for _, s := range src.all() {
-		go s.run(ctx, req.PageSize)
-	}
 	var (
 		dnsF   *dns.Facts
 		dnsErr error
@@ -92,6 +88,10 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 		cniErr error
 		wg     sync.WaitGroup
 	)
+	src := newSources(client, req.Namespace, pagesAtOnce)
+	for _, s := range src.all() {
+		wg.Go(func() { s.run(ctx, req.PageSize) })
+	}
 	wg.Go(func() { dnsF, dnsErr = dns.Gather(ctx, client, dns.Request{Now: req.Now, LogLines: 300}) })
 	wg.Go(func() { cniF, cniErr = cnicheck.Gather(ctx, client, cnicheck.Request{Now: req.Now}) })
 	defer func() {
