@@ -97,6 +97,8 @@ func TestReliabilityRBAC(t *testing.T) {
 		{"netpol", "matrix", "-n", ns},
 		{"netpol", "allow-all", "server", "-n", ns},
 		{"capture", "server", "-n", ns, "-w", pcap, "--duration", "2s"},
+		{"scan", "-n", ns},
+		{"scan", "-A"},
 	}
 	type seen struct {
 		forbidden []string // verb resource of each forbidden skip
@@ -129,8 +131,8 @@ func TestReliabilityRBAC(t *testing.T) {
 					t.Errorf("%s: no report but exit %d\n%s", what, res.code, res.stdout)
 				}
 				if args[0] == "capture" {
-					// capture says what it starts on stderr first; the
-					// error that stopped it is the last line.
+					// capture may say what it started on stderr first;
+					// the error that stopped it is the last line.
 					lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
 					oneLineError(t, what, result{stderr: lines[len(lines)-1]})
 				} else {
@@ -161,11 +163,17 @@ func TestReliabilityRBAC(t *testing.T) {
 	has("rel-no-secrets", "ingress web -n "+ns+j, "get secrets in namespace "+ns)
 	has("rel-ns-reader", "dns"+j, "kube-system")
 	has("rel-ns-reader", "cni"+j, "daemonsets")
+	has("rel-ns-reader", "scan -A"+j, "SCAN001 list pods")
+	has("rel-ns-reader", "scan -n "+ns+j, "list ingressclasses")
 	for _, user := range []string{"rel-ns-reader", "rel-no-secrets", "rel-no-exec"} {
 		has(user, "pod client server -n "+ns+" --probe exec"+j, "POD002 create pods/exec in namespace "+ns)
 		has(user, "pod client server -n "+ns+" --probe exec"+j, "POD005 create pods/exec in namespace "+ns)
 		has(user, "service web -n "+ns+" --from client --probe exec"+j, "SVC007 create pods/exec in namespace "+ns)
 		has(user, "capture server -n "+ns+" -w "+pcap+" --duration 2s", `cannot update resource "pods/ephemeralcontainers"`)
+	}
+	// Refused every read, a scan has found nothing, not "no problem".
+	if s := results["rel-ns-reader"]["scan -A"+j]; s.code != 2 {
+		t.Errorf("rel-ns-reader: scan -A: exit %d, want 2 (nothing could be checked)", s.code)
 	}
 	// With exec refused, the static verdict still stands: client may reach
 	// server on 8080, so nothing fails.

@@ -210,8 +210,9 @@ func (r *Report) Finish() {
 }
 
 // DefaultVerdict picks the verdict from checks in procedure order: the first
-// fail, else the first error (the diagnosis is incomplete), else a clean
-// bill of health that mentions warnings.
+// fail, else the first error (the diagnosis is incomplete), else, when every
+// check was skipped, incomplete too (naming a missing permission first),
+// else a clean bill of health that mentions warnings and skips.
 func DefaultVerdict(checks []Check) Verdict {
 	for _, c := range checks {
 		if c.Status == Fail {
@@ -223,10 +224,12 @@ func DefaultVerdict(checks []Check) Verdict {
 			return Verdict{Outcome: Incomplete, Code: c.Code, Message: "Could not finish the diagnosis: " + c.Message, Next: c.Next}
 		}
 	}
-	var warns, skips int
-	var firstWarn *Check
+	var warns, skips, passes int
+	var firstWarn, firstSkip *Check
 	for i, c := range checks {
 		switch c.Status {
+		case Pass:
+			passes++
 		case Warn:
 			if firstWarn == nil {
 				firstWarn = &checks[i]
@@ -236,7 +239,14 @@ func DefaultVerdict(checks []Check) Verdict {
 			if c.Forbidden != nil {
 				skips++
 			}
+			if firstSkip == nil || (firstSkip.Forbidden == nil && c.Forbidden != nil) {
+				firstSkip = &checks[i]
+			}
 		}
+	}
+	if passes == 0 && warns == 0 && firstSkip != nil {
+		// Every check was skipped: finding nothing is not "no problem".
+		return Verdict{Outcome: Incomplete, Code: firstSkip.Code, Message: "Nothing could be checked: " + firstSkip.Message, Next: firstSkip.Next}
 	}
 	parts := []string{"No problem found"}
 	v := Verdict{Outcome: OK}

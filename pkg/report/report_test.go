@@ -18,6 +18,8 @@ func TestVerdictAndExitCode(t *testing.T) {
 		{"fail beats error", []Check{{Code: "X1", Status: Error, Message: "boom"}, {Code: "X2", Status: Fail, Message: "bad"}}, Problems, "X2", "bad", 1},
 		{"warnings counted", []Check{{Code: "X1", Status: Warn, Message: "first"}, {Code: "X2", Status: Warn, Message: "second"}}, OK, "X1", "No failure found; warning: first (and 1 more warnings)", 0},
 		{"forbidden skips mentioned", []Check{{Code: "X1", Status: Pass}, forbidden}, OK, "", "No problem found; 1 step(s) skipped for lack of permissions", 0},
+		{"nothing checked is incomplete, permission first", []Check{{Code: "X1", Status: Skip, Message: "no service"}, forbidden}, Incomplete, "X4", "Nothing could be checked: skipped", 2},
+		{"nothing checked without permissions missing", []Check{{Code: "X1", Status: Skip, Message: "no service"}}, Incomplete, "X1", "Nothing could be checked: no service", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
