@@ -56,6 +56,7 @@ func TestReliabilityAPIFaults(t *testing.T) {
 		{"netpol", "client", "server", "-n", ns},
 		{"pod", "client", "server", "-n", ns, "--probe", "none"},
 		{"cni"},
+		{"scan", "-n", ns, "--page-size", "2"},
 	}
 	withTimeout := func(args []string, d time.Duration) []string {
 		return append(append([]string{}, args...), "--request-timeout", d.String())
@@ -91,7 +92,7 @@ func TestReliabilityAPIFaults(t *testing.T) {
 		{"500 after 2 requests", faultproxy.Fault{Status: http.StatusInternalServerError, After: 2}, long, 2, "injected by faultproxy", nil},
 		{"429 with Retry-After twice, then through", faultproxy.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1, Times: 2}, long, -1, "", nil},
 		{"connection reset on every request", faultproxy.Fault{Reset: true}, long, 2, "connection reset", nil},
-		{"connection reset after 1 request", faultproxy.Fault{Reset: true, After: 1}, long, 2, "connection reset", []int{0, 2}},
+		{"connection reset after 1 request", faultproxy.Fault{Reset: true, After: 1}, long, 2, "connection reset", []int{0, 2, 4}},
 	}
 	tried := 0
 	for _, f := range faults {
