@@ -34,6 +34,8 @@ func lookupKind(group, kind string) (kindInfo, bool) {
 		return kindInfo{"v1", false, func() any { return &corev1.Namespace{} }}, true
 	case "/Pod":
 		return kindInfo{"v1", false, func() any { return &corev1.Pod{} }}, true
+	case "/Node":
+		return kindInfo{"v1", false, func() any { return &corev1.Node{} }}, true
 	case "/ReplicationController":
 		return kindInfo{"v1", false, func() any { return &corev1.ReplicationController{} }}, true
 	case "networking.k8s.io/NetworkPolicy":
@@ -100,10 +102,14 @@ type objects struct {
 	anps       []anp.AdminNetworkPolicy
 	anpIndex   map[string]int
 	banp       *anp.BaselineAdminNetworkPolicy
+	// nodes stay nil unless a Node is given: the engine then knows it
+	// does not know them.
+	nodes     []corev1.Node
+	nodeIndex map[string]int
 }
 
 func newObjects() objects {
-	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{}}
+	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{}, nodeIndex: map[string]int{}}
 }
 
 func (o *objects) add(c *collector, src source, obj any) error {
@@ -119,6 +125,11 @@ func (o *objects) add(c *collector, src source, obj any) error {
 		}
 		v.Labels[corev1.LabelMetadataName] = v.Name
 		o.namespaces = upsert(c, src, o.namespaces, o.nsIndex, v.Name, *v, "Namespace "+v.Name)
+	case *corev1.Node:
+		if v.Name == "" {
+			return errors.New("Node has no metadata.name")
+		}
+		o.nodes = upsert(c, src, o.nodes, o.nodeIndex, v.Name, *v, "Node "+v.Name)
 	case *corev1.Pod:
 		if err := c.nameAndNamespace(&v.ObjectMeta, src, "Pod"); err != nil {
 			return err
@@ -266,5 +277,6 @@ func (o *objects) snapshot(c *collector) policy.Snapshot {
 		NetworkPolicies:            o.netpols,
 		AdminNetworkPolicies:       o.anps,
 		BaselineAdminNetworkPolicy: o.banp,
+		Nodes:                      o.nodes,
 	}
 }

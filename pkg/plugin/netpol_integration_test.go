@@ -346,6 +346,28 @@ func TestNetpolWhatIf(t *testing.T) {
 	}
 }
 
+// TestNetpolLocalNodesPeer: an AdminNetworkPolicy nodes peer is judged by
+// the Nodes given (their labels and addresses); without them, or for an
+// address no Node lists, it stays undecided.
+func TestNetpolLocalNodesPeer(t *testing.T) {
+	noCluster := "/nonexistent/kubeconfig"
+	for _, tc := range []struct {
+		dst, files string
+		code       int
+		want       string
+	}{
+		{"192.168.10.1", "testdata/netpol-nodes", 1, "Denied: pod shop/web -> IP 192.168.10.1 on TCP 10250"},
+		{"192.168.10.9", "testdata/netpol-nodes", 0, "Allowed on TCP 10250"},
+		{"192.168.10.50", "testdata/netpol-nodes", 2, "is not an address any Node lists"},
+		{"192.168.10.9", "testdata/netpol-nodes/cluster.yaml", 2, "the Nodes are not known"},
+	} {
+		res := runAs(t, noCluster, "netpol", "shop/web", tc.dst, "--port", "10250", "--local", "-f", tc.files)
+		if res.code != tc.code || !strings.Contains(res.stdout, tc.want) {
+			t.Errorf("%s with %s: exit %d, want %d and %q\n%s%s", tc.dst, tc.files, res.code, tc.code, tc.want, res.stdout, res.stderr)
+		}
+	}
+}
+
 // Offline: no cluster, no kubeconfig (the path does not exist).
 func TestNetpolLocal(t *testing.T) {
 	noCluster := "/nonexistent/kubeconfig"

@@ -65,9 +65,17 @@ func (e *Engine) adminPeerMatch(pe *adminPeer, peer endpoint) tri {
 		if isPod && !e.pods[peer.pod].hostNetwork {
 			return triNo
 		}
-		if pe.selErr == nil && pe.nodeSel.isEmpty() && ip.IsValid() && e.nodeIPs[ip] {
+		if pe.selErr != nil {
+			return triUnknown
+		}
+		if n, ok := e.nodeOf(peer, ip); ok {
+			return triOf(pe.nodeSel.matches(e.nodes[n].labels))
+		}
+		if pe.nodeSel.isEmpty() && ip.IsValid() && e.nodeIPs[ip] {
 			return triYes
 		}
+		// Not an address a Node lists: nodes may also send from others
+		// (a bridge or tunnel address), so this is not a "no".
 		return triUnknown
 	case peerNetworks:
 		ips := e.peerIPs(peer)
@@ -94,6 +102,18 @@ func (e *Engine) adminPeerMatch(pe *adminPeer, peer endpoint) tri {
 }
 
 // peerIP returns the address of an endpoint as a node peer sees it.
+// nodeOf finds the Node of an endpoint: a hostNetwork pod's node, or the
+// Node that lists ip among its addresses.
+func (e *Engine) nodeOf(peer endpoint, ip netip.Addr) (int, bool) {
+	if peer.pod >= 0 {
+		if n, ok := e.nodeByName[e.pods[peer.pod].pod.Spec.NodeName]; ok {
+			return n, true
+		}
+	}
+	n, ok := e.nodeByIP[ip]
+	return n, ok && ip.IsValid()
+}
+
 func (e *Engine) peerIP(peer endpoint) (netip.Addr, bool) {
 	if peer.pod < 0 {
 		return peer.ip, false
@@ -207,8 +227,10 @@ func (e *Engine) adminPeerUnknownReason(pe *adminPeer, peer endpoint) string {
 	switch {
 	case pe.selErr != nil:
 		return fmt.Sprintf("%s has an invalid selector: %v", pe.text, pe.selErr)
+	case pe.kind == peerNodes && e.nodesKnown:
+		return fmt.Sprintf("%s: %s is not an address any Node lists, and nodes may also send from other addresses (bridge, tunnel), so whether it is such a node is unknown", pe.text, e.endpointText(peer))
 	case pe.kind == peerNodes:
-		return fmt.Sprintf("%s: node labels and addresses are not in the snapshot, so whether %s is such a node is unknown", pe.text, e.endpointText(peer))
+		return fmt.Sprintf("%s: the Nodes are not known (not readable, or not among the manifests), so whether %s is such a node is unknown", pe.text, e.endpointText(peer))
 	case pe.kind == peerNetworks && pe.netsErr != nil:
 		return fmt.Sprintf("%s: %v", pe.text, pe.netsErr)
 	case pe.kind == peerNetworks:

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
@@ -33,6 +34,22 @@ func toNets(cidrs ...string) []anp.AdminNetworkPolicyEgressPeer {
 
 func toNodes(s string) []anp.AdminNetworkPolicyEgressPeer {
 	return []anp.AdminNetworkPolicyEgressPeer{{Nodes: sel(s)}}
+}
+
+// mkNode is a Node with labels "k=v,..." and internal IPs (the first) and
+// external IPs (the others).
+func mkNode(name, labels string, ips ...string) corev1.Node {
+	n := corev1.Node{}
+	n.Name = name
+	n.Labels = lbls(labels)
+	for i, ip := range ips {
+		t := corev1.NodeInternalIP
+		if i > 0 {
+			t = corev1.NodeExternalIP
+		}
+		n.Status.Addresses = append(n.Status.Addresses, corev1.NodeAddress{Type: t, Address: ip})
+	}
+	return n
 }
 
 func toNS(s string) []anp.AdminNetworkPolicyEgressPeer {
@@ -166,6 +183,28 @@ func TestAdminNetworkPolicySemantics(t *testing.T) {
 				tcpTo(xa, IP("203.0.113.5"), 443, U),   // maybe a node we do not know
 				tcpTo(xa, ya, 80, A),                   // a pod-network pod is never a node
 				tcpTo(ya, IP("192.168.0.1"), 10250, U), // node labels unknown
+			},
+			layer: LayerAdmin,
+		},
+		{
+			name: "nodes peer with the Nodes known: judged by the labels of the node that lists the address",
+			snap: func() Snapshot {
+				s := xyzCluster()
+				s.Nodes = []corev1.Node{
+					mkNode("worker-1", "role=worker", "192.168.0.1", "198.51.100.1"),
+					mkNode("control-1", "role=control", "192.168.0.9"),
+				}
+				s.AdminNetworkPolicies = []anp.AdminNetworkPolicy{
+					mkANP("deny-workers", 4, subjX, nil, []anp.AdminNetworkPolicyEgressRule{anpOut(deny, toNodes("role=worker"))}),
+				}
+				return s
+			},
+			flows: []flowWant{
+				tcpTo(xa, IP("192.168.0.1"), 10250, D),  // worker-1's internal IP
+				tcpTo(xa, IP("198.51.100.1"), 10250, D), // worker-1's external IP
+				tcpTo(xa, IP("192.168.0.9"), 10250, A),  // control-1: not a worker
+				tcpTo(xa, IP("203.0.113.5"), 443, U),    // no Node lists it: maybe a node's other address
+				tcpTo(xa, ya, 80, A),                    // a pod-network pod is never a node
 			},
 			layer: LayerAdmin,
 		},

@@ -30,8 +30,9 @@
 //
 // A Verdict is Allowed, Denied or Undecided. Undecided is returned when a
 // rule that could change the outcome cannot be evaluated from the snapshot
-// (for example an AdminNetworkPolicy "nodes" or "domainNames" peer against an
-// IP, or a "networks" peer against a pod whose IP is unknown). When such a
+// (for example an AdminNetworkPolicy "domainNames" peer against an IP, a
+// "nodes" peer against an IP no Node of the snapshot lists or without the
+// Nodes, or a "networks" peer against a pod whose IP is unknown). When such a
 // rule cannot change the outcome (both branches lead to the same result), the
 // result is decided and a caveat names the rule.
 //

@@ -15,10 +15,15 @@ const metadataNameLabel = corev1.LabelMetadataName
 
 // Engine answers questions about one Snapshot. Build it with New.
 type Engine struct {
-	pods       []podInfo
-	podByRef   map[PodRef]int
-	podByIP    map[netip.Addr]int // ambiguousPod when several pods share it
-	nodeIPs    map[netip.Addr]bool
+	pods     []podInfo
+	podByRef map[PodRef]int
+	podByIP  map[netip.Addr]int // ambiguousPod when several pods share it
+	nodeIPs  map[netip.Addr]bool
+	// nodes are the snapshot's Nodes, when it has them (nodesKnown).
+	nodes      []nodeInfo
+	nodeByIP   map[netip.Addr]int
+	nodeByName map[string]int
+	nodesKnown bool
 	namespaces []nsInfo
 	nsByName   map[string]int
 	netpols    []netpol
@@ -28,6 +33,11 @@ type Engine struct {
 }
 
 const ambiguousPod = -1
+
+type nodeInfo struct {
+	name   string
+	labels map[string]string
+}
 
 type podInfo struct {
 	idx         int
@@ -94,6 +104,7 @@ func New(s Snapshot) *Engine {
 		nodeIPs:  map[netip.Addr]bool{},
 		nsByName: map[string]int{},
 	}
+	e.indexNodes(s)
 	e.indexNamespaces(s)
 	e.indexPods(s)
 	for i := range s.NetworkPolicies {
@@ -102,6 +113,32 @@ func New(s Snapshot) *Engine {
 	e.compileAdmins(s)
 	e.linkPodsToPolicies()
 	return e
+}
+
+// indexNodes keeps each Node's labels by name and by the addresses its
+// status lists (internal and external IPs).
+func (e *Engine) indexNodes(s Snapshot) {
+	e.nodesKnown = s.Nodes != nil
+	e.nodeByIP, e.nodeByName = map[netip.Addr]int{}, map[string]int{}
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
+		if _, dup := e.nodeByName[n.Name]; dup || n.Name == "" {
+			e.warn("DuplicateObject", PolicyRef{}, fmt.Sprintf("node %q given twice or unnamed: first one kept", n.Name))
+			continue
+		}
+		idx := len(e.nodes)
+		e.nodes = append(e.nodes, nodeInfo{name: n.Name, labels: n.Labels})
+		e.nodeByName[n.Name] = idx
+		for _, a := range n.Status.Addresses {
+			if a.Type != corev1.NodeInternalIP && a.Type != corev1.NodeExternalIP {
+				continue
+			}
+			if ip, err := netip.ParseAddr(a.Address); err == nil {
+				e.nodeByIP[ip.Unmap()] = idx
+				e.nodeIPs[ip.Unmap()] = true
+			}
+		}
+	}
 }
 
 func (e *Engine) indexNamespaces(s Snapshot) {

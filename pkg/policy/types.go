@@ -18,6 +18,10 @@ type Snapshot struct {
 	NetworkPolicies            []networkingv1.NetworkPolicy
 	AdminNetworkPolicies       []anp.AdminNetworkPolicy
 	BaselineAdminNetworkPolicy *anp.BaselineAdminNetworkPolicy
+	// Nodes judge the nodes peers of admin policies (their labels and
+	// status addresses). Nil: unknown, and such peers stay undecided
+	// unless they select every node.
+	Nodes []corev1.Node
 }
 
 // PodRef names a pod.

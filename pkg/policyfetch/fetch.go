@@ -153,7 +153,40 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	}
 	res.Snapshot.Pods = dedupPods(res.Snapshot.Pods)
 	res.Snapshot.NetworkPolicies = dedupPolicies(res.Snapshot.NetworkPolicies)
+	if hasNodesPeer(res.Snapshot) {
+		// Only admin policies' nodes peers need Nodes. Unreadable, they
+		// stay unknown and those peers undecided: not an error.
+		if list, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err == nil {
+			res.Snapshot.Nodes = list.Items
+		} else if !checks.IsAPIAnswer(err) {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+// hasNodesPeer reports whether an admin policy of the snapshot has a nodes
+// peer (only egress rules have them).
+func hasNodesPeer(s policy.Snapshot) bool {
+	for _, a := range s.AdminNetworkPolicies {
+		for _, r := range a.Spec.Egress {
+			for _, p := range r.To {
+				if p.Nodes != nil {
+					return true
+				}
+			}
+		}
+	}
+	if b := s.BaselineAdminNetworkPolicy; b != nil {
+		for _, r := range b.Spec.Egress {
+			for _, p := range r.To {
+				if p.Nodes != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // adminAPIServed asks discovery whether AdminNetworkPolicies are served.
