@@ -168,6 +168,12 @@ func TestScan(t *testing.T) {
 	}
 	r = decode(t, res.stdout)
 	golden(t, "scan-all", scanText(t, r, false, "scan-shop", "scan-blog"))
+	// One object per page: every namespace is split across pages and
+	// continue tokens, and the findings are the same.
+	res = run(t, "scan", "-A", "-o", "json", "--max-findings", "10000", "--page-size", "1")
+	if got, want := scanText(t, decode(t, res.stdout), false, "scan-shop", "scan-blog"), scanText(t, r, false, "scan-shop", "scan-blog"); res.code != 1 || got != want {
+		t.Errorf("--page-size 1: exit %d, findings\n%s\nwant\n%s", res.code, got, want)
+	}
 	for i := 1; i < len(r.Checks); i++ {
 		if r.Checks[i].Status.Worse(r.Checks[i-1].Status) {
 			t.Errorf("%s (%s) ranked after %s (%s)", r.Checks[i].Code, r.Checks[i].Status, r.Checks[i-1].Code, r.Checks[i-1].Status)
