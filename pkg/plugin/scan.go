@@ -41,7 +41,8 @@ no pod, peers matching nothing, whether the CNI enforces them), and cluster
 DNS and the network plugin once. Findings are counted per code and ranked
 worst first; -o json lists the first --max-findings objects of each code.
 Each kind is read with one paged LIST (no per-object reads), so the scan's
-cost grows with the number of pages, and only what the checks need is kept.`,
+cost grows with the number of pages; namespaces are checked one at a time
+as the pages arrive, so its memory follows the largest namespace.`,
 		Example: scanExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
