@@ -154,6 +154,10 @@ func (g *GlobalOptions) Print(r *report.Report) error {
 	if err != nil {
 		return err
 	}
+	if s := g.stall.Fired(); s != nil {
+		// Checks cut short by it only saw "context canceled".
+		r.Notes = append(r.Notes, explain(s)+": the checks cut short by it could not finish")
+	}
 	opts := printers.Options{
 		Color:   format == printers.Human && g.colorOn(g.Streams.Out),
 		Verbose: klog.V(1).Enabled(),

@@ -5,8 +5,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
 func TestColorDecision(t *testing.T) {
@@ -73,5 +78,28 @@ func TestRunWatchedSaysTheServerStalled(t *testing.T) {
 	err = g.runWatched(context.Background(), func(context.Context) error { return &ExitError{Code: 1} })
 	if err.Error() != "exit status 1" {
 		t.Errorf("an exit code must pass through: %v", err)
+	}
+}
+
+// TestAStalledRunsReportSaysWhy: checks cut short only saw "context
+// canceled"; the report printed after the watch fired names the cause.
+func TestAStalledRunsReportSaysWhy(t *testing.T) {
+	var out bytes.Buffer
+	g := NewGlobalOptions(Config{Getenv: func(string) string { return "" }, Streams: genericiooptions.IOStreams{Out: &out}})
+	*g.ConfigFlags.Timeout = "50ms"
+	client := &http.Client{Transport: g.stall.Wrap(resetTransport{})}
+	err := g.runWatched(context.Background(), func(ctx context.Context) error {
+		for ctx.Err() == nil {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://127.0.0.1:6443/api", nil)
+			_, _ = client.Do(req)
+			time.Sleep(5 * time.Millisecond)
+		}
+		r := report.New("service", report.Object{Kind: "Service", Name: "web"})
+		r.Add(report.Check{Code: "SVC007", Status: report.Error, Message: "context canceled"})
+		r.Finish()
+		return g.Print(r)
+	})
+	if err == nil || !strings.Contains(out.String(), "the API server gave no answer for 50ms (--request-timeout); last: GET https://127.0.0.1:6443/api: read: connection reset by peer") {
+		t.Errorf("exit %v, report:\n%s", err, out.String())
 	}
 }

@@ -46,6 +46,8 @@ type Watch struct {
 	since   time.Time
 	last    error
 	timer   *time.Timer
+	// fired is the cause the run was cancelled with, if it was.
+	fired *Stalled
 }
 
 // New returns a Watch, idle until Start.
@@ -57,7 +59,7 @@ func New() *Watch { return &Watch{} }
 func (w *Watch) Start(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(parent)
 	w.mu.Lock()
-	w.timeout, w.cancel, w.failing = timeout, cancel, false
+	w.timeout, w.cancel, w.failing, w.fired = timeout, cancel, false, nil
 	w.mu.Unlock()
 	return ctx, func() {
 		w.mu.Lock()
@@ -165,6 +167,13 @@ func (w *Watch) Failing() *Stalled {
 	return &Stalled{Timeout: time.Since(w.since).Round(time.Millisecond), Last: w.last}
 }
 
+// Fired returns the cause the running watch cancelled its run with, or nil.
+func (w *Watch) Fired() *Stalled {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.fired
+}
+
 func (w *Watch) answered() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -178,7 +187,8 @@ func (w *Watch) fire(since time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.failing && w.since.Equal(since) && w.cancel != nil {
-		w.cancel(&Stalled{Timeout: w.timeout, Last: w.last})
+		w.fired = &Stalled{Timeout: w.timeout, Last: w.last}
+		w.cancel(w.fired)
 	}
 }
 

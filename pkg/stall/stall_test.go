@@ -54,6 +54,9 @@ func TestFailuresLongerThanTheTimeoutEndTheRun(t *testing.T) {
 	if got := s.Error(); !strings.Contains(got, "429 Too Many Requests (Retry-After 1s)") || !strings.Contains(got, "50ms") {
 		t.Errorf("message %q: want the last answer and the timeout", got)
 	}
+	if w.Fired() != s {
+		t.Errorf("Fired() = %v, want the cause %v", w.Fired(), s)
+	}
 }
 
 func TestAnAnswerRestartsTheClock(t *testing.T) {
@@ -68,8 +71,8 @@ func TestAnAnswerRestartsTheClock(t *testing.T) {
 		}
 		return 0
 	})
-	if err := context.Cause(ctx); err != nil {
-		t.Fatalf("cancelled (%v) though the server answered every 40ms", err)
+	if err := context.Cause(ctx); err != nil || w.Fired() != nil {
+		t.Fatalf("cancelled (%v, %v) though the server answered every 40ms", err, w.Fired())
 	}
 }
 
