@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -60,15 +61,9 @@ func resolve(p Port, dst *corev1.Pod) int32 {
 	if p.Port.Type == intstr.Int {
 		return p.Port.IntVal
 	}
-	for _, c := range dst.Spec.Containers {
-		for _, cp := range c.Ports {
-			proto := cp.Protocol
-			if proto == "" {
-				proto = corev1.ProtocolTCP
-			}
-			if cp.Name == p.Port.StrVal && proto == p.Protocol {
-				return cp.ContainerPort
-			}
+	for _, cp := range policy.PortsOf(dst) {
+		if cp.Name == p.Port.StrVal && cp.Protocol == p.Protocol {
+			return cp.Number
 		}
 	}
 	return 0

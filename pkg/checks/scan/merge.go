@@ -16,29 +16,22 @@ type objects struct {
 	ingresses []*networkingv1.Ingress
 }
 
-// add appends the objects of the next page of the same namespace.
+// add appends another part's objects: the next page's of the same source,
+// or, merging sources, another kind's.
 func (o *objects) add(p objects) {
-	o.pods = append(o.pods, p.pods...)
-	o.services = append(o.services, p.services...)
-	o.slices = append(o.slices, p.slices...)
-	o.ingresses = append(o.ingresses, p.ingresses...)
+	o.pods = join(o.pods, p.pods)
+	o.services = join(o.services, p.services)
+	o.slices = join(o.slices, p.slices)
+	o.ingresses = join(o.ingresses, p.ingresses)
 }
 
-// merge takes the kinds of another source's part: a source fills only its
-// own kind, and sends one part per namespace.
-func (o *objects) merge(p objects) {
-	if p.pods != nil {
-		o.pods = p.pods
+// join appends b to a, taking b as it is when a is empty rather than
+// copying it: parts are handed over, never shared.
+func join[T any](a, b []T) []T {
+	if len(a) == 0 {
+		return b
 	}
-	if p.services != nil {
-		o.services = p.services
-	}
-	if p.slices != nil {
-		o.slices = p.slices
-	}
-	if p.ingresses != nil {
-		o.ingresses = p.ingresses
-	}
+	return append(a, b...)
 }
 
 // namespaceView is everything the sources read of one namespace. An error
@@ -99,7 +92,7 @@ func merge(ctx context.Context, s *sources, each func(*namespaceView)) error {
 		for i, src := range all {
 			switch {
 			case heads[i] != nil && heads[i].namespace == next:
-				v.merge(heads[i].objects)
+				v.add(heads[i].objects)
 				heads[i] = nil
 			case heads[i] == nil && !open[i]:
 				// Ended: a failed source never reached this namespace.

@@ -26,10 +26,9 @@ import (
 // (its own, and those whose peers' namespace selectors match it), and every
 // candidate that is not a finding there is struck out.
 type policyScan struct {
-	agg      *aggregator
-	cluster  *clusterObjects
-	all      bool // every namespace is in scope: peers are judged too
-	disabled bool // a kind the verdicts need could not be read
+	agg     *aggregator
+	cluster *clusterObjects
+	all     bool // every namespace is in scope: peers are judged too
 
 	namespaces map[string]*corev1.Namespace
 	// own and crossing index cluster.policies: a namespace's own
@@ -58,8 +57,7 @@ func newPolicyScan(agg *aggregator, cluster *clusterObjects, all bool) *policySc
 	s := &policyScan{agg: agg, cluster: cluster, all: all,
 		own: map[string][]int{}, crossing: map[string][]int{}, matched: map[findingKey]bool{},
 		namespaces: map[string]*corev1.Namespace{}}
-	if cluster.policiesErr != nil || (all && cluster.namespacesErr != nil) {
-		s.disabled = true
+	if s.disabled() {
 		return s
 	}
 	for i := range cluster.namespaces {
@@ -86,6 +84,11 @@ func newPolicyScan(agg *aggregator, cluster *clusterObjects, all bool) *policySc
 	return s
 }
 
+// disabled: a kind the verdicts need could not be read (finish says which).
+func (s *policyScan) disabled() bool {
+	return s.cluster.policiesErr != nil || (s.all && s.cluster.namespacesErr != nil)
+}
+
 func (s *policyScan) findings(snap policy.Snapshot) []policy.Finding {
 	e := policy.New(snap)
 	found := e.PoliciesSelectingNoPods()
@@ -99,7 +102,7 @@ func (s *policyScan) findings(snap policy.Snapshot) []policy.Finding {
 
 // namespace strikes out the candidates that match a pod of v.
 func (s *policyScan) namespace(v *namespaceView) {
-	if s.disabled || len(v.pods) == 0 {
+	if s.disabled() || len(v.pods) == 0 {
 		return
 	}
 	idx := append(slices.Clone(s.own[v.namespace]), s.crossing[v.namespace]...)
