@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -21,11 +22,11 @@ func TestSimilarNames(t *testing.T) {
 
 func TestFromError(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no"))
-	c := SvcSelector.FromError("listing pods", Read(List("", "pods", "shop"), forbidden))
+	c := SvcSelector.FromError("listing pods", kube.Read(kube.List("", "pods", "shop"), forbidden))
 	if c.Status != report.Skip || c.Forbidden == nil || c.Forbidden.Resource != "pods" || c.Next[0] != "kubectl auth can-i list pods -n shop" {
 		t.Errorf("forbidden: %+v", c)
 	}
-	c = SvcSelector.FromError("listing pods", Read(List("", "pods", "shop"), errors.New("etcd timeout")))
+	c = SvcSelector.FromError("listing pods", kube.Read(kube.List("", "pods", "shop"), errors.New("etcd timeout")))
 	if c.Status != report.Error || c.Forbidden != nil {
 		t.Errorf("other error: %+v", c)
 	}

@@ -4,27 +4,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
-// Missing describes an object that was not found, and what the user may
-// have meant instead.
-type Missing struct {
-	Kind      string // lower case, as typed on the command line: "service"
-	Plural    string // "services"
-	Namespace string
-	Name      string
-	// NamespaceMissing: the namespace itself does not exist.
-	NamespaceMissing bool
-	// Elsewhere: other namespaces holding an object of that exact name.
-	Elsewhere []string
-	// Similar: names in the namespace that look like a typo of Name.
-	Similar []string
-}
-
 // NotFound is the failing check for a missing object, most helpful
 // explanation first: a wrong namespace, then a typo.
-func (c Code) NotFound(m Missing) report.Check {
+func (c Code) NotFound(m kube.Missing) report.Check {
 	var chk report.Check
 	switch {
 	case m.NamespaceMissing:

@@ -15,7 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 // Enforcement says whether a plugin enforces NetworkPolicy.
@@ -95,7 +95,7 @@ func Detect(ctx context.Context, client kubernetes.Interface) (Info, error) {
 		var fallbackErr error
 		list, fallbackErr = client.AppsV1().DaemonSets(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{})
 		if fallbackErr != nil {
-			return Info{}, checks.Read(checks.List("apps", "daemonsets", ""), err)
+			return Info{}, kube.Read(kube.List("apps", "daemonsets", ""), err)
 		}
 	}
 	return Recognise(list.Items), nil
@@ -208,7 +208,7 @@ func AgentPods(ctx context.Context, client kubernetes.Interface, a Agent, node s
 	}
 	list, err := client.CoreV1().Pods(a.Namespace).List(ctx, opts)
 	if err != nil {
-		return nil, checks.Read(checks.List("", "pods", a.Namespace), err)
+		return nil, kube.Read(kube.List("", "pods", a.Namespace), err)
 	}
 	return list.Items, nil
 }

@@ -21,7 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 )
 
@@ -81,7 +81,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 				res.Missing = append(res.Missing, ref)
 				mu.Unlock()
 			case err != nil:
-				fail(checks.Read(checks.Get("", "pods", ref.Namespace), err))
+				fail(kube.Read(kube.Get("", "pods", ref.Namespace), err))
 			default:
 				pods[i] = p
 			}
@@ -91,7 +91,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		wg.Go(func() {
 			list, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
-				fail(checks.Read(checks.List("", "pods", ns), err))
+				fail(kube.Read(kube.List("", "pods", ns), err))
 				return
 			}
 			mu.Lock()
@@ -102,7 +102,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	wg.Go(func() {
 		list, err := client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			fail(checks.Read(checks.List("", "namespaces", ""), err))
+			fail(kube.Read(kube.List("", "namespaces", ""), err))
 			return
 		}
 		res.Snapshot.Namespaces = list.Items
@@ -139,7 +139,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		wg.Go(func() {
 			list, err := client.NetworkingV1().NetworkPolicies(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
-				fail(checks.Read(checks.List("networking.k8s.io", "networkpolicies", ns), err))
+				fail(kube.Read(kube.List("networking.k8s.io", "networkpolicies", ns), err))
 				return
 			}
 			mu.Lock()
@@ -158,7 +158,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		// stay unknown and those peers undecided: not an error.
 		if list, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err == nil {
 			res.Snapshot.Nodes = list.Items
-		} else if !checks.IsAPIAnswer(err) {
+		} else if !kube.IsAPIAnswer(err) {
 			return nil, err
 		}
 	}
@@ -213,7 +213,7 @@ func readAdmin(ctx context.Context, dyn dynamic.Interface, res *Result) error {
 		return nil // CRDs not installed
 	}
 	if err != nil {
-		return checks.Read(checks.List(anpResource.Group, anpResource.Resource, ""), err)
+		return kube.Read(kube.List(anpResource.Group, anpResource.Resource, ""), err)
 	}
 	res.AdminCRDs = true
 	for _, u := range list.Items {
@@ -228,7 +228,7 @@ func readAdmin(ctx context.Context, dyn dynamic.Interface, res *Result) error {
 	case apierrors.IsNotFound(err):
 		return nil
 	case err != nil:
-		return checks.Read(checks.Get(banpResource.Group, banpResource.Resource, ""), err)
+		return kube.Read(kube.Get(banpResource.Group, banpResource.Resource, ""), err)
 	}
 	var banp anp.BaselineAdminNetworkPolicy
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(b.Object, &banp); err != nil {

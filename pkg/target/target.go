@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 )
 
@@ -91,7 +91,7 @@ func Resolve(ctx context.Context, client kubernetes.Interface, ref Ref, defaultN
 	if ref.Kind == "pod" {
 		pod, err := client.CoreV1().Pods(ns).Get(ctx, ref.Name, metav1.GetOptions{})
 		if err != nil {
-			return nil, checks.Read(checks.Get("", "pods", ns), err)
+			return nil, kube.Read(kube.Get("", "pods", ns), err)
 		}
 		return pod, nil
 	}
@@ -101,7 +101,7 @@ func Resolve(ctx context.Context, client kubernetes.Interface, ref Ref, defaultN
 	}
 	list, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
-		return nil, checks.Read(checks.List("", "pods", ns), err)
+		return nil, kube.Read(kube.List("", "pods", ns), err)
 	}
 	if len(list.Items) == 0 {
 		return nil, &NoPodError{fmt.Sprintf("%s %s/%s has no pods", ref.Kind, ns, ref.Name)}
@@ -150,7 +150,7 @@ func workloadSelector(ctx context.Context, client kubernetes.Interface, ns strin
 		if ref.Kind == "job" {
 			group = "batch"
 		}
-		return "", checks.Read(checks.Get(group, ref.Kind+"s", ns), err)
+		return "", kube.Read(kube.Get(group, ref.Kind+"s", ns), err)
 	}
 	if sel == nil {
 		return "", &NoPodError{fmt.Sprintf("%s %s/%s has no selector", ref.Kind, ns, ref.Name)}

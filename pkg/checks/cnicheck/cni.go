@@ -21,8 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -86,11 +86,11 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 		}
 		switch {
 		case err != nil && !apierrors.IsNotFound(err):
-			f.KubeProxyErr = checks.Read(checks.Get("apps", "daemonsets", metav1.NamespaceSystem), err)
+			f.KubeProxyErr = kube.Read(kube.Get("apps", "daemonsets", metav1.NamespaceSystem), err)
 		case err != nil && perr != nil:
 			// No DaemonSet, and the static pods could not be read: saying
 			// "no kube-proxy" would be a guess.
-			f.KubeProxyErr = checks.Read(checks.List("", "pods", metav1.NamespaceSystem), perr)
+			f.KubeProxyErr = kube.Read(kube.List("", "pods", metav1.NamespaceSystem), perr)
 		}
 	})
 	wg.Go(func() {
@@ -105,7 +105,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 		}
 	})
 	wg.Wait()
-	if f.InfoErr != nil && !checks.IsAPIAnswer(f.InfoErr) {
+	if f.InfoErr != nil && !kube.IsAPIAnswer(f.InfoErr) {
 		return nil, fmt.Errorf("reading DaemonSets: %w", f.InfoErr)
 	}
 	f.readAgents(ctx, client, req.MaxLogPods)
@@ -116,7 +116,7 @@ func readNodes(ctx context.Context, client kubernetes.Interface, names []string)
 	if len(names) == 0 {
 		list, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return nil, checks.Read(checks.List("", "nodes", ""), err)
+			return nil, kube.Read(kube.List("", "nodes", ""), err)
 		}
 		return list.Items, nil
 	}
@@ -124,7 +124,7 @@ func readNodes(ctx context.Context, client kubernetes.Interface, names []string)
 	for _, n := range uniq(names) {
 		node, err := client.CoreV1().Nodes().Get(ctx, n, metav1.GetOptions{})
 		if err != nil {
-			return out, checks.Read(checks.Get("", "nodes", ""), err)
+			return out, kube.Read(kube.Get("", "nodes", ""), err)
 		}
 		out = append(out, *node)
 	}
@@ -150,7 +150,7 @@ func (f *Facts) readAgents(ctx context.Context, client kubernetes.Interface, max
 		}
 		list, err := client.CoreV1().Pods(a.Namespace).List(ctx, opts)
 		if err != nil {
-			f.AgentPodsErr = checks.Read(checks.List("", "pods", a.Namespace), err)
+			f.AgentPodsErr = kube.Read(kube.List("", "pods", a.Namespace), err)
 			continue
 		}
 		byNode := map[string][]corev1.Pod{}
@@ -201,7 +201,7 @@ func tailLog(ctx context.Context, client kubernetes.Interface, p corev1.Pod) (st
 	since := int64(3600)
 	stream, err := client.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{TailLines: &lines, SinceSeconds: &since, Container: p.Spec.Containers[0].Name}).Stream(ctx)
 	if err != nil {
-		return "", checks.Read(checks.Get("", "pods/log", p.Namespace), err)
+		return "", kube.Read(kube.Get("", "pods/log", p.Namespace), err)
 	}
 	defer stream.Close()
 	b, err := io.ReadAll(io.LimitReader(stream, 2<<20))

@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const system = metav1.NamespaceSystem
@@ -74,7 +74,7 @@ func (f *Facts) ClusterDomain() string {
 func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Facts, error) {
 	f := &Facts{Logs: map[string]string{}, LogErrs: map[string]error{}, now: req.Now()}
 	svc, err := findService(ctx, client)
-	if err != nil && !checks.IsAPIAnswer(err) {
+	if err != nil && !kube.IsAPIAnswer(err) {
 		return nil, fmt.Errorf("reading the DNS service: %w", err)
 	}
 	f.Service, f.ServiceErr = svc, err
@@ -84,7 +84,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 		wg.Go(func() {
 			sel := labels.SelectorFromSet(f.Service.Spec.Selector).String()
 			list, err := client.CoreV1().Pods(system).List(ctx, metav1.ListOptions{LabelSelector: sel})
-			f.PodsErr = checks.Read(checks.List("", "pods", system), err)
+			f.PodsErr = kube.Read(kube.List("", "pods", system), err)
 			if err != nil {
 				return
 			}
@@ -99,7 +99,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 			if err == nil {
 				f.Slices = list.Items
 			}
-			f.SlicesErr = checks.Read(checks.List("discovery.k8s.io", "endpointslices", system), err)
+			f.SlicesErr = kube.Read(kube.List("discovery.k8s.io", "endpointslices", system), err)
 		})
 	}
 	wg.Go(func() {
@@ -107,7 +107,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 		if err == nil {
 			f.Corefile = cm.Data["Corefile"]
 		}
-		f.CorefileErr = checks.Read(checks.Get("", "configmaps", system), err)
+		f.CorefileErr = kube.Read(kube.Get("", "configmaps", system), err)
 	})
 	wg.Go(func() {
 		for _, name := range nodeLocalNames {
@@ -117,7 +117,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 				return
 			}
 			if !apierrors.IsNotFound(err) {
-				f.NodeLocalErr = checks.Read(checks.Get("apps", "daemonsets", system), err)
+				f.NodeLocalErr = kube.Read(kube.Get("apps", "daemonsets", system), err)
 				return
 			}
 		}
@@ -129,7 +129,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 func findService(ctx context.Context, client kubernetes.Interface) (*corev1.Service, error) {
 	list, err := client.CoreV1().Services(system).List(ctx, metav1.ListOptions{LabelSelector: "k8s-app=kube-dns"})
 	if err != nil {
-		return nil, checks.Read(checks.List("", "services", system), err)
+		return nil, kube.Read(kube.List("", "services", system), err)
 	}
 	if len(list.Items) > 0 {
 		sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Name < list.Items[j].Name })
@@ -141,7 +141,7 @@ func findService(ctx context.Context, client kubernetes.Interface) (*corev1.Serv
 		if err == nil {
 			return svc, nil
 		}
-		lastErr = checks.Read(checks.Get("", "services", system), err)
+		lastErr = kube.Read(kube.Get("", "services", system), err)
 		if !apierrors.IsNotFound(err) {
 			return nil, lastErr
 		}
@@ -187,7 +187,7 @@ func podLog(ctx context.Context, client kubernetes.Interface, p corev1.Pod, line
 	}
 	stream, err := client.CoreV1().Pods(p.Namespace).GetLogs(p.Name, opts).Stream(ctx)
 	if err != nil {
-		return "", checks.Read(checks.Get("", "pods/log", p.Namespace), err)
+		return "", kube.Read(kube.Get("", "pods/log", p.Namespace), err)
 	}
 	defer stream.Close()
 	b, err := io.ReadAll(io.LimitReader(stream, 4<<20))

@@ -4,6 +4,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -21,7 +22,7 @@ func checkExists(f *facts) report.Check {
 	if !apierrors.IsNotFound(f.ingErr) {
 		return code.FromError("reading the ingress", f.ingErr)
 	}
-	return code.NotFound(checks.Missing{
+	return code.NotFound(kube.Missing{
 		Kind: "ingress", Plural: "ingresses", Namespace: f.namespace, Name: f.name,
 		NamespaceMissing: f.namespaceErr != nil, Elsewhere: f.elsewhere, Similar: f.similar,
 	})

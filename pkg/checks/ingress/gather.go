@@ -18,6 +18,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 // facts is everything the checks look at, gathered up front with few,
@@ -95,25 +96,25 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 		if err == nil {
 			f.ing = ing
 		}
-		f.ingErr = checks.Read(checks.Get("networking.k8s.io", "ingresses", ns), err)
+		f.ingErr = kube.Read(kube.Get("networking.k8s.io", "ingresses", ns), err)
 	})
 	wg.Go(func() {
 		list, err := client.NetworkingV1().IngressClasses().List(ctx, metav1.ListOptions{})
 		if err == nil {
 			f.classes = list.Items
 		}
-		f.classesErr = checks.Read(checks.List("networking.k8s.io", "ingressclasses", ""), err)
+		f.classesErr = kube.Read(kube.List("networking.k8s.io", "ingressclasses", ""), err)
 	})
 	wg.Go(func() {
 		list, err := client.NetworkingV1().Ingresses(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 		if err == nil {
 			f.all = list.Items
 		}
-		f.allErr = checks.Read(checks.List("networking.k8s.io", "ingresses", ""), err)
+		f.allErr = kube.Read(kube.List("networking.k8s.io", "ingresses", ""), err)
 	})
 	wg.Go(func() {
 		list, err := client.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
-		f.servicesErr = checks.Read(checks.List("", "services", ns), err)
+		f.servicesErr = kube.Read(kube.List("", "services", ns), err)
 		if err != nil {
 			return
 		}
@@ -123,7 +124,7 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 		}
 	})
 	wg.Wait()
-	if f.ingErr != nil && !checks.IsAPIAnswer(f.ingErr) {
+	if f.ingErr != nil && !kube.IsAPIAnswer(f.ingErr) {
 		return nil, fmt.Errorf("reading ingress %s/%s: %w", ns, req.Name, f.ingErr)
 	}
 	if f.ing == nil {
@@ -150,7 +151,7 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 		}
 		wg.Go(func() {
 			list, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(svc.Spec.Selector).String()})
-			pl := podList{err: checks.Read(checks.List("", "pods", ns), err)}
+			pl := podList{err: kube.Read(kube.List("", "pods", ns), err)}
 			if err == nil {
 				pl.pods = list.Items
 			}
@@ -179,7 +180,7 @@ func readSecret(ctx context.Context, client kubernetes.Interface, ns string, s *
 	secret, err := client.CoreV1().Secrets(ns).Get(ctx, s.name, metav1.GetOptions{})
 	if err != nil {
 		if !apierrors.IsNotFound(err) {
-			s.err = checks.Read(checks.Get("", "secrets", ns), err)
+			s.err = kube.Read(kube.Get("", "secrets", ns), err)
 		}
 		return
 	}

@@ -12,7 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 )
 
@@ -95,7 +95,7 @@ func findControllerPods(ctx context.Context, client kubernetes.Interface, c *con
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, checks.Read(checks.List("", "pods", ""), err))
+				errs = append(errs, kube.Read(kube.List("", "pods", ""), err))
 				return
 			}
 			for _, p := range list.Items {
@@ -252,7 +252,7 @@ func gatherController(ctx context.Context, client kubernetes.Interface, f *facts
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				c.servicesErr = errors.Join(c.servicesErr, checks.Read(checks.List("", "services", ns), err))
+				c.servicesErr = errors.Join(c.servicesErr, kube.Read(kube.List("", "services", ns), err))
 				return
 			}
 			for _, svc := range list.Items {

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -55,7 +56,7 @@ func readLog(ctx context.Context, client kubernetes.Interface, p *corev1.Pod, k 
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		l.err = fmt.Errorf("no answer within %s", timeout)
 	case apierrors.IsForbidden(err):
-		l.err = checks.Read(report.Permission{Verb: "get", Resource: "pods/log", Namespace: p.Namespace}, err)
+		l.err = kube.Read(report.Permission{Verb: "get", Resource: "pods/log", Namespace: p.Namespace}, err)
 	default:
 		l.err = err
 	}
@@ -122,7 +123,7 @@ func checkControllerLogs(f *facts, a *analysis) report.Check {
 	var chk report.Check
 	switch {
 	case failed == len(c.logs):
-		var fe *checks.ForbiddenError
+		var fe *kube.ForbiddenError
 		if errors.As(firstErr, &fe) {
 			chk = code.FromError("reading the controller's logs", firstErr)
 		} else {

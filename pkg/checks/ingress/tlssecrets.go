@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -40,7 +41,7 @@ func checkTLSSecrets(f *facts, a *analysis) report.Check {
 	var c report.Check
 	switch worst.secretStatus {
 	case report.Skip:
-		var fe *checks.ForbiddenError
+		var fe *kube.ForbiddenError
 		if errors.As(worst.secret.err, &fe) {
 			c = code.FromError("reading the TLS secrets", worst.secret.err)
 		} else {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -99,7 +100,7 @@ func PlanAllowAll(ctx context.Context, client kubernetes.Interface, dyn dynamic.
 		return nil, fmt.Errorf("pod %s does not exist", ref)
 	}
 	if err != nil {
-		return nil, checks.Read(checks.Get("", "pods", ref.Namespace), err)
+		return nil, kube.Read(kube.Get("", "pods", ref.Namespace), err)
 	}
 	if len(pod.Labels) == 0 {
 		return nil, fmt.Errorf("pod %s has no labels: a NetworkPolicy cannot select it alone (an empty podSelector selects every pod of namespace %s); label it first (kubectl -n %s label pod %s netdebug=test)", ref, ref.Namespace, ref.Namespace, ref.Name)
@@ -131,7 +132,7 @@ func PlanAllowAll(ctx context.Context, client kubernetes.Interface, dyn dynamic.
 	}
 	switch {
 	case selErr != nil:
-		plan.Warnings = append(plan.Warnings, "could not list the other pods these labels select: "+checks.Read(checks.List("", "pods", ref.Namespace), selErr).Error())
+		plan.Warnings = append(plan.Warnings, "could not list the other pods these labels select: "+kube.Read(kube.List("", "pods", ref.Namespace), selErr).Error())
 	default:
 		for _, p := range selected.Items {
 			if p.Name != pod.Name {
@@ -262,7 +263,7 @@ func (p *AllowAllPlan) Apply(ctx context.Context, client kubernetes.Interface, n
 	rep := p.report()
 	code := checks.NPAllowAll
 	ns, name := p.Policy.Namespace, p.Policy.Name
-	del := checks.Get("networking.k8s.io", "networkpolicies", ns)
+	del := kube.Get("networking.k8s.io", "networkpolicies", ns)
 	del.Verb = "delete"
 	if err := canI(ctx, client, del); err != nil {
 		c := code.FromError("creating the temporary policy", err)
@@ -278,15 +279,15 @@ func (p *AllowAllPlan) Apply(ctx context.Context, client kubernetes.Interface, n
 	created, err := client.NetworkingV1().NetworkPolicies(ns).Create(createCtx, p.Policy, metav1.CreateOptions{FieldManager: ManagedBy})
 	cancel()
 	if err != nil {
-		create := checks.Get("networking.k8s.io", "networkpolicies", ns)
+		create := kube.Get("networking.k8s.io", "networkpolicies", ns)
 		create.Verb = "create"
 		var c report.Check
 		if apierrors.IsAlreadyExists(err) {
 			c = code.New(report.Error, "networkpolicy %s/%s already exists (another allow-all test?): nothing was created", ns, name)
 			c.Next = []string{fmt.Sprintf("kubectl -n %s get networkpolicy %s -o yaml", ns, name), "kubectl netdebug netpol cleanup -n " + ns}
 		} else {
-			c = code.FromError("creating the temporary policy", checks.Read(create, err))
-			if !checks.IsAPIAnswer(err) {
+			c = code.FromError("creating the temporary policy", kube.Read(create, err))
+			if !kube.IsAPIAnswer(err) {
 				c.Message += "; if it was created nonetheless, remove it"
 				c.Next = []string{fmt.Sprintf("kubectl -n %s delete networkpolicy %s --ignore-not-found", ns, name)}
 			}
@@ -347,9 +348,9 @@ func deleteWithRetry(client kubernetes.Interface, ns, name string, uid types.UID
 		case apierrors.IsConflict(err):
 			return fmt.Errorf("it was replaced by another object of the same name, left alone: %w", err)
 		case apierrors.IsForbidden(err):
-			perm := checks.Get("networking.k8s.io", "networkpolicies", ns)
+			perm := kube.Get("networking.k8s.io", "networkpolicies", ns)
 			perm.Verb = "delete"
-			return checks.Read(perm, err)
+			return kube.Read(perm, err)
 		}
 	}
 	return err
@@ -366,7 +367,7 @@ func canI(ctx context.Context, client kubernetes.Interface, perm report.Permissi
 		return fmt.Errorf("checking whether you may %s: %w", perm, err)
 	}
 	if !res.Status.Allowed {
-		return &checks.ForbiddenError{Permission: perm, Err: errors.New(res.Status.Reason)}
+		return &kube.ForbiddenError{Permission: perm, Err: errors.New(res.Status.Reason)}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -50,8 +51,8 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, req CleanupReques
 	rep.Title = "Leftover netdebug policies, " + scope
 	list, err := client.NetworkingV1().NetworkPolicies(req.Namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelManagedBy + "=" + ManagedBy})
 	if err != nil {
-		err = checks.Read(checks.List("networking.k8s.io", "networkpolicies", req.Namespace), err)
-		if !checks.IsAPIAnswer(err) {
+		err = kube.Read(kube.List("networking.k8s.io", "networkpolicies", req.Namespace), err)
+		if !kube.IsAPIAnswer(err) {
 			return nil, err
 		}
 		rep.Add(code.FromError("listing netdebug's policies", err))
@@ -60,7 +61,7 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, req CleanupReques
 	}
 	var data []CleanupData
 	var deleted, kept, failed []string
-	var forbidden *checks.ForbiddenError
+	var forbidden *kube.ForbiddenError
 	for _, np := range list.Items {
 		d := CleanupData{Namespace: np.Namespace, Name: np.Name, ExpiresAt: np.Annotations[AnnotationExpiresAt]}
 		ref := np.Namespace + "/" + np.Name
@@ -81,13 +82,13 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, req CleanupReques
 			d.Action, d.Reason = "deleted", why
 			deleted = append(deleted, ref+" ("+why+")")
 		default:
-			perm := checks.Get("networking.k8s.io", "networkpolicies", np.Namespace)
+			perm := kube.Get("networking.k8s.io", "networkpolicies", np.Namespace)
 			perm.Verb = "delete"
-			err = checks.Read(perm, err)
-			if !checks.IsAPIAnswer(err) {
+			err = kube.Read(perm, err)
+			if !kube.IsAPIAnswer(err) {
 				return nil, err
 			}
-			var fe *checks.ForbiddenError
+			var fe *kube.ForbiddenError
 			if errors.As(err, &fe) && forbidden == nil {
 				forbidden = fe
 			}

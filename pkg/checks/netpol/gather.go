@@ -14,8 +14,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 )
@@ -80,7 +80,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interf
 				w.Missing = append(w.Missing, ref)
 			case err != nil:
 				if firstErr == nil {
-					firstErr = checks.Read(checks.Get("", "pods", ref.Namespace), err)
+					firstErr = kube.Read(kube.Get("", "pods", ref.Namespace), err)
 				}
 			default:
 				known = append(known, *p)
@@ -91,7 +91,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interf
 		wg.Go(func() {
 			list, err := client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{FieldSelector: "status.podIP=" + ip.String()})
 			if err != nil {
-				fail(checks.Read(checks.List("", "pods", ""), err))
+				fail(kube.Read(kube.List("", "pods", ""), err))
 				return
 			}
 			mu.Lock()
@@ -132,7 +132,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interf
 // reach the API server.
 // The pods read so far still describe the endpoints.
 func keep(w *World, err error, pods []corev1.Pod) error {
-	if checks.IsAPIAnswer(err) {
+	if kube.IsAPIAnswer(err) {
 		w.ReadErr = err
 		w.Snapshot = policy.Snapshot{Pods: pods}
 		w.Engine = policy.New(w.Snapshot)
@@ -167,7 +167,7 @@ func secondaryIPs(ctx context.Context, client kubernetes.Interface, ips []netip.
 	}
 	list, err := client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return checks.Read(checks.List("", "pods", ""), err)
+		return kube.Read(kube.List("", "pods", ""), err)
 	}
 	for _, ip := range pending {
 		for _, p := range list.Items {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
@@ -91,7 +92,7 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 	wg.Wait()
 	for _, err := range []error{srcErr, dstErr} {
 		var noPod *target.NoPodError
-		if err != nil && !checks.IsAPIAnswer(err) && !errors.As(err, &noPod) {
+		if err != nil && !kube.IsAPIAnswer(err) && !errors.As(err, &noPod) {
 			return nil, err
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/pager"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -21,7 +21,7 @@ import (
 func newSources(client kubernetes.Interface, ns string, pagesAtOnce int) *sources {
 	pages := make(chan struct{}, pagesAtOnce)
 	src := func(group, resource string, list func(context.Context, metav1.ListOptions) (runtime.Object, error), keep func(*objects, runtime.Object)) *source {
-		return &source{name: resource, perm: checks.List(group, resource, ns), list: list, keep: keep, parts: make(chan part, 1), pages: pages}
+		return &source{name: resource, perm: kube.List(group, resource, ns), list: list, keep: keep, parts: make(chan part, 1), pages: pages}
 	}
 	return &sources{
 		pods: src("", "pods", func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
@@ -68,7 +68,7 @@ func readClusterObjects(ctx context.Context, client kubernetes.Interface, ns str
 	c := &clusterObjects{}
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		c.classesErr = each(ctx, checks.List("networking.k8s.io", "ingressclasses", ""), pageSize,
+		c.classesErr = each(ctx, kube.List("networking.k8s.io", "ingressclasses", ""), pageSize,
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				return client.NetworkingV1().IngressClasses().List(ctx, o)
 			},
@@ -79,7 +79,7 @@ func readClusterObjects(ctx context.Context, client kubernetes.Interface, ns str
 			})
 	})
 	wg.Go(func() {
-		c.policiesErr = each(ctx, checks.List("networking.k8s.io", "networkpolicies", ns), pageSize,
+		c.policiesErr = each(ctx, kube.List("networking.k8s.io", "networkpolicies", ns), pageSize,
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				return client.NetworkingV1().NetworkPolicies(ns).List(ctx, o)
 			},
@@ -93,7 +93,7 @@ func readClusterObjects(ctx context.Context, client kubernetes.Interface, ns str
 	})
 	if ns == "" {
 		wg.Go(func() {
-			c.namespacesErr = each(ctx, checks.List("", "namespaces", ""), pageSize,
+			c.namespacesErr = each(ctx, kube.List("", "namespaces", ""), pageSize,
 				func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 					return client.CoreV1().Namespaces().List(ctx, o)
 				},
@@ -105,7 +105,7 @@ func readClusterObjects(ctx context.Context, client kubernetes.Interface, ns str
 	}
 	wg.Wait()
 	for _, err := range []error{c.classesErr, c.policiesErr, c.namespacesErr} {
-		if err != nil && !checks.IsAPIAnswer(err) {
+		if err != nil && !kube.IsAPIAnswer(err) {
 			return nil, err
 		}
 	}
@@ -120,7 +120,7 @@ func each(ctx context.Context, perm report.Permission, pageSize int64, list page
 		keep(obj)
 		return nil
 	})
-	return checks.Read(perm, err)
+	return kube.Read(perm, err)
 }
 
 var always = corev1.ContainerRestartPolicyAlways

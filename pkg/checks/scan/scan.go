@@ -23,6 +23,7 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -114,7 +115,7 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 	}
 	// Every source has ended: their errors and counts are final.
 	for _, s := range src.all() {
-		if s.err != nil && !checks.IsAPIAnswer(s.err) {
+		if s.err != nil && !kube.IsAPIAnswer(s.err) {
 			return nil, s.err
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -50,7 +50,7 @@ func nsKey(ns string) string { return ns + "/" }
 // run lists everything, sends one part per namespace, and closes parts.
 func (s *source) run(ctx context.Context, pageSize int64) {
 	defer close(s.parts)
-	s.err = checks.Read(s.perm, s.read(ctx, pageSize))
+	s.err = kube.Read(s.perm, s.read(ctx, pageSize))
 }
 
 func (s *source) read(ctx context.Context, pageSize int64) error {

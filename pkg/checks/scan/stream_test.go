@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -44,7 +45,7 @@ func pagedPods(pages [][]string, failAt int, err error) func(context.Context, me
 }
 
 func podSource(list func(context.Context, metav1.ListOptions) (runtime.Object, error)) *source {
-	return &source{name: "pods", perm: checks.List("", "pods", ""), list: list,
+	return &source{name: "pods", perm: kube.List("", "pods", ""), list: list,
 		keep:  func(o *objects, obj runtime.Object) { o.pods = append(o.pods, slimPod(obj.(*corev1.Pod))) },
 		parts: make(chan part, 100), pages: make(chan struct{}, 1)}
 }
@@ -119,7 +120,7 @@ func TestMergeMarksNamespacesAfterAFailedSource(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("views\n%v\nwant\n%v", got, want)
 	}
-	if !checks.IsAPIAnswer(src.pods.err) {
+	if !kube.IsAPIAnswer(src.pods.err) {
 		t.Errorf("pods err %v, want the Forbidden answer", src.pods.err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 // This file exports the parts of the Service procedure that other
@@ -120,7 +120,7 @@ func ListEndpointSlices(ctx context.Context, client kubernetes.Interface, ns str
 	sel := fmt.Sprintf("%s in (%s)", discoveryv1.LabelServiceName, strings.Join(names, ","))
 	list, err := client.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return nil, checks.Read(checks.List("discovery.k8s.io", "endpointslices", ns), err)
+		return nil, kube.Read(kube.List("discovery.k8s.io", "endpointslices", ns), err)
 	}
 	for _, s := range list.Items {
 		name := s.Labels[discoveryv1.LabelServiceName]

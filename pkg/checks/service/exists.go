@@ -4,6 +4,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -20,7 +21,7 @@ func checkExists(f *facts) report.Check {
 	if !apierrors.IsNotFound(f.svcErr) {
 		return code.FromError("reading the service", f.svcErr)
 	}
-	return code.NotFound(checks.Missing{
+	return code.NotFound(kube.Missing{
 		Kind: "service", Plural: "services", Namespace: f.namespace, Name: f.name,
 		NamespaceMissing: f.namespaceErr != nil, Elsewhere: f.elsewhere, Similar: f.similar,
 	})

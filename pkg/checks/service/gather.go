@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 )
 
@@ -62,7 +63,7 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 		if err == nil {
 			f.svc = svc
 		}
-		f.svcErr = checks.Read(checks.Get("", "services", ns), err)
+		f.svcErr = kube.Read(kube.Get("", "services", ns), err)
 	})
 	wg.Go(func() {
 		sel := labels.Set{discoveryv1.LabelServiceName: req.Name}.AsSelector().String()
@@ -70,10 +71,10 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 		if err == nil {
 			f.slices = list.Items
 		}
-		f.slicesErr = checks.Read(checks.List("discovery.k8s.io", "endpointslices", ns), err)
+		f.slicesErr = kube.Read(kube.List("discovery.k8s.io", "endpointslices", ns), err)
 	})
 	wg.Wait()
-	if f.svcErr != nil && !checks.IsAPIAnswer(f.svcErr) {
+	if f.svcErr != nil && !kube.IsAPIAnswer(f.svcErr) {
 		return nil, fmt.Errorf("reading service %s/%s: %w", ns, req.Name, f.svcErr)
 	}
 
@@ -90,7 +91,7 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 		if err == nil {
 			f.pods = list.Items
 		}
-		f.podsErr = checks.Read(checks.List("", "pods", ns), err)
+		f.podsErr = kube.Read(kube.List("", "pods", ns), err)
 	}
 
 	if len(selector) > 0 && f.podsErr == nil && len(f.pods) == 0 {
@@ -99,14 +100,14 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 			if err == nil {
 				f.nsPods = list.Items
 			}
-			f.nsPodsErr = checks.Read(checks.List("", "pods", ns), err)
+			f.nsPodsErr = kube.Read(kube.List("", "pods", ns), err)
 		})
 	}
 	if anyNotReady(f.pods) {
 		wg.Go(func() {
 			sel := fields.Set{"involvedObject.kind": "Pod", "reason": "Unhealthy"}.AsSelector().String()
 			list, err := client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: sel})
-			f.unhealthyErr = checks.Read(checks.List("", "events", ns), err)
+			f.unhealthyErr = kube.Read(kube.List("", "events", ns), err)
 			if err != nil {
 				return
 			}
@@ -123,7 +124,7 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 			if err == nil {
 				f.svcEvents = list.Items
 			}
-			f.svcEventsErr = checks.Read(checks.List("", "events", ns), err)
+			f.svcEventsErr = kube.Read(kube.List("", "events", ns), err)
 		})
 	}
 	wg.Wait()
