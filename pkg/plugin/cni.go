@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 )
 
 const cniExample = `  # Which CNI runs, is it healthy on every node, does it enforce NetworkPolicy?
@@ -62,7 +62,7 @@ func (o *CNIOptions) Complete() error {
 
 // Run diagnoses and prints.
 func (o *CNIOptions) Run(ctx context.Context) error {
-	rep, err := cnicheck.Diagnose(ctx, o.client, cnicheck.Request{Nodes: o.Nodes, Now: o.Now})
+	rep, err := cni.Diagnose(ctx, o.client, cni.Request{Nodes: o.Nodes, Now: o.Now})
 	if err != nil {
 		return err
 	}

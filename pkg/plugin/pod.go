@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/podpair"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/pod"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
@@ -28,7 +28,7 @@ type PodOptions struct {
 	Ports []string
 
 	src, dst  target.Ref
-	ports     []podpair.Port
+	ports     []pod.Port
 	namespace string
 	settings  probe.Settings
 }
@@ -83,7 +83,7 @@ func (o *PodOptions) Validate() error {
 	}
 	o.ports = nil
 	for _, p := range o.Ports {
-		pp, err := podpair.ParsePort(p)
+		pp, err := pod.ParsePort(p)
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func (o *PodOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	req := podpair.Request{Src: o.src, Dst: o.dst, Namespace: o.namespace, Ports: o.ports, Now: o.Now}
+	req := pod.Request{Src: o.src, Dst: o.dst, Namespace: o.namespace, Ports: o.ports, Now: o.Now}
 	if o.settings.Mode != probe.ModeNone {
 		cfg, err := o.RESTConfig()
 		if err != nil {
@@ -114,7 +114,7 @@ func (o *PodOptions) Run(ctx context.Context) error {
 			return probe.Open(ctx, cfg, client, pod, "", o.settings)
 		}
 	}
-	rep, err := podpair.Diagnose(ctx, client, dyn, req)
+	rep, err := pod.Diagnose(ctx, client, dyn, req)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
-	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -125,9 +125,9 @@ func PlanAllowAll(ctx context.Context, client kubernetes.Interface, dyn dynamic.
 	}
 	switch {
 	case w.CNIErr != nil:
-	case w.CNI.Enforced == cni.NoEnforce:
+	case w.CNI.Enforced == cnidetect.NoEnforce:
 		plan.Warnings = append(plan.Warnings, w.CNI.Describe()+": NetworkPolicy is not what blocks this pod's traffic, and this test changes nothing")
-	case w.CNI.Enforced == cni.MaybeEnforce:
+	case w.CNI.Enforced == cnidetect.MaybeEnforce:
 		plan.Warnings = append(plan.Warnings, w.CNI.Describe()+": if NetworkPolicy is not enforced, this test changes nothing")
 	}
 	switch {

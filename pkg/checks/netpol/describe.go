@@ -3,7 +3,7 @@ package netpol
 import (
 	"fmt"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -27,7 +27,7 @@ func newReport(w *World, command string, target report.Object, title string) *re
 		if w.ReadErr != nil {
 			count = -1
 		}
-		rep.Add(cnicheck.EnforcementCheck(w.CNI, w.CNIErr, count))
+		rep.Add(cni.EnforcementCheck(w.CNI, w.CNIErr, count))
 	}
 	if !w.Cluster {
 		rep.Notes = append(rep.Notes, "offline: judged from the manifests only; the cluster was not contacted and the network plugin's enforcement is unknown")

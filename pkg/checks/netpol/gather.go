@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
@@ -55,7 +55,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interf
 	}
 	var cniDone sync.WaitGroup
 	if !req.SkipCNI {
-		cniDone.Go(func() { w.CNI, w.CNIErr = cni.Detect(ctx, client) })
+		cniDone.Go(func() { w.CNI, w.CNIErr = cnidetect.Detect(ctx, client) })
 	}
 
 	var mu sync.Mutex

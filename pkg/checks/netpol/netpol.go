@@ -18,7 +18,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/manifest"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -45,7 +45,7 @@ type World struct {
 	// podsUnread: ReadErr happened while reading the pods themselves.
 	podsUnread bool
 	// CNI is the network plugin found (cluster only).
-	CNI    cni.Info
+	CNI    cnidetect.Info
 	CNIErr error
 	// IPOwners lists, per IP endpoint of the question, the pods whose IP it
 	// is (cluster: looked up; manifests: from the pods' status).

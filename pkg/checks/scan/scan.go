@@ -21,7 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -85,7 +85,7 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 	var (
 		dnsF   *dns.Facts
 		dnsErr error
-		cniF   *cnicheck.Facts
+		cniF   *cni.Facts
 		cniErr error
 		wg     sync.WaitGroup
 	)
@@ -94,7 +94,7 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 		wg.Go(func() { s.run(ctx, req.PageSize) })
 	}
 	wg.Go(func() { dnsF, dnsErr = dns.Gather(ctx, client, dns.Request{Now: req.Now, LogLines: 300}) })
-	wg.Go(func() { cniF, cniErr = cnicheck.Gather(ctx, client, cnicheck.Request{Now: req.Now}) })
+	wg.Go(func() { cniF, cniErr = cni.Gather(ctx, client, cni.Request{Now: req.Now}) })
 	defer func() {
 		cancel() // stops the sources and gathers when the scan fails half way
 		wg.Wait()
@@ -133,8 +133,8 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 	if cluster.policiesErr != nil {
 		policies = -1
 	}
-	agg.addCluster(cnicheck.CheckPlugin(cniF), cnicheck.CheckNodes(cniF), cnicheck.CheckAgents(cniF),
-		cnicheck.CheckAgentLogs(cniF), cnicheck.EnforcementCheck(cniF.Info, cniF.InfoErr, policies), cnicheck.CheckKubeProxy(cniF))
+	agg.addCluster(cni.CheckPlugin(cniF), cni.CheckNodes(cniF), cni.CheckAgents(cniF),
+		cni.CheckAgentLogs(cniF), cni.EnforcementCheck(cniF.Info, cniF.InfoErr, policies), cni.CheckKubeProxy(cniF))
 
 	target := report.Object{Kind: "Cluster", Name: "all namespaces"}
 	title := "Cluster scan (all namespaces)"

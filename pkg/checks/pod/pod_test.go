@@ -1,4 +1,4 @@
-package podpair
+package pod
 
 import (
 	"strings"
@@ -8,8 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
-	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -45,7 +45,7 @@ func TestConclude(t *testing.T) {
 	probed := func(o probe.TCPOutcome) *live {
 		return &live{tcp: []*probe.TCPResult{{Outcome: o}}, numbers: []int32{5432}}
 	}
-	enforcing := &cnicheck.Facts{Info: cni.Info{Agents: []cni.Agent{{Plugin: "calico"}}, Enforced: cni.Enforces}}
+	enforcing := &cni.Facts{Info: cnidetect.Info{Agents: []cnidetect.Agent{{Plugin: "calico"}}, Enforced: cnidetect.Enforces}}
 	tests := []struct {
 		name  string
 		l     *live

@@ -1,9 +1,9 @@
-// Package cnicheck diagnoses the cluster network layer: which CNI runs,
+// Package cni diagnoses the cluster network layer: which CNI runs,
 // whether its agent is healthy on each node, what its logs complain about,
 // whether it enforces NetworkPolicy, kube-proxy, and the nodes' network
 // state. The pod-to-pod procedure reuses the per-node checks for its two
 // nodes.
-package cnicheck
+package cni
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -38,7 +38,7 @@ type Request struct {
 
 // Facts is what the checks look at.
 type Facts struct {
-	Info    cni.Info
+	Info    cnidetect.Info
 	InfoErr error
 
 	// AgentPods by agent DaemonSet, then node name.
@@ -73,7 +73,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, req Request) (*Fac
 	}
 	f := &Facts{AgentPods: map[string]map[string][]corev1.Pod{}, Logs: map[string]string{}, LogErrs: map[string]error{}, PolicyCount: -1, scope: req.Nodes, now: req.Now()}
 	var wg sync.WaitGroup
-	wg.Go(func() { f.Info, f.InfoErr = cni.Detect(ctx, client) })
+	wg.Go(func() { f.Info, f.InfoErr = cnidetect.Detect(ctx, client) })
 	wg.Go(func() { f.Nodes, f.NodesErr = readNodes(ctx, client, req.Nodes) })
 	wg.Go(func() {
 		ds, err := client.AppsV1().DaemonSets(metav1.NamespaceSystem).Get(ctx, "kube-proxy", metav1.GetOptions{})

@@ -1,4 +1,4 @@
-package podpair
+package pod
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package podpair
+package pod
 
 import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"

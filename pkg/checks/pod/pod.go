@@ -1,8 +1,8 @@
-// Package podpair answers "why can't pod A reach pod B": both pods' state,
+// Package pod answers "why can't pod A reach pod B": both pods' state,
 // the IPs they see inside, the nodes and CNI agents under them, the policy
 // verdict with the deciding rules, and live ping and TCP probes from A, then
 // one verdict that combines what the probes saw with what policy says.
-package podpair
+package pod
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
@@ -113,7 +113,7 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 
 	// 2. Everything else, concurrently: probes, nodes and CNI, policy.
 	var srcSess, dstSess probe.Session
-	var cniFacts *cnicheck.Facts
+	var cniFacts *cni.Facts
 	var cniErr error
 	var snap *policyfetch.Result
 	var snapErr error
@@ -132,7 +132,7 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 		}
 	})
 	wg.Go(func() {
-		cniFacts, cniErr = cnicheck.Gather(ctx, client, cnicheck.Request{Nodes: nodes(src, dst), Now: req.Now, MaxLogPods: 2})
+		cniFacts, cniErr = cni.Gather(ctx, client, cni.Request{Nodes: nodes(src, dst), Now: req.Now, MaxLogPods: 2})
 	})
 	wg.Go(func() {
 		snap, snapErr = policyfetch.Fetch(ctx, client, dyn, policyfetch.Request{Known: []corev1.Pod{*src, *dst}})
@@ -145,8 +145,8 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 	live := runProbes(ctx, srcSess, dst, ports, dstSess)
 	ips := checkIPs(src, dst, live)
 	rep.Add(ips)
-	rep.Add(cnicheck.CheckNodes(cniFacts), cnicheck.CheckAgents(cniFacts), cnicheck.CheckAgentLogs(cniFacts))
-	enforcement := cnicheck.CheckEnforcement(cniFacts)
+	rep.Add(cni.CheckNodes(cniFacts), cni.CheckAgents(cniFacts), cni.CheckAgentLogs(cniFacts))
+	enforcement := cni.CheckEnforcement(cniFacts)
 	var verdicts []policy.Verdict
 	var pol report.Check
 	if snapErr != nil {

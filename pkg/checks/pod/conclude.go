@@ -1,12 +1,12 @@
-package podpair
+package pod
 
 import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/cnicheck"
-	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -20,7 +20,7 @@ import (
 //   - connected although policy denies: the CNI is not enforcing policies.
 //
 // Without probes, the first failing check stands.
-func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []policy.Verdict, cf *cnicheck.Facts) report.Verdict {
+func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []policy.Verdict, cf *cni.Facts) report.Verdict {
 	base := rep.Verdict
 	if base.Code == "POD001" {
 		return base // a pod missing or without IP explains everything
@@ -52,7 +52,7 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 				Next:    []string{"kubectl netdebug cni --node " + src.Spec.NodeName, fmt.Sprintf("kubectl netdebug capture %s/%s -f 'port %d' -w dst.pcap", dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.Connected && v.Result == policy.Denied:
 			msg := fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: the network plugin is not enforcing policies", dest)
-			if cf != nil && cf.Info.Enforced == cni.Enforces {
+			if cf != nil && cf.Info.Enforced == cnidetect.Enforces {
 				msg = fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: %s should enforce it, so its agent on node %s is failing or the policy was added moments ago", dest, cf.Info.Names(), dst.Spec.NodeName)
 			}
 			return report.Verdict{Outcome: report.Problems, Code: "POD003", Message: msg, Next: []string{"kubectl netdebug cni --node " + dst.Spec.NodeName}}

@@ -1,8 +1,8 @@
-package cnicheck
+package cni
 
 import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
-	"github.com/netdebug/kubectl-netdebug/pkg/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -15,7 +15,7 @@ func CheckEnforcement(f *Facts) report.Check {
 
 // EnforcementCheck is CheckEnforcement for callers that detected the CNI
 // themselves (the netpol and pod procedures).
-func EnforcementCheck(info cni.Info, infoErr error, policies int) report.Check {
+func EnforcementCheck(info cnidetect.Info, infoErr error, policies int) report.Check {
 	code := checks.CNIEnforcement
 	if infoErr != nil {
 		return code.FromError("finding the network plugin", infoErr)
@@ -26,9 +26,9 @@ func EnforcementCheck(info cni.Info, infoErr error, policies int) report.Check {
 	}
 	var c report.Check
 	switch info.Enforced {
-	case cni.Enforces:
+	case cnidetect.Enforces:
 		c = code.New(report.Pass, "%s (%s)", info.Describe(), count)
-	case cni.NoEnforce:
+	case cnidetect.NoEnforce:
 		if policies == 0 {
 			c = code.New(report.Warn, "%s; none exists yet, but any you add will have no effect", info.Describe())
 		} else {

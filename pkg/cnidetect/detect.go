@@ -1,8 +1,8 @@
-// Package cni recognises the cluster's network plugin (and NetworkPolicy
+// Package cnidetect recognises the cluster's network plugin (and NetworkPolicy
 // enforcers) from the DaemonSets that run their node agents, and says
 // whether NetworkPolicy is enforced at all: a verdict of the policy engine is
 // theory on a cluster whose CNI ignores policies.
-package cni
+package cnidetect
 
 import (
 	"context"

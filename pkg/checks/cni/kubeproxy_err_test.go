@@ -1,4 +1,4 @@
-package cnicheck
+package cni
 
 import (
 	"context"
