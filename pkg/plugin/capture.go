@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/capture"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
@@ -37,6 +38,7 @@ type CaptureOptions struct {
 
 	ref       target.Ref
 	namespace string
+	clients   kube.Clients
 }
 
 // NewCmdCapture is `kubectl netdebug capture POD`.
@@ -53,15 +55,7 @@ is recreated; later captures reuse it. Ctrl-C stops tcpdump inside the pod and
 leaves a valid, flushed pcap.`,
 		Example: captureExample,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    g.runE(o),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Container, "container", "c", "", "container of the pod to check exists (all containers share the pod's network namespace)")
@@ -80,8 +74,7 @@ func (o *CaptureOptions) Complete(args []string) error {
 	if o.ref, err = target.Parse(args[0]); err != nil {
 		return err
 	}
-	o.namespace, err = o.GlobalOptions.Namespace()
-	return err
+	return o.completeCluster(&o.namespace, &o.clients)
 }
 
 // Validate checks flags before any request.
@@ -102,19 +95,12 @@ func (o *CaptureOptions) Validate() error {
 		}
 		o.File = "-"
 	}
-	return o.GlobalOptions.Validate()
+	return nil
 }
 
 // Run captures until done and reports on stderr.
 func (o *CaptureOptions) Run(ctx context.Context) error {
-	client, err := o.Clientset()
-	if err != nil {
-		return err
-	}
-	cfg, err := o.RESTConfig()
-	if err != nil {
-		return err
-	}
+	client, cfg := o.clients.Typed, o.clients.REST
 	pod, err := target.Resolve(ctx, client, o.ref, o.namespace)
 	if err != nil {
 		return err

@@ -4,9 +4,9 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const cniExample = `  # Which CNI runs, is it healthy on every node, does it enforce NetworkPolicy?
@@ -20,7 +20,7 @@ type CNIOptions struct {
 	*GlobalOptions
 	Nodes []string
 
-	client kubernetes.Interface
+	clients kube.Clients
 }
 
 // NewCmdCNI is `kubectl netdebug cni`.
@@ -37,32 +37,25 @@ logs, say whether NetworkPolicy is enforced at all, check kube-proxy (or its
 replacement), and the nodes' Ready/NetworkUnavailable conditions and pod CIDRs.`,
 		Example: cniExample,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.GlobalOptions.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	cmd.Flags().StringSliceVar(&o.Nodes, "node", nil, "limit the per-node checks to these nodes (repeatable)")
 	return cmd
 }
 
-// Complete builds the client.
-func (o *CNIOptions) Complete() error {
+// Complete builds the clients.
+func (o *CNIOptions) Complete([]string) error {
 	var err error
-	if o.client == nil {
-		o.client, err = o.Clientset()
-	}
+	o.clients, err = o.Clients()
 	return err
 }
 
+// Validate has nothing to check beyond the shared flags.
+func (o *CNIOptions) Validate() error { return nil }
+
 // Run diagnoses and prints.
 func (o *CNIOptions) Run(ctx context.Context) error {
-	rep, err := cni.Diagnose(ctx, o.client, cni.Request{Nodes: o.Nodes, Now: o.Now})
+	rep, err := cni.Diagnose(ctx, o.clients, cni.Request{Nodes: o.Nodes, Now: o.Now})
 	if err != nil {
 		return err
 	}

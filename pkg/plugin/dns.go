@@ -5,10 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
-	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const dnsExample = `  # Is cluster DNS healthy? (kube-dns Service, CoreDNS pods, endpoints, Corefile, logs)
@@ -27,7 +26,7 @@ type DNSOptions struct {
 	Name string
 
 	namespace string
-	client    kubernetes.Interface
+	clients   kube.Clients
 }
 
 // NewCmdDNS is `kubectl netdebug dns [NAME] [--from POD]`.
@@ -44,46 +43,26 @@ kubernetes.default and NAME from inside the pod, over UDP and TCP where the
 pod's tools allow.`,
 		Example: dnsExample,
 		Args:    cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	o.Live.AddFlags(cmd.Flags(), "pod to resolve names from")
 	return cmd
 }
 
-// Complete reads the arguments and builds the client.
+// Complete reads the arguments, the namespace and the clients.
 func (o *DNSOptions) Complete(args []string) error {
 	if len(args) == 1 {
 		o.Name = args[0]
 	}
-	var err error
-	if o.namespace, err = o.GlobalOptions.Namespace(); err != nil {
-		return err
-	}
-	if o.client == nil {
-		if o.client, err = o.Clientset(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.completeCluster(&o.namespace, &o.clients)
 }
 
 // Validate checks flags before any request.
 func (o *DNSOptions) Validate() error {
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	if err := o.Live.Validate(); err != nil {
 		return err
 	}
-	if o.Name != "" && len(o.Name) > 253 {
+	if len(o.Name) > 253 {
 		return fmt.Errorf("name %q is longer than 253 characters", o.Name)
 	}
 	return nil
@@ -91,30 +70,11 @@ func (o *DNSOptions) Validate() error {
 
 // Run diagnoses and prints.
 func (o *DNSOptions) Run(ctx context.Context) error {
-	res, err := dns.Diagnose(ctx, o.client, dns.Request{Name: o.Name, Namespace: o.namespace, Now: o.Now})
+	rep, err := dns.Diagnose(ctx, o.clients, dns.Request{
+		Name: o.Name, Namespace: o.namespace, From: o.Live.ref, Probe: o.Live.settings, Now: o.Now,
+	})
 	if err != nil {
 		return err
 	}
-	rep := res.Report
-	if !o.Live.set() {
-		rep.Add(dns.WithoutPod(o.Name)...)
-		rep.Finish()
-		return o.Print(rep)
-	}
-	pod, sess, err := o.Live.open(ctx, o.GlobalOptions, o.client, o.namespace)
-	if err != nil {
-		return err
-	}
-	rep.Target = report.Object{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}
-	rep.Title = fmt.Sprintf("Cluster DNS from pod %s/%s", pod.Namespace, pod.Name)
-	dyn, err := o.DynamicClient()
-	if err != nil {
-		return err
-	}
-	rep.Add(dns.PodChecks(ctx, res, dns.From{Pod: pod, Session: sess}, o.Name)...)
-	rep.Add(dns.PolicyCheck(ctx, o.client, dyn, res.Facts, pod))
-	rep.Finish()
-	rep.Verdict = dns.Verdict(rep)
-	rep.Notes = append(rep.Notes, sess.Notes...)
 	return o.Print(rep)
 }

@@ -1,12 +1,9 @@
 package plugin
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/spf13/pflag"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/target"
@@ -18,7 +15,7 @@ type FromFlags struct {
 	From  string
 	Probe *ProbeFlags
 
-	ref      target.Ref
+	ref      *target.Ref
 	settings probe.Settings
 }
 
@@ -37,23 +34,13 @@ func (f *FromFlags) Validate() error {
 	if f.settings, err = f.Probe.Settings(); err != nil {
 		return err
 	}
+	f.ref = nil
 	if f.From != "" {
-		if f.ref, err = target.Parse(f.From); err != nil {
+		ref, err := target.Parse(f.From)
+		if err != nil {
 			return fmt.Errorf("--from: %w", err)
 		}
+		f.ref = &ref
 	}
 	return nil
-}
-
-// set reports whether a client pod was asked for.
-func (f *FromFlags) set() bool { return f.From != "" }
-
-// open finds the client pod and prepares probes in it.
-func (f *FromFlags) open(ctx context.Context, g *GlobalOptions, client kubernetes.Interface, ns string) (*corev1.Pod, probe.Session, error) {
-	pod, err := target.Resolve(ctx, client, f.ref, ns)
-	if err != nil {
-		return nil, probe.Session{}, fmt.Errorf("--from %s: %w", f.From, err)
-	}
-	sess, err := g.openProbes(ctx, pod, "", f.settings)
-	return pod, sess, err
 }

@@ -7,11 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/ingress"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 )
 
@@ -35,7 +34,7 @@ type IngressOptions struct {
 	Probe *ProbeFlags
 
 	settings probe.Settings
-	client   kubernetes.Interface
+	clients  kube.Clients
 }
 
 // NewCmdIngress is `kubectl netdebug ingress NAME [--host H --path P]`.
@@ -65,15 +64,7 @@ endpoint of each backend: endpoints that exist but refuse or drop the
 controller's connections are the 502s (and 504s) the API cannot show.`,
 		Example: ingressExample,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd
@@ -89,17 +80,7 @@ func (o *IngressOptions) AddFlags(fs *pflag.FlagSet) {
 // Complete fills the namespace and the client from the flags.
 func (o *IngressOptions) Complete(args []string) error {
 	o.Name = args[0]
-	ns, err := o.GlobalOptions.Namespace()
-	if err != nil {
-		return err
-	}
-	o.Namespace = ns
-	if o.client == nil {
-		if o.client, err = o.Clientset(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.completeCluster(&o.Namespace, &o.clients)
 }
 
 // Validate rejects names and requests the API server or a controller would
@@ -113,9 +94,6 @@ func (o *IngressOptions) Validate() error {
 			return err
 		}
 	}
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	var err error
 	o.settings, err = o.Probe.Settings()
 	return err
@@ -123,17 +101,9 @@ func (o *IngressOptions) Validate() error {
 
 // Run diagnoses and prints.
 func (o *IngressOptions) Run(ctx context.Context) error {
-	req := ingress.Request{Namespace: o.Namespace, Name: o.Name, Host: o.Host, Path: o.Path, Now: o.Now}
-	if o.settings.Mode != probe.ModeNone {
-		req.Open = func(ctx context.Context, pod *corev1.Pod) probe.Session {
-			sess, err := o.openProbes(ctx, pod, "", o.settings)
-			if err != nil {
-				return probe.Session{How: err.Error(), Err: err}
-			}
-			return sess
-		}
-	}
-	rep, err := ingress.Diagnose(ctx, o.client, req)
+	rep, err := ingress.Diagnose(ctx, o.clients, ingress.Request{
+		Namespace: o.Namespace, Name: o.Name, Host: o.Host, Path: o.Path, Probe: o.settings, Now: o.Now,
+	})
 	if err != nil {
 		return err
 	}

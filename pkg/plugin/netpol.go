@@ -3,16 +3,11 @@ package plugin
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"strings"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/netpol"
-	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const netpolExample = `  # Which policies select pod api, and what may reach it and what may it reach?
@@ -40,9 +35,8 @@ type NetpolOptions struct {
 
 	namespace string
 	src       *netpolSource
-	endpoints []endpointArg
-	client    kubernetes.Interface
-	dyn       dynamic.Interface
+	endpoints []netpol.Endpoint
+	clients   kube.Clients
 }
 
 // NewCmdNetpol is `kubectl netdebug netpol` and its subcommands.
@@ -71,49 +65,32 @@ Exit codes: 0 allowed on every port, 1 denied on some port (or the network
 plugin ignores the policies), 2 undecided or could not run.`,
 		Example: netpolExample,
 		Args:    cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	o.Source.AddFlags(cmd.Flags())
 	cmd.AddCommand(NewCmdNetpolMatrix(g), NewCmdNetpolAllowAll(g), NewCmdNetpolCleanup(g))
 	return cmd
 }
 
-// Complete reads the arguments and, against a cluster, builds the clients.
+// Complete reads the arguments, the namespace and, against a cluster, the
+// clients.
 func (o *NetpolOptions) Complete(args []string) error {
 	o.Args = args
-	var err error
-	if o.namespace, err = o.netpolNamespace(o.Source.Local); err != nil {
-		return err
-	}
-	if o.Source.Local {
-		return nil
-	}
-	return o.netpolClients(&o.client, &o.dyn)
+	return o.completeNetpol(o.Source.Local, &o.namespace, &o.clients)
 }
 
 // Validate parses the endpoints and flags and reads the manifests.
 func (o *NetpolOptions) Validate() error {
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	o.endpoints = nil
 	for _, a := range o.Args {
-		ep, err := parseEndpoint(a)
+		ep, err := netpol.ParseEndpoint(a)
 		if err != nil {
 			return err
 		}
 		o.endpoints = append(o.endpoints, ep)
 	}
 	if len(o.endpoints) == 1 {
-		if o.endpoints[0].ip.IsValid() {
+		if o.endpoints[0].IsIP() {
 			return fmt.Errorf("%s is an IP address: netpol POD describes a pod; to judge a flow give SRC and DST", o.Args[0])
 		}
 		if len(o.Source.Ports) > 0 || o.Source.Protocol != "" || o.Source.WhatIf {
@@ -127,59 +104,11 @@ func (o *NetpolOptions) Validate() error {
 
 // Run answers the question and prints the report.
 func (o *NetpolOptions) Run(ctx context.Context) error {
-	args := make([]netpol.Arg, len(o.endpoints))
-	var known []corev1.Pod
-	var pods []policy.PodRef
-	var ips []netip.Addr
-	for i, ep := range o.endpoints {
-		a, pod, err := ep.resolve(ctx, o.client, o.namespace, o.src.local)
-		if err != nil {
-			return err
-		}
-		args[i] = a
-		switch {
-		case pod != nil:
-			known = append(known, *pod)
-		case a.IsIP():
-			ips = append(ips, a.IP)
-		default:
-			pods = append(pods, a.Pod)
-		}
-	}
-	w, err := o.world(ctx, pods, known, ips)
+	req := o.src.request(o.Source.Filenames)
+	req.Endpoints, req.Namespace = o.endpoints, o.namespace
+	rep, err := netpol.Diagnose(ctx, o.clients, req)
 	if err != nil {
 		return err
 	}
-	if len(args) == 1 {
-		return o.printNetpol(netpol.Describe(w, args[0].Pod))
-	}
-	res, err := netpol.Flow(w, netpol.FlowRequest{
-		Src: args[0], Dst: args[1], Ports: o.src.ports, Protocol: o.src.protocol, WhatIf: o.src.whatIf,
-		Describe: o.describeCommand(),
-	})
-	if err != nil {
-		return err
-	}
-	return o.printNetpol(res)
-}
-
-// world is the manifests offline, else what the cluster has for the pods.
-func (o *NetpolOptions) world(ctx context.Context, pods []policy.PodRef, known []corev1.Pod, ips []netip.Addr) (*netpol.World, error) {
-	if o.src.local {
-		w := netpol.FromManifests(o.Source.Filenames, o.src.world)
-		for _, ip := range ips {
-			netpol.FindIPOwners(w, ip)
-		}
-		return w, nil
-	}
-	return netpol.Gather(ctx, o.client, o.dyn, netpol.Request{Pods: pods, Known: known, IPs: ips})
-}
-
-// describeCommand is how to describe a pod from the same policies, with %s
-// for the pod.
-func (o *NetpolOptions) describeCommand() string {
-	if !o.src.local {
-		return "kubectl netdebug netpol %s"
-	}
-	return "kubectl netdebug netpol %s --local -f " + strings.Join(o.Source.Filenames, " -f ")
+	return o.Print(rep)
 }

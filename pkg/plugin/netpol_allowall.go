@@ -7,12 +7,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/actions"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/netpol"
-	"github.com/netdebug/kubectl-netdebug/pkg/policy"
-	"github.com/netdebug/kubectl-netdebug/pkg/printers"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
 
@@ -31,8 +29,7 @@ type NetpolAllowAllOptions struct {
 
 	namespace string
 	ref       target.Ref
-	client    kubernetes.Interface
-	dyn       dynamic.Interface
+	clients   kube.Clients
 }
 
 // NewCmdNetpolAllowAll is `kubectl netdebug netpol allow-all POD`.
@@ -56,15 +53,7 @@ An allow-all NetworkPolicy cannot override an AdminNetworkPolicy Deny, and
 does not open the other end's own policies.`,
 		Example: netpolAllowAllExample,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    g.runE(o),
 	}
 	cmd.Flags().BoolVar(&o.Apply, "apply", false, "create the policy, wait --ttl (or Ctrl-C), delete it")
 	cmd.Flags().DurationVar(&o.TTL, "ttl", o.TTL, fmt.Sprintf("how long the policy stays (at most %s)", netpol.MaxTTL))
@@ -74,18 +63,11 @@ does not open the other end's own policies.`,
 // Complete reads the pod and builds the clients.
 func (o *NetpolAllowAllOptions) Complete(args []string) error {
 	o.Pod = args[0]
-	var err error
-	if o.namespace, err = o.GlobalOptions.Namespace(); err != nil {
-		return err
-	}
-	return o.netpolClients(&o.client, &o.dyn)
+	return o.completeCluster(&o.namespace, &o.clients)
 }
 
 // Validate checks the pod reference and the TTL.
 func (o *NetpolAllowAllOptions) Validate() error {
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	var err error
 	if o.ref, err = target.Parse(o.Pod); err != nil {
 		return err
@@ -96,42 +78,20 @@ func (o *NetpolAllowAllOptions) Validate() error {
 	return nil
 }
 
-// Run plans, then prints the dry run or applies.
+// Run plans, then prints the dry run, or applies the plan: the policy is
+// created, kept for --ttl (or until Ctrl-C) and deleted, each step said on
+// stderr as it happens.
 func (o *NetpolAllowAllOptions) Run(ctx context.Context) error {
-	ref := policy.PodRef{Namespace: o.ref.Namespace, Name: o.ref.Name}
-	if ref.Namespace == "" {
-		ref.Namespace = o.namespace
-	}
-	if o.ref.Kind != "pod" {
-		pod, err := target.Resolve(ctx, o.client, o.ref, o.namespace)
-		if err != nil {
-			return fmt.Errorf("%s: %w", o.Pod, err)
-		}
-		ref = policy.PodRef{Namespace: pod.Namespace, Name: pod.Name}
-	}
-	plan, err := netpol.PlanAllowAll(ctx, o.client, o.dyn, ref, o.TTL, o.Now())
-	if err != nil {
-		return err
-	}
-	format, err := printers.ParseFormat(o.Output)
+	plan, err := netpol.PlanAllowAll(ctx, o.clients, netpol.AllowAllRequest{Pod: o.ref, Namespace: o.namespace, TTL: o.TTL, Now: o.Now()})
 	if err != nil {
 		return err
 	}
 	if !o.Apply {
-		if format != printers.Human {
-			return o.Print(plan.DryRunReport())
-		}
-		text, err := plan.DryRunText()
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprint(o.Streams.Out, text)
-		return err
+		return o.Print(plan.DryRunReport())
 	}
-	rep := plan.Apply(ctx, o.client, o.Now, func(line string) {
+	return o.Print(actions.AllowAll(ctx, o.clients.Typed, plan, o.Now, func(line string) {
 		fmt.Fprintln(o.Streams.ErrOut, line)
-	})
-	return o.Print(rep)
+	}))
 }
 
 // NetpolCleanupOptions are `kubectl netdebug netpol cleanup`.
@@ -141,7 +101,7 @@ type NetpolCleanupOptions struct {
 	All           bool
 
 	namespace string
-	client    kubernetes.Interface
+	clients   kube.Clients
 }
 
 // NewCmdNetpolCleanup is `kubectl netdebug netpol cleanup`.
@@ -156,41 +116,33 @@ process was killed. --all deletes them whether expired or not.`,
 		Example: `  kubectl netdebug netpol cleanup -A
   kubectl netdebug netpol cleanup -n shop --all`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.GlobalOptions.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: g.runE(o),
 	}
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
 	cmd.Flags().BoolVar(&o.All, "all", false, "delete every netdebug-managed NetworkPolicy, expired or not")
 	return cmd
 }
 
-// Complete resolves the namespace and the client.
-func (o *NetpolCleanupOptions) Complete() error {
+// Complete resolves the namespace and the clients.
+func (o *NetpolCleanupOptions) Complete([]string) error {
 	if o.AllNamespaces && o.ConfigFlags.Namespace != nil && *o.ConfigFlags.Namespace != "" {
 		return errors.New("give -n NS or -A, not both")
 	}
-	var err error
-	if !o.AllNamespaces {
-		if o.namespace, err = o.GlobalOptions.Namespace(); err != nil {
-			return err
-		}
+	if err := o.completeCluster(&o.namespace, &o.clients); err != nil {
+		return err
 	}
-	if o.client == nil {
-		o.client, err = o.Clientset()
+	if o.AllNamespaces {
+		o.namespace = ""
 	}
-	return err
+	return nil
 }
+
+// Validate has nothing to check beyond the shared flags.
+func (o *NetpolCleanupOptions) Validate() error { return nil }
 
 // Run deletes the leftovers and prints what it did.
 func (o *NetpolCleanupOptions) Run(ctx context.Context) error {
-	rep, err := netpol.Cleanup(ctx, o.client, netpol.CleanupRequest{Namespace: o.namespace, All: o.All, Now: o.Now()})
+	rep, err := actions.Cleanup(ctx, o.clients.Typed, actions.CleanupRequest{Namespace: o.namespace, All: o.All, Now: o.Now()})
 	if err != nil {
 		return err
 	}

@@ -1,23 +1,16 @@
 package plugin
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/klog/v2"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/netpol"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/manifest"
-	"github.com/netdebug/kubectl-netdebug/pkg/policy"
-	"github.com/netdebug/kubectl-netdebug/pkg/printers"
-	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
 
 // NetpolSourceFlags are the flags netpol SRC DST and netpol matrix share:
@@ -89,92 +82,25 @@ func (f *NetpolSourceFlags) validate(ns string, stdin io.Reader) (*netpolSource,
 	return src, nil
 }
 
-// netpolNamespace is the namespace of names without one: -n, else (against a
-// cluster) the kubeconfig's. Offline, the kubeconfig is never read.
-func (g *GlobalOptions) netpolNamespace(local bool) (string, error) {
-	if local {
-		if ns := g.ConfigFlags.Namespace; ns != nil && *ns != "" {
-			return *ns, nil
-		}
-		return "default", nil
+// request is the part of a netpol Request the flags give.
+func (src *netpolSource) request(files []string) netpol.Request {
+	req := netpol.Request{Ports: src.ports, Protocol: src.protocol, WhatIf: src.whatIf}
+	if src.local {
+		req.Manifests, req.Files = src.world, files
 	}
-	return g.Namespace()
+	return req
 }
 
-// netpolClients builds the clients for a cluster run.
-func (g *GlobalOptions) netpolClients(client *kubernetes.Interface, dyn *dynamic.Interface) error {
-	var err error
-	if *client == nil {
-		if *client, err = g.Clientset(); err != nil {
-			return err
-		}
+// completeNetpol reads the namespace of names without one: -n, else
+// (against a cluster) the kubeconfig's, and builds the clients. Offline,
+// the kubeconfig is never read.
+func (g *GlobalOptions) completeNetpol(local bool, namespace *string, clients *kube.Clients) error {
+	if !local {
+		return g.completeCluster(namespace, clients)
 	}
-	if *dyn == nil {
-		if *dyn, err = g.DynamicClient(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// endpointArg is a SRC or DST argument before it is resolved.
-type endpointArg struct {
-	text string
-	ip   netip.Addr
-	ref  target.Ref
-}
-
-// parseEndpoint reads POD, NS/POD, KIND/NAME, NS/KIND/NAME or an IP.
-func parseEndpoint(s string) (endpointArg, error) {
-	if ip, ok := netpol.ParseIP(s); ok {
-		return endpointArg{text: s, ip: ip}, nil
-	}
-	ref, err := target.Parse(s)
-	if err != nil {
-		return endpointArg{}, fmt.Errorf("%w (or an IPv4/IPv6 address)", err)
-	}
-	return endpointArg{text: s, ref: ref}, nil
-}
-
-// resolve turns an argument into an engine endpoint. A workload stands for
-// one of its pods: against a cluster a ready one, as kubectl exec picks it;
-// offline the pod the manifest loader names after the workload.
-func (a endpointArg) resolve(ctx context.Context, client kubernetes.Interface, ns string, local bool) (netpol.Arg, *corev1.Pod, error) {
-	if a.ip.IsValid() {
-		return netpol.Arg{Text: a.text, IP: a.ip}, nil, nil
-	}
-	podNS := a.ref.Namespace
-	if podNS == "" {
-		podNS = ns
-	}
-	if a.ref.Kind == "pod" || local {
-		return netpol.Arg{Text: a.text, Pod: policy.PodRef{Namespace: podNS, Name: a.ref.Name}}, nil, nil
-	}
-	pod, err := target.Resolve(ctx, client, a.ref, ns)
-	if err != nil {
-		return netpol.Arg{}, nil, fmt.Errorf("%s: %w", a.text, err)
-	}
-	return netpol.Arg{Text: a.text, Pod: policy.PodRef{Namespace: pod.Namespace, Name: pod.Name}}, pod, nil
-}
-
-// printNetpol renders a netpol result: the report, then for the human
-// format the section the report model has no place for (rules, matrix).
-func (g *GlobalOptions) printNetpol(res *netpol.Result) error {
-	format, err := printers.ParseFormat(g.Output)
-	if err != nil {
-		return err
-	}
-	opts := printers.Options{Color: format == printers.Human && g.colorOn(g.Streams.Out), Verbose: klog.V(1).Enabled()}
-	if err := printers.Print(g.Streams.Out, res.Report, format, opts); err != nil {
-		return fmt.Errorf("printing the report: %w", err)
-	}
-	if format == printers.Human && res.Details != "" {
-		if _, err := fmt.Fprint(g.Streams.Out, "\n"+res.Details); err != nil {
-			return fmt.Errorf("printing the report: %w", err)
-		}
-	}
-	if code := res.Report.Verdict.Outcome.ExitCode(); code != 0 {
-		return &ExitError{Code: code}
+	*namespace = "default"
+	if ns := g.ConfigFlags.Namespace; ns != nil && *ns != "" {
+		*namespace = *ns
 	}
 	return nil
 }

@@ -5,10 +5,9 @@ import (
 	"errors"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/netpol"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const netpolMatrixExample = `  # Who may reach whom in namespace shop, on the ports each pod declares?
@@ -32,8 +31,7 @@ type NetpolMatrixOptions struct {
 
 	namespaces []string
 	src        *netpolSource
-	client     kubernetes.Interface
-	dyn        dynamic.Interface
+	clients    kube.Clients
 }
 
 // NewCmdNetpolMatrix is `kubectl netdebug netpol matrix`.
@@ -53,15 +51,7 @@ Scope: -n NS (default: the current namespace), -A for all namespaces; offline
 (--local) every pod of the manifests unless -n is given.`,
 		Example: netpolMatrixExample,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	o.Source.AddFlags(cmd.Flags())
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
@@ -70,13 +60,13 @@ Scope: -n NS (default: the current namespace), -A for all namespaces; offline
 }
 
 // Complete resolves the scope and, against a cluster, the clients.
-func (o *NetpolMatrixOptions) Complete() error {
+func (o *NetpolMatrixOptions) Complete([]string) error {
 	nsGiven := o.ConfigFlags.Namespace != nil && *o.ConfigFlags.Namespace != ""
 	if o.AllNamespaces && nsGiven {
 		return errors.New("give -n NS or -A, not both")
 	}
-	ns, err := o.netpolNamespace(o.Source.Local)
-	if err != nil {
+	var ns string
+	if err := o.completeNetpol(o.Source.Local, &ns, &o.clients); err != nil {
 		return err
 	}
 	switch {
@@ -85,17 +75,11 @@ func (o *NetpolMatrixOptions) Complete() error {
 	default:
 		o.namespaces = []string{ns}
 	}
-	if o.Source.Local {
-		return nil
-	}
-	return o.netpolClients(&o.client, &o.dyn)
+	return nil
 }
 
 // Validate checks the flags and reads the manifests.
 func (o *NetpolMatrixOptions) Validate() error {
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	if o.MaxPods < 1 {
 		return errors.New("--max-pods must be at least 1")
 	}
@@ -110,24 +94,11 @@ func (o *NetpolMatrixOptions) Validate() error {
 
 // Run builds the matrix and prints it.
 func (o *NetpolMatrixOptions) Run(ctx context.Context) error {
-	var w *netpol.World
-	if o.src.local {
-		w = netpol.FromManifests(o.Source.Filenames, o.src.world)
-	} else {
-		list := o.namespaces
-		if list == nil {
-			list = []string{""}
-		}
-		var err error
-		if w, err = netpol.Gather(ctx, o.client, o.dyn, netpol.Request{ListPodsIn: list}); err != nil {
-			return err
-		}
-	}
-	res, err := netpol.Matrix(w, netpol.MatrixRequest{
-		Namespaces: o.namespaces, Ports: o.src.ports, Protocol: o.src.protocol, WhatIf: o.src.whatIf, MaxPods: o.MaxPods,
-	})
+	req := o.src.request(o.Source.Filenames)
+	req.Matrix, req.Scope, req.MaxPods = true, o.namespaces, o.MaxPods
+	rep, err := netpol.Diagnose(ctx, o.clients, req)
 	if err != nil {
 		return err
 	}
-	return o.printNetpol(res)
+	return o.Print(rep)
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/printers"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 	"github.com/netdebug/kubectl-netdebug/pkg/stall"
@@ -95,6 +95,37 @@ func (g *GlobalOptions) Namespace() (string, error) {
 	return ns, nil
 }
 
+// Clients builds the run's connections from kubectl's flags: the typed and
+// dynamic clients and the REST config for exec streams.
+func (g *GlobalOptions) Clients() (kube.Clients, error) {
+	typed, err := g.Clientset()
+	if err != nil {
+		return kube.Clients{}, err
+	}
+	dyn, err := g.factory.DynamicClient()
+	if err != nil {
+		return kube.Clients{}, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	cfg, err := g.factory.ToRESTConfig()
+	if err != nil {
+		return kube.Clients{}, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	return kube.Clients{Typed: typed, Dynamic: dyn, REST: cfg}, nil
+}
+
+// completeCluster reads the namespace (-n, else the kubeconfig's) and
+// builds the clients: the Complete step of every command that reads a
+// cluster.
+func (g *GlobalOptions) completeCluster(namespace *string, clients *kube.Clients) error {
+	ns, err := g.Namespace()
+	if err != nil {
+		return err
+	}
+	*namespace = ns
+	*clients, err = g.Clients()
+	return err
+}
+
 // Clientset is the typed client for the selected cluster.
 func (g *GlobalOptions) Clientset() (kubernetes.Interface, error) {
 	if err := g.haveCluster(); err != nil {
@@ -105,27 +136,6 @@ func (g *GlobalOptions) Clientset() (kubernetes.Interface, error) {
 		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
 	}
 	return cs, nil
-}
-
-// DynamicClient reads resources without typed clients (AdminNetworkPolicy).
-func (g *GlobalOptions) DynamicClient() (dynamic.Interface, error) {
-	if err := g.haveCluster(); err != nil {
-		return nil, err
-	}
-	dc, err := g.factory.DynamicClient()
-	if err != nil {
-		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	return dc, nil
-}
-
-// RESTConfig is the connection config, for exec streams.
-func (g *GlobalOptions) RESTConfig() (*rest.Config, error) {
-	cfg, err := g.factory.ToRESTConfig()
-	if err != nil {
-		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	return cfg, nil
 }
 
 // haveCluster fails early when nothing names a cluster: client-go would

@@ -96,7 +96,7 @@ func TestAStalledRunsReportSaysWhy(t *testing.T) {
 		}
 		r := report.New("service", report.Object{Kind: "Service", Name: "web"})
 		r.Add(report.Check{Code: "SVC007", Status: report.Error, Message: "context canceled"})
-		r.Finish()
+		r.Finish(nil)
 		return g.Print(r)
 	})
 	if err == nil || !strings.Contains(out.String(), "the API server gave no answer for 50ms (--request-timeout); last: GET https://127.0.0.1:6443/api: read: connection reset by peer") {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/pod"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
@@ -31,6 +31,7 @@ type PodOptions struct {
 	ports     []pod.Port
 	namespace string
 	settings  probe.Settings
+	clients   kube.Clients
 }
 
 // NewCmdPod is `kubectl netdebug pod SRC DST`.
@@ -48,15 +49,7 @@ names the policy; a timeout without one points at the CNI, node or routing; a
 success despite a deny means the CNI does not enforce policies.`,
 		Example: podExample,
 		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	cmd.Flags().StringSliceVar(&o.Ports, "port", nil, "destination port to check, P or P/PROTO (80, 53/udp, http); repeatable; default: the ports DST declares")
 	o.Probe.AddFlags(cmd.Flags())
@@ -72,15 +65,11 @@ func (o *PodOptions) Complete(args []string) error {
 	if o.dst, err = target.Parse(args[1]); err != nil {
 		return fmt.Errorf("DST: %w", err)
 	}
-	o.namespace, err = o.GlobalOptions.Namespace()
-	return err
+	return o.completeCluster(&o.namespace, &o.clients)
 }
 
 // Validate checks the flags before any request.
 func (o *PodOptions) Validate() error {
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	o.ports = nil
 	for _, p := range o.Ports {
 		pp, err := pod.ParsePort(p)
@@ -96,25 +85,9 @@ func (o *PodOptions) Validate() error {
 
 // Run diagnoses and prints.
 func (o *PodOptions) Run(ctx context.Context) error {
-	client, err := o.Clientset()
-	if err != nil {
-		return err
-	}
-	dyn, err := o.DynamicClient()
-	if err != nil {
-		return err
-	}
-	req := pod.Request{Src: o.src, Dst: o.dst, Namespace: o.namespace, Ports: o.ports, Now: o.Now}
-	if o.settings.Mode != probe.ModeNone {
-		cfg, err := o.RESTConfig()
-		if err != nil {
-			return err
-		}
-		req.Open = func(ctx context.Context, pod *corev1.Pod) probe.Session {
-			return probe.Open(ctx, cfg, client, pod, "", o.settings)
-		}
-	}
-	rep, err := pod.Diagnose(ctx, client, dyn, req)
+	rep, err := pod.Diagnose(ctx, o.clients, pod.Request{
+		Src: o.src, Dst: o.dst, Namespace: o.namespace, Ports: o.ports, Probe: o.settings, Now: o.Now,
+	})
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,10 @@
 package plugin
 
 import (
-	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 )
@@ -43,20 +41,4 @@ func (p *ProbeFlags) Settings() (probe.Settings, error) {
 		return probe.Settings{}, fmt.Errorf("--probe=ephemeral needs --image")
 	}
 	return probe.Settings{Mode: mode, Image: p.Image, Timeout: p.Timeout}, nil
-}
-
-// openProbes prepares probing from a pod.
-func (g *GlobalOptions) openProbes(ctx context.Context, pod *corev1.Pod, container string, s probe.Settings) (probe.Session, error) {
-	if s.Mode == probe.ModeNone {
-		return probe.Open(ctx, nil, nil, pod, container, s), nil
-	}
-	cfg, err := g.RESTConfig()
-	if err != nil {
-		return probe.Session{}, err
-	}
-	client, err := g.Clientset()
-	if err != nil {
-		return probe.Session{}, err
-	}
-	return probe.Open(ctx, cfg, client, pod, container, s), nil
 }

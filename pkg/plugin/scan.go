@@ -6,9 +6,9 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/scan"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const scanExample = `  # Every static problem in the current namespace
@@ -25,7 +25,7 @@ type ScanOptions struct {
 	PageSize      int64
 
 	namespace string
-	client    kubernetes.Interface
+	clients   kube.Clients
 }
 
 // NewCmdScan is `kubectl netdebug scan [-n NS | -A]`.
@@ -45,15 +45,7 @@ cost grows with the number of pages; namespaces are checked one at a time
 as the pages arrive, so its memory follows the largest namespace.`,
 		Example: scanExample,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	o.AddFlags(cmd)
 	return cmd
@@ -67,7 +59,7 @@ func (o *ScanOptions) AddFlags(cmd *cobra.Command) {
 }
 
 // Complete resolves the scope and the client.
-func (o *ScanOptions) Complete() error {
+func (o *ScanOptions) Complete([]string) error {
 	if o.AllNamespaces && o.ConfigFlags.Namespace != nil && *o.ConfigFlags.Namespace != "" {
 		return errors.New("give -n NS or -A, not both")
 	}
@@ -78,20 +70,13 @@ func (o *ScanOptions) Complete() error {
 		}
 		o.namespace = ns
 	}
-	if o.client == nil {
-		var err error
-		if o.client, err = o.Clientset(); err != nil {
-			return err
-		}
-	}
-	return nil
+	var err error
+	o.clients, err = o.Clients()
+	return err
 }
 
 // Validate checks the flags.
 func (o *ScanOptions) Validate() error {
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	if o.MaxFindings < 1 {
 		return errors.New("--max-findings must be at least 1")
 	}
@@ -111,7 +96,7 @@ const scanGCPercent = 25
 // Run scans and prints.
 func (o *ScanOptions) Run(ctx context.Context) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(scanGCPercent))
-	rep, err := scan.Scan(ctx, o.client, scan.Request{Namespace: o.namespace, PageSize: o.PageSize, MaxFindings: o.MaxFindings, Now: o.Now})
+	rep, err := scan.Diagnose(ctx, o.clients, scan.Request{Namespace: o.namespace, PageSize: o.PageSize, MaxFindings: o.MaxFindings, Now: o.Now})
 	if err != nil {
 		return err
 	}

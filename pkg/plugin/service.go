@@ -7,10 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const serviceExample = `  # Why does service web in the current namespace not answer?
@@ -26,7 +25,7 @@ type ServiceOptions struct {
 	Name      string
 	Namespace string
 
-	client kubernetes.Interface
+	clients kube.Clients
 }
 
 // NewCmdService is `kubectl netdebug service NAME`.
@@ -47,34 +46,16 @@ ready endpoint (the backend path) and to ClusterIP:port (the kube-proxy path),
 so that a DNS, a VIP, a backend and a policy problem are told apart.`,
 		Example: serviceExample,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return g.runWatched(cmd.Context(), o.Run)
-		},
+		RunE:    g.runE(o),
 	}
 	o.Live.AddFlags(cmd.Flags(), "client pod for live checks")
 	return cmd
 }
 
-// Complete fills the namespace and the client from the flags.
+// Complete reads the name, the namespace and the clients.
 func (o *ServiceOptions) Complete(args []string) error {
 	o.Name = args[0]
-	ns, err := o.GlobalOptions.Namespace()
-	if err != nil {
-		return err
-	}
-	o.Namespace = ns
-	if o.client == nil {
-		if o.client, err = o.Clientset(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.completeCluster(&o.Namespace, &o.clients)
 }
 
 // Validate rejects names the API server would reject anyway.
@@ -82,38 +63,16 @@ func (o *ServiceOptions) Validate() error {
 	if errs := validation.IsDNS1035Label(o.Name); len(errs) > 0 {
 		return fmt.Errorf("invalid service name %q: %s", o.Name, strings.Join(errs, "; "))
 	}
-	if err := o.GlobalOptions.Validate(); err != nil {
-		return err
-	}
 	return o.Live.Validate()
 }
 
 // Run diagnoses and prints.
 func (o *ServiceOptions) Run(ctx context.Context) error {
-	req := service.Request{Namespace: o.Namespace, Name: o.Name, Now: o.Now}
-	if o.Live.set() {
-		from, err := o.liveFrom(ctx)
-		if err != nil {
-			return err
-		}
-		req.From = from
-	}
-	rep, err := service.Diagnose(ctx, o.client, req)
+	rep, err := service.Diagnose(ctx, o.clients, service.Request{
+		Namespace: o.Namespace, Name: o.Name, From: o.Live.ref, Probe: o.Live.settings, Now: o.Now,
+	})
 	if err != nil {
 		return err
 	}
 	return o.Print(rep)
-}
-
-// liveFrom resolves the client pod and prepares probes in it.
-func (o *ServiceOptions) liveFrom(ctx context.Context) (*service.From, error) {
-	pod, sess, err := o.Live.open(ctx, o.GlobalOptions, o.client, o.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	dyn, err := o.DynamicClient()
-	if err != nil {
-		return nil, err
-	}
-	return &service.From{Pod: pod, Session: sess, ClusterDomain: dns.Domain(ctx, o.client), Dynamic: dyn}, nil
 }

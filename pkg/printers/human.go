@@ -86,6 +86,15 @@ func printHuman(w io.Writer, r *report.Report, opts Options) error {
 	}
 	s := r.Summary
 	fmt.Fprintf(b, "\n%d pass, %d warn, %d fail, %d skip, %d error\n", s.Pass, s.Warn, s.Fail, s.Skip, s.Error)
+	for _, sec := range r.Sections {
+		b.WriteString("\n")
+		if sec.Title != "" {
+			fmt.Fprintf(b, "%s\n", p.paint(sec.Title, color.Bold))
+		}
+		for _, l := range sec.Lines {
+			b.WriteString(l + "\n")
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -15,7 +15,7 @@ func sample() *report.Report {
 		report.Check{Code: "SVC001", Status: report.Pass, Message: "exists", Facts: []report.Fact{{Name: "hidden", Value: "unless verbose"}}},
 		report.Check{Code: "SVC003", Status: report.Fail, Message: "selector matches no pods", Facts: []report.Fact{{Name: "near miss", Value: "app=webapp"}}, Next: []string{"fix it"}},
 	)
-	r.Finish()
+	r.Finish(nil)
 	return r
 }
 

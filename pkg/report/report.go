@@ -90,6 +90,28 @@ type Report struct {
 	// Notes are things the user should know about this run, once: for
 	// example that an ephemeral debug container was added to a pod.
 	Notes []string `json:"notes,omitempty"`
+	// Sections are detail for a person reading a terminal, printed after
+	// the checks: a matrix grid, a policy's rules in words, a manifest to
+	// review. Programs read the same facts from the checks' Data, so JSON
+	// and YAML leave them out.
+	Sections []Section `json:"-"`
+
+	finished bool
+}
+
+// Section is a titled block of preformatted lines in the human report.
+type Section struct {
+	Title string
+	Lines []string
+}
+
+// TextSection is a section of text, one line per line of text.
+func TextSection(title, text string) Section {
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return Section{Title: title}
+	}
+	return Section{Title: title, Lines: strings.Split(text, "\n")}
 }
 
 // Verdict is the most likely root cause, in one sentence, first in every
@@ -184,10 +206,21 @@ func (r *Report) Add(checks ...Check) {
 	r.Checks = append(r.Checks, checks...)
 }
 
-// Finish computes the summary and, unless the procedure already set one, the
-// verdict: procedures add checks root-cause first, so the first failing
-// check is the most likely root cause.
-func (r *Report) Finish() {
+// Decide picks a report's verdict from its checks, given the default one
+// (DefaultVerdict). A procedure whose root cause is not simply its first
+// failure passes its own to Finish.
+type Decide func(checks []Check, def Verdict) Verdict
+
+// Finish computes the summary and sets the verdict, once, after the last
+// check: decide's answer, or DefaultVerdict when decide is nil. Procedures
+// add checks root-cause first, so the first failing check is the default
+// root cause. Finishing a report twice is a programming error: the second
+// verdict would silently replace the first.
+func (r *Report) Finish(decide Decide) {
+	if r.finished {
+		panic("report: Finish called twice on " + r.Title)
+	}
+	r.finished = true
 	r.Summary = Summary{}
 	for _, c := range r.Checks {
 		switch c.Status {
@@ -203,10 +236,21 @@ func (r *Report) Finish() {
 			r.Summary.Error++
 		}
 	}
-	if r.Verdict.Message != "" {
-		return
-	}
 	r.Verdict = DefaultVerdict(r.Checks)
+	if decide != nil {
+		r.Verdict = decide(r.Checks, r.Verdict)
+	}
+}
+
+// Find returns the first check with code, or nil. Procedures look their
+// checks up by their typed codes (checks.Code), never by literal strings.
+func Find[C ~string](checks []Check, code C) *Check {
+	for i := range checks {
+		if checks[i].Code == string(code) {
+			return &checks[i]
+		}
+	}
+	return nil
 }
 
 // DefaultVerdict picks the verdict from checks in procedure order: the first

@@ -25,7 +25,7 @@ func TestVerdictAndExitCode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := New("test", Object{Kind: "Service", Name: "x"})
 			r.Add(tt.checks...)
-			r.Finish()
+			r.Finish(nil)
 			if r.Verdict.Outcome != tt.outcome || r.Verdict.Code != tt.code || r.Verdict.Message != tt.message {
 				t.Errorf("verdict = %+v, want %s %q %q", r.Verdict, tt.outcome, tt.code, tt.message)
 			}
@@ -43,4 +43,29 @@ func TestPermissionString(t *testing.T) {
 	if s := (Permission{Verb: "list", Resource: "nodes"}).String(); s != "list nodes (cluster-wide)" {
 		t.Error(s)
 	}
+}
+
+func TestFinishDecidesOnceAndFindsByCode(t *testing.T) {
+	type code string
+	r := New("test", Object{Kind: "Pod", Name: "x"})
+	r.Add(Check{Code: "X1", Status: Fail, Message: "first"}, Check{Code: "X2", Status: Fail, Message: "cause"})
+	r.Finish(func(cs []Check, def Verdict) Verdict {
+		if def.Code != "X1" {
+			t.Errorf("default verdict %+v", def)
+		}
+		c := Find(cs, code("X2"))
+		return Verdict{Outcome: Problems, Code: c.Code, Message: c.Message}
+	})
+	if r.Verdict.Code != "X2" || r.Summary.Fail != 2 {
+		t.Errorf("verdict %+v summary %+v", r.Verdict, r.Summary)
+	}
+	if Find(r.Checks, code("X9")) != nil {
+		t.Error("found a code the report does not hold")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a second Finish did not panic")
+		}
+	}()
+	r.Finish(nil)
 }

@@ -225,7 +225,8 @@ func uniq(s []string) []string {
 var errorLine = regexp.MustCompile(`^[EF]\d{4} |(?i:level=(error|fatal))|(?i:"level":"(error|fatal)")|\[(ERROR|FATAL)\]|^panic:|\sERROR\s`)
 
 // Diagnose runs the whole CNI procedure.
-func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*report.Report, error) {
+func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report, error) {
+	client := c.Typed
 	f, err := Gather(ctx, client, req)
 	if err != nil {
 		return nil, err
@@ -233,6 +234,6 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 	rep := report.New("cni", report.Object{Kind: "Cluster", Name: "network"})
 	rep.Title = "Cluster network (CNI " + f.Info.Names() + ")"
 	rep.Add(CheckPlugin(f), CheckNodes(f), CheckAgents(f), CheckAgentLogs(f), CheckEnforcement(f), CheckKubeProxy(f))
-	rep.Finish()
+	rep.Finish(nil)
 	return rep, nil
 }

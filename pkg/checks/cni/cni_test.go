@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -50,7 +51,7 @@ func agentPod(ns, ds, name, node string, ready bool, restarts int32) *corev1.Pod
 
 func diagnose(t *testing.T, objs ...runtime.Object) *report.Report {
 	t.Helper()
-	r, err := Diagnose(context.Background(), fake.NewClientset(objs...), Request{})
+	r, err := Diagnose(context.Background(), kube.Clients{Typed: fake.NewClientset(objs...)}, Request{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -23,7 +24,7 @@ func TestKubeProxyPodsUnreadable(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	r, err := Diagnose(context.Background(), client, Request{})
+	r, err := Diagnose(context.Background(), kube.Clients{Typed: client}, Request{})
 	if err != nil {
 		t.Fatal(err)
 	}

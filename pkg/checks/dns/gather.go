@@ -59,6 +59,14 @@ func (f *Facts) serviceName() string {
 	return "kube-dns"
 }
 
+// serviceIP is the DNS Service's ClusterIP, "" when it was not found.
+func (f *Facts) serviceIP() string {
+	if f.Service != nil {
+		return f.Service.Spec.ClusterIP
+	}
+	return ""
+}
+
 // ClusterDomain from the Corefile, else the usual default.
 func (f *Facts) ClusterDomain() string {
 	if d := ClusterDomain(ParseCorefile(f.Corefile)); d != "" {

@@ -23,8 +23,8 @@ import (
 // nodeLocalIP is NodeLocal DNSCache's default link-local listen address.
 const nodeLocalIP = "169.254.20.10"
 
-// From is the pod the lookups run from, and how probes run there.
-type From struct {
+// client is the pod the lookups run from, and how probes run there.
+type client struct {
 	Pod     *corev1.Pod
 	Session probe.Session
 }
@@ -35,10 +35,11 @@ type PodResults struct {
 	Lookups    []probe.DNSResult `json:"lookups"`
 }
 
-// PodChecks runs the pod-side checks: resolv.conf, then lookups of
+// podChecks runs the pod-side checks: resolv.conf, then lookups of
 // kubernetes.default and of name (UDP, and TCP where the tools allow).
-func PodChecks(ctx context.Context, res *Result, from From, name string) []report.Check {
-	domain := res.ClusterDomain
+func podChecks(ctx context.Context, f *Facts, from client, name string) []report.Check {
+	domain := f.ClusterDomain()
+	serviceIP := f.serviceIP()
 	pod := from.Pod
 	p := from.Session.Prober
 	if p == nil {
@@ -63,13 +64,13 @@ func PodChecks(ctx context.Context, res *Result, from From, name string) []repor
 	}
 	wg.Wait()
 	return []report.Check{
-		checkResolvConf(pod, pr.ResolvConf, res.ServiceIP, domain),
-		checkLookups(pod, pr, res.ServiceIP, from.Session.How),
+		checkResolvConf(pod, pr.ResolvConf, serviceIP, domain),
+		checkLookups(pod, pr, serviceIP, from.Session.How),
 	}
 }
 
-// WithoutPod are the pod-side checks when no --from pod was given.
-func WithoutPod(name string) []report.Check {
+// withoutPod are the pod-side checks when no --from pod was given.
+func withoutPod(name string) []report.Check {
 	hint := "no --from pod: add --from POD to read a pod's resolv.conf and resolve names from inside it"
 	if name != "" {
 		hint = fmt.Sprintf("no --from pod: add --from POD to resolve %s from inside a pod", name)
@@ -228,10 +229,10 @@ func orUnknown(s string) string {
 // maxPolicyDNSPods bounds the flows judged: DNS pods share labels.
 const maxPolicyDNSPods = 3
 
-// PolicyCheck (DNS009): the pod's egress (and the DNS pods' ingress) lets
+// policyCheck (DNS009): the pod's egress (and the DNS pods' ingress) lets
 // lookups through on UDP and TCP to the DNS pods' target ports. A
 // default-deny egress policy that forgets DNS is the classic.
-func PolicyCheck(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, f *Facts, pod *corev1.Pod) report.Check {
+func policyCheck(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, f *Facts, pod *corev1.Pod) report.Check {
 	code := checks.DNSPolicy
 	if f.Service == nil || len(f.Pods) == 0 {
 		return code.Skipped("no DNS pods to judge policy against")

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/netdebug/kubectl-netdebug/internal/testenv"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/printers"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -207,7 +208,7 @@ func diagnoseWith(t *testing.T, client *fake.Clientset, req Request) *report.Rep
 		req.Namespace, req.Name = "ns", "shop"
 	}
 	req.Now = func() time.Time { return now }
-	r, err := Diagnose(context.Background(), client, req)
+	r, err := Diagnose(context.Background(), kube.Clients{Typed: client}, req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/kubernetes"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -42,9 +43,9 @@ type Request struct {
 	// LogTimeout bounds the reading of controller logs; DefaultLogTimeout
 	// when 0.
 	LogTimeout time.Duration
-	// Open prepares live probes from a controller pod (ING016); nil
-	// disables them.
-	Open func(ctx context.Context, pod *corev1.Pod) probe.Session
+	// Probe says how to probe from a controller pod (ING016); the zero
+	// value disables the probes.
+	Probe probe.Settings
 }
 
 // routed reports whether one request is to be diagnosed.
@@ -53,7 +54,8 @@ func (r Request) routed() bool { return r.Host != "" || r.Path != "" }
 // Diagnose runs the procedure and returns its report. It returns an error
 // only when the diagnosis cannot run at all (the API server cannot be
 // reached); anything the API answers, including Forbidden, becomes a check.
-func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*report.Report, error) {
+func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report, error) {
+	client := c.Typed
 	if req.Now == nil {
 		req.Now = time.Now
 	}
@@ -82,11 +84,7 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 	exists := checkExists(f)
 	rep.Add(exists)
 	if f.ing == nil {
-		rep.Finish()
-		if exists.Status != report.Fail {
-			rep.Verdict = report.Verdict{Outcome: report.Incomplete, Code: exists.Code,
-				Message: fmt.Sprintf("Could not read ingress %s/%s: %s", req.Namespace, req.Name, exists.Message), Next: exists.Next}
-		}
+		rep.Finish(checks.CouldNotRead(fmt.Sprintf("ingress %s/%s", req.Namespace, req.Name)))
 		return rep, nil
 	}
 	a := analyze(f, req)
@@ -104,10 +102,17 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 		checkTLSSecrets(f, a),
 		checkTLSCertificates(f, a, req.Now()),
 		checkConflicts(f, a),
-		checkBackendAnswers(ctx, f, a, req.Open),
+		checkBackendAnswers(ctx, f, a, opener(c, req.Probe)),
 		checkRoutes(f, a, req),
 	)
-	rep.Verdict = verdict(rep.Checks, req)
-	rep.Finish()
+	rep.Finish(func(list []report.Check, def report.Verdict) report.Verdict { return verdict(list, def, req) })
 	return rep, nil
+}
+
+// opener opens probes in controller pods, or is nil when probes are off.
+func opener(c kube.Clients, s probe.Settings) func(context.Context, *corev1.Pod) probe.Session {
+	if !s.Enabled() {
+		return nil
+	}
+	return func(ctx context.Context, pod *corev1.Pod) probe.Session { return s.OpenIn(ctx, c, pod) }
 }

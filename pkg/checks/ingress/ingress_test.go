@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -269,7 +270,7 @@ func TestIngressUnreachableServerIsAnError(t *testing.T) {
 	client.PrependReactor("get", "ingresses", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, errors.New("dial tcp 127.0.0.1:6443: connect: connection refused")
 	})
-	if _, err := Diagnose(context.Background(), client, Request{Namespace: "ns", Name: "shop"}); err == nil {
+	if _, err := Diagnose(context.Background(), kube.Clients{Typed: client}, Request{Namespace: "ns", Name: "shop"}); err == nil {
 		t.Error("want an error when the API server cannot be reached")
 	}
 }

@@ -12,14 +12,8 @@ import (
 // the first failure is the most likely root cause. With --host/--path the
 // verdict is about that request. A clean report says what a 502 would still
 // mean, with the command that tells.
-func verdict(list []report.Check, req Request) report.Verdict {
-	v := report.DefaultVerdict(list)
-	var routes *report.Check
-	for i := range list {
-		if list[i].Code == string(checks.IngRoutes) {
-			routes = &list[i]
-		}
-	}
+func verdict(list []report.Check, v report.Verdict, req Request) report.Verdict {
+	routes := report.Find(list, checks.IngRoutes)
 	if routes == nil {
 		return v
 	}

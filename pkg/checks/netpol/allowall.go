@@ -2,22 +2,17 @@ package netpol
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"strings"
 	"time"
 
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
@@ -25,6 +20,7 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
 
 // Labels and annotations of the temporary policies netdebug creates.
@@ -91,10 +87,32 @@ type AllowAllPlan struct {
 	World *World
 }
 
+// AllowAllRequest is `netpol allow-all POD`.
+type AllowAllRequest struct {
+	// Pod is a pod, or a workload standing for one of its ready pods.
+	Pod       target.Ref
+	Namespace string // of a Pod given without one
+	TTL       time.Duration
+	Now       time.Time
+}
+
 // PlanAllowAll reads the pod, the other pods its labels select, the policies
-// that apply to it and the network plugin. A pod without labels is refused:
-// a policy cannot select it alone.
-func PlanAllowAll(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, ref policy.PodRef, ttl time.Duration, now time.Time) (*AllowAllPlan, error) {
+// that apply to it and the network plugin: everything the dry run shows and
+// pkg/actions needs to apply it. It changes nothing. A pod without labels is
+// refused: a policy cannot select it alone.
+func PlanAllowAll(ctx context.Context, c kube.Clients, req AllowAllRequest) (*AllowAllPlan, error) {
+	client, dyn, ttl, now := c.Typed, c.Dynamic, req.TTL, req.Now
+	ref := policy.PodRef{Namespace: req.Pod.Namespace, Name: req.Pod.Name}
+	if ref.Namespace == "" {
+		ref.Namespace = req.Namespace
+	}
+	if req.Pod.Kind != "pod" {
+		pod, err := target.Resolve(ctx, client, req.Pod, req.Namespace)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", req.Pod, err)
+		}
+		ref = policy.PodRef{Namespace: pod.Namespace, Name: pod.Name}
+	}
 	pod, err := client.CoreV1().Pods(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("pod %s does not exist", ref)
@@ -113,7 +131,7 @@ func PlanAllowAll(ctx context.Context, client kubernetes.Interface, dyn dynamic.
 		defer close(done)
 		selected, selErr = client.CoreV1().Pods(ref.Namespace).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(pod.Labels).String()})
 	}()
-	w, err := Gather(ctx, client, dyn, Request{Known: []corev1.Pod{*pod}})
+	w, err := Gather(ctx, client, dyn, GatherRequest{Known: []corev1.Pod{*pod}})
 	<-done
 	if err != nil {
 		return nil, err
@@ -140,7 +158,7 @@ func PlanAllowAll(ctx context.Context, client kubernetes.Interface, dyn dynamic.
 			}
 		}
 		if len(plan.AlsoSelected) > 0 {
-			plan.Warnings = append(plan.Warnings, fmt.Sprintf("the pod's labels %s also select %d other pod(s), which the policy opens too: %s", policy.FormatLabels(pod.Labels), len(plan.AlsoSelected), joinMax(plan.AlsoSelected, 10)))
+			plan.Warnings = append(plan.Warnings, fmt.Sprintf("the pod's labels %s also select %d other pod(s), which the policy opens too: %s", policy.FormatLabels(pod.Labels), len(plan.AlsoSelected), checks.ListSome(plan.AlsoSelected, 10)))
 		}
 	}
 	if w.ReadErr != nil {
@@ -191,23 +209,6 @@ func (p *AllowAllPlan) PolicyYAML() (string, error) {
 	return string(b), nil
 }
 
-// DryRunText is the dry run for a terminal: the warnings as YAML comments,
-// then the policy, so that the output can still be reviewed and applied.
-func (p *AllowAllPlan) DryRunText() (string, error) {
-	y, err := p.PolicyYAML()
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Dry run: nothing was created. The temporary allow-all NetworkPolicy for pod %s/%s:\n", p.Pod.Namespace, p.Pod.Name)
-	for _, w := range p.Warnings {
-		fmt.Fprintf(&b, "# WARNING: %s\n", w)
-	}
-	fmt.Fprintf(&b, "# To create it for %s and delete it afterwards: kubectl netdebug netpol allow-all -n %s %s --apply --ttl %s\n", FormatTTL(p.TTL), p.Pod.Namespace, p.Pod.Name, FormatTTL(p.TTL))
-	b.WriteString(y)
-	return b.String(), nil
-}
-
 // AllowAllData is NP011's data.
 type AllowAllData struct {
 	DryRun       bool                        `json:"dryRun"`
@@ -219,28 +220,37 @@ type AllowAllData struct {
 	Ended        string                      `json:"ended,omitempty"`
 }
 
-// DryRunReport is the dry run as a report (for -o json and -o yaml).
+// DryRunReport is the dry run: what would be created, the warnings, and
+// for a terminal the manifest itself.
 func (p *AllowAllPlan) DryRunReport() *report.Report {
-	rep := p.report()
+	rep := p.Report()
 	c := checks.NPAllowAll.New(report.Pass, "dry run: would create networkpolicy %s/%s allowing all traffic of pod %s for %s; nothing was created", p.Policy.Namespace, p.Policy.Name, p.Pod.Name, FormatTTL(p.TTL))
-	p.fill(&c, false)
+	p.Fill(&c, false)
 	c.Data = AllowAllData{DryRun: true, Policy: p.Policy, AlsoSelected: p.AlsoSelected, Warnings: p.Warnings}
 	rep.Add(c)
-	finish(rep, c.Message, "", "")
-	if rep.Verdict.Outcome == report.OK {
-		rep.Verdict.Next = []string{fmt.Sprintf("kubectl netdebug netpol allow-all -n %s %s --apply --ttl %s", p.Pod.Namespace, p.Pod.Name, FormatTTL(p.TTL))}
+	if y, err := p.PolicyYAML(); err == nil {
+		rep.Sections = append(rep.Sections, report.TextSection("The NetworkPolicy it would create (nothing was created):", y))
 	}
+	ok := checks.Settled(c.Message)
+	rep.Finish(func(list []report.Check, def report.Verdict) report.Verdict {
+		v := ok(list, def)
+		if v.Outcome == report.OK {
+			v.Next = []string{fmt.Sprintf("kubectl netdebug netpol allow-all -n %s %s --apply --ttl %s", p.Pod.Namespace, p.Pod.Name, FormatTTL(p.TTL))}
+		}
+		return v
+	})
 	return rep
 }
 
-func (p *AllowAllPlan) report() *report.Report {
+// Report starts a report about the plan.
+func (p *AllowAllPlan) Report() *report.Report {
 	rep := newReport(p.World, CommandAllowAll, podObject(policy.PodRef{Namespace: p.Pod.Namespace, Name: p.Pod.Name}), fmt.Sprintf("Temporary allow-all for pod %s/%s", p.Pod.Namespace, p.Pod.Name))
 	return rep
 }
 
-// fill adds the objects and the warnings; once the policy is deleted, the
-// first warning (it must not stay) no longer applies.
-func (p *AllowAllPlan) fill(c *report.Check, deleted bool) {
+// Fill adds the objects and the warnings to c; once the policy is deleted,
+// the first warning (it must not stay) no longer applies.
+func (p *AllowAllPlan) Fill(c *report.Check, deleted bool) {
 	c.Objects = append(c.Objects, podObject(policy.PodRef{Namespace: p.Pod.Namespace, Name: p.Pod.Name}),
 		report.Object{Kind: "NetworkPolicy", Namespace: p.Policy.Namespace, Name: p.Policy.Name})
 	warnings := p.Warnings
@@ -253,123 +263,6 @@ func (p *AllowAllPlan) fill(c *report.Check, deleted bool) {
 	if len(p.Warnings) > 1 && c.Status == report.Pass {
 		c.Status = report.Warn
 	}
-}
-
-// Apply creates the policy, waits until the TTL ends or ctx is cancelled
-// (Ctrl-C), and deletes it with a context of its own. progress is told each
-// step as it happens. Creating is refused when the user could not delete
-// the policy afterwards.
-func (p *AllowAllPlan) Apply(ctx context.Context, client kubernetes.Interface, now func() time.Time, progress func(string)) *report.Report {
-	rep := p.report()
-	code := checks.NPAllowAll
-	ns, name := p.Policy.Namespace, p.Policy.Name
-	del := kube.Get("networking.k8s.io", "networkpolicies", ns)
-	del.Verb = "delete"
-	if err := canI(ctx, client, del); err != nil {
-		c := code.FromError("creating the temporary policy", err)
-		c.Message += ": it could not be removed afterwards, so it is not created"
-		p.fill(&c, false)
-		rep.Add(c)
-		incomplete(rep, "run the allow-all test")
-		return rep
-	}
-	// Not cancelled by Ctrl-C: a create the server has done must be known,
-	// to be deleted.
-	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	created, err := client.NetworkingV1().NetworkPolicies(ns).Create(createCtx, p.Policy, metav1.CreateOptions{FieldManager: ManagedBy})
-	cancel()
-	if err != nil {
-		create := kube.Get("networking.k8s.io", "networkpolicies", ns)
-		create.Verb = "create"
-		var c report.Check
-		if apierrors.IsAlreadyExists(err) {
-			c = code.New(report.Error, "networkpolicy %s/%s already exists (another allow-all test?): nothing was created", ns, name)
-			c.Next = []string{fmt.Sprintf("kubectl -n %s get networkpolicy %s -o yaml", ns, name), "kubectl netdebug netpol cleanup -n " + ns}
-		} else {
-			c = code.FromError("creating the temporary policy", kube.Read(create, err))
-			if !kube.IsAPIAnswer(err) {
-				c.Message += "; if it was created nonetheless, remove it"
-				c.Next = []string{fmt.Sprintf("kubectl -n %s delete networkpolicy %s --ignore-not-found", ns, name)}
-			}
-		}
-		p.fill(&c, false)
-		rep.Add(c)
-		incomplete(rep, "run the allow-all test")
-		return rep
-	}
-	start := now()
-	progress(fmt.Sprintf("created networkpolicy %s/%s: all traffic of pod %s is allowed until %s (%s), or until Ctrl-C", ns, name, p.Pod.Name, start.Add(p.TTL).UTC().Format(time.RFC3339), FormatTTL(p.TTL)))
-	for _, w := range p.Warnings[1:] {
-		progress("warning: " + w)
-	}
-	timer := time.NewTimer(p.TTL)
-	defer timer.Stop()
-	ended := "the TTL of " + FormatTTL(p.TTL) + " ended"
-	select {
-	case <-timer.C:
-	case <-ctx.Done():
-		ended = "interrupted"
-	}
-	progress(fmt.Sprintf("%s: deleting networkpolicy %s/%s", ended, ns, name))
-	delErr := deleteWithRetry(client, ns, name, created.UID)
-	data := AllowAllData{Policy: created, AlsoSelected: p.AlsoSelected, Warnings: p.Warnings, Created: start.UTC().Format(time.RFC3339), Ended: ended}
-	var c report.Check
-	if delErr != nil {
-		c = code.New(report.Fail, "networkpolicy %s/%s could NOT be deleted (%v): it still allows all traffic of pod %s", ns, name, delErr, p.Pod.Name)
-		c.Next = []string{fmt.Sprintf("kubectl -n %s delete networkpolicy %s", ns, name)}
-		progress(fmt.Sprintf("error: could not delete networkpolicy %s/%s: remove it with: kubectl -n %s delete networkpolicy %s", ns, name, ns, name))
-	} else {
-		data.Deleted = now().UTC().Format(time.RFC3339)
-		c = code.New(report.Pass, "allow-all test done: networkpolicy %s/%s allowed all traffic of pod %s, then was deleted (%s)", ns, name, p.Pod.Name, ended)
-		progress(fmt.Sprintf("deleted networkpolicy %s/%s", ns, name))
-	}
-	p.fill(&c, delErr == nil)
-	c.Data = data
-	rep.Add(c)
-	finish(rep, c.Message, "", "")
-	return rep
-}
-
-// deleteWithRetry deletes the policy it created (by UID, so that a policy
-// someone else re-created under the name is left alone), with a short
-// context of its own: the command's context is cancelled on Ctrl-C.
-func deleteWithRetry(client kubernetes.Interface, ns, name string, uid types.UID) error {
-	var err error
-	for attempt := range 4 {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = client.NetworkingV1().NetworkPolicies(ns).Delete(ctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
-		cancel()
-		switch {
-		case err == nil, apierrors.IsNotFound(err):
-			return nil
-		case apierrors.IsConflict(err):
-			return fmt.Errorf("it was replaced by another object of the same name, left alone: %w", err)
-		case apierrors.IsForbidden(err):
-			perm := kube.Get("networking.k8s.io", "networkpolicies", ns)
-			perm.Verb = "delete"
-			return kube.Read(perm, err)
-		}
-	}
-	return err
-}
-
-// canI asks the API server whether the user may perform perm
-// (SelfSubjectAccessReview, allowed to every authenticated user).
-func canI(ctx context.Context, client kubernetes.Interface, perm report.Permission) error {
-	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: perm.Namespace, Verb: perm.Verb, Group: perm.Group, Resource: perm.Resource},
-	}}
-	res, err := client.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
-	if err != nil {
-		return fmt.Errorf("checking whether you may %s: %w", perm, err)
-	}
-	if !res.Status.Allowed {
-		return &kube.ForbiddenError{Permission: perm, Err: errors.New(res.Status.Reason)}
-	}
-	return nil
 }
 
 // FormatTTL prints a duration without zero units: 5m, 1h30m, 2s.

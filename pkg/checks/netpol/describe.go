@@ -3,6 +3,7 @@ package netpol
 import (
 	"fmt"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -37,18 +38,18 @@ func newReport(w *World, command string, target report.Object, title string) *re
 
 // Describe answers `netpol POD`: the policies selecting the pod, whether it
 // is isolated for ingress and egress, and their rules in words.
-func Describe(w *World, pod policy.PodRef) *Result {
+func Describe(w *World, pod policy.PodRef) *report.Report {
 	rep := newReport(w, CommandNetpol, podObject(pod), "NetworkPolicy of pod "+pod.String())
 	ep := checkEndpoints(w, []string{""}, []Arg{{Pod: pod}})
 	rep.Add(ep, checkPolicies(w))
 	if w.ReadErr != nil || ep.Status == report.Error {
-		incomplete(rep, "describe the policies of pod "+pod.String())
-		return &Result{Report: rep}
+		rep.Finish(checks.CouldNot("describe the policies of pod " + pod.String()))
+		return rep
 	}
 	d, err := w.Engine.Describe(pod)
 	if err != nil { // checkEndpoints found the pod: cannot happen
-		incomplete(rep, err.Error())
-		return &Result{Report: rep}
+		rep.Finish(checks.CouldNot(err.Error()))
+		return rep
 	}
 	rep.Add(checkIsolation(d.Ingress), checkIsolation(d.Egress))
 	if w.AllPods {
@@ -60,8 +61,9 @@ func Describe(w *World, pod policy.PodRef) *Result {
 		}
 		rep.Add(checkFindings(w.Engine, scope))
 	}
-	finish(rep, fmt.Sprintf("pod %s is %s and %s", pod, isolationWords(d.Ingress), isolationWords(d.Egress)), "", "")
-	return &Result{Report: rep, Details: describeText(d)}
+	rep.Finish(checks.Settled(fmt.Sprintf("pod %s is %s and %s", pod, isolationWords(d.Ingress), isolationWords(d.Egress))))
+	rep.Sections = append(rep.Sections, report.TextSection("", describeText(d)))
+	return rep
 }
 
 // isolationWords is "isolated for ingress by 2 NetworkPolicies" or "not

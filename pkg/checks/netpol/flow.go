@@ -48,7 +48,7 @@ type FlowData struct {
 // Flow answers `netpol SRC DST`: the verdict on each port, each side
 // explained. The error is for a question that cannot be asked (no port to
 // check); everything the cluster answered is in the report.
-func Flow(w *World, req FlowRequest) (*Result, error) {
+func Flow(w *World, req FlowRequest) (*report.Report, error) {
 	title := fmt.Sprintf("Traffic %s -> %s", req.Src.Name(), req.Dst.Name())
 	if req.WhatIf != nil {
 		title += " (what-if)"
@@ -57,8 +57,8 @@ func Flow(w *World, req FlowRequest) (*Result, error) {
 	ep := checkEndpoints(w, []string{"source", "destination"}, []Arg{req.Src, req.Dst})
 	rep.Add(ep, checkPolicies(w))
 	if w.ReadErr != nil || ep.Status == report.Error {
-		incomplete(rep, "judge the flow")
-		return &Result{Report: rep}, nil
+		rep.Finish(checks.CouldNot("judge the flow"))
+		return rep, nil
 	}
 	ports, err := portsToCheck(w, req)
 	if err != nil {
@@ -118,8 +118,13 @@ func Flow(w *World, req FlowRequest) (*Result, error) {
 			break
 		}
 	}
-	finish(rep, fc.Message, undecided, string(checks.NPFlow))
-	return &Result{Report: rep}, nil
+	rep.Finish(func(list []report.Check, def report.Verdict) report.Verdict {
+		if def.Outcome == report.OK && undecided != "" {
+			return report.Verdict{Outcome: report.Incomplete, Code: string(checks.NPFlow), Message: undecided}
+		}
+		return checks.Settled(fc.Message)(list, def)
+	})
+	return rep, nil
 }
 
 // checkFlow (NP005): the verdict on each port. A deny is the problem found

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +13,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
@@ -23,8 +23,8 @@ import (
 // adminGroupVersion serves AdminNetworkPolicy and BaselineAdminNetworkPolicy.
 const adminGroupVersion = "policy.networking.k8s.io/v1alpha1"
 
-// Request says what a question needs from the cluster.
-type Request struct {
+// GatherRequest says what a question needs from the cluster.
+type GatherRequest struct {
 	// Pods are read by name (GET). A pod that does not exist is listed in
 	// World.Missing.
 	Pods []policy.PodRef
@@ -46,7 +46,7 @@ type Request struct {
 // the pods' namespaces and the admin policies. An answer of the API server
 // that leaves the verdict unsound (forbidden...) is kept in World.ReadErr;
 // only a failure to reach the API server is returned as an error.
-func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, req Request) (*World, error) {
+func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, req GatherRequest) (*World, error) {
 	w := &World{Cluster: true, IPOwners: map[netip.Addr][]policy.PodRef{}}
 	for _, ns := range req.ListPodsIn {
 		if ns == "" {
@@ -221,7 +221,7 @@ func (w *World) describeRead() string {
 		case len(w.PolicyNamespaces) == 1 && w.PolicyNamespaces[0] == "":
 			s += " in all namespaces"
 		case len(w.PolicyNamespaces) > 0:
-			s += " in namespace(s) " + joinMax(w.PolicyNamespaces, 5)
+			s += " in namespace(s) " + checks.ListSome(w.PolicyNamespaces, 5)
 		}
 	}
 	switch {
@@ -236,11 +236,4 @@ func (w *World) describeRead() string {
 		}
 	}
 	return s
-}
-
-func joinMax(s []string, max int) string {
-	if len(s) <= max {
-		return strings.Join(s, ", ")
-	}
-	return strings.Join(s[:max], ", ") + fmt.Sprintf(" and %d more", len(s)-max)
 }

@@ -79,7 +79,7 @@ type MatrixData struct {
 
 // Matrix answers `netpol matrix`: every flow between the pods in scope, on
 // the given ports or each destination's declared ports, with engine.Matrix.
-func Matrix(w *World, req MatrixRequest) (*Result, error) {
+func Matrix(w *World, req MatrixRequest) (*report.Report, error) {
 	scope := "all namespaces"
 	target := report.Object{Kind: "Namespaces", Name: "all"}
 	if len(req.Namespaces) == 1 {
@@ -97,8 +97,8 @@ func Matrix(w *World, req MatrixRequest) (*Result, error) {
 	pol := checkPolicies(w)
 	rep.Add(pol)
 	if w.ReadErr != nil {
-		incomplete(rep, "build the matrix")
-		return &Result{Report: rep}, nil
+		rep.Finish(checks.CouldNot("build the matrix"))
+		return rep, nil
 	}
 	pods, leftOut := matrixPods(w, req.Namespaces)
 	max := req.MaxPods
@@ -168,7 +168,7 @@ func Matrix(w *World, req MatrixRequest) (*Result, error) {
 	if w.AllPods {
 		rep.Add(checkFindings(engine, nil))
 	}
-	finish(rep, mc.Message, "", "")
+	rep.Finish(checks.Settled(mc.Message))
 	details := matrixText(pods, flags, ports, req.Ports == nil)
 	if len(leftOut) > 0 {
 		details += "Left out: " + strings.Join(leftOut, ", ") + "\n"
@@ -179,7 +179,10 @@ func Matrix(w *World, req MatrixRequest) (*Result, error) {
 			details += "  " + ch.String() + "\n"
 		}
 	}
-	return &Result{Report: rep, Details: details}, nil
+	if details != "" {
+		rep.Sections = append(rep.Sections, report.TextSection("", details))
+	}
+	return rep, nil
 }
 
 // matrixPods lists the pods in scope that the matrix covers: hostNetwork
@@ -286,7 +289,7 @@ func missingNamespaces(w *World, scope []string) []string {
 	return missing
 }
 
-// checkMatrix (NP008): the counts; the table itself is in Details (human) and
+// checkMatrix (NP008): the counts; the table itself is a section of the report (human) and
 // Data (cells).
 func checkMatrix(pods []policy.PodRef, ports []matrixPort, counts [3]int, leftOut []string, req MatrixRequest) report.Check {
 	code := checks.NPMatrix

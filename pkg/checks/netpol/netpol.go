@@ -60,13 +60,6 @@ type World struct {
 	AllPods bool
 }
 
-// Result is a report and, for the human format only, a text section printed
-// after it (the describe rules, the matrix table).
-type Result struct {
-	Report  *report.Report
-	Details string
-}
-
 // NewWorld builds the engine for a snapshot.
 func NewWorld(s policy.Snapshot) *World {
 	return &World{Snapshot: s, Engine: policy.New(s)}
@@ -216,52 +209,6 @@ func portLabel(proto corev1.Protocol, number int32, name string) string {
 		s += " (" + name + ")"
 	}
 	return s
-}
-
-// finish computes the summary and the verdict of a netpol report: the first
-// failure, else an undecided flow (incomplete), else okMessage with the
-// first warning.
-func finish(rep *report.Report, okMessage string, undecided string, undecidedCode string) {
-	rep.Finish()
-	if rep.Verdict.Outcome != report.OK {
-		return
-	}
-	if undecided != "" {
-		rep.Verdict = report.Verdict{Outcome: report.Incomplete, Code: undecidedCode, Message: undecided}
-		return
-	}
-	v := report.Verdict{Outcome: report.OK, Message: okMessage}
-	var warns []report.Check
-	for _, c := range rep.Checks {
-		if c.Status == report.Warn {
-			warns = append(warns, c)
-		}
-	}
-	if len(warns) > 0 {
-		v.Message += "; warning: " + warns[0].Message
-		if len(warns) > 1 {
-			v.Message += fmt.Sprintf(" (and %d more warnings)", len(warns)-1)
-		}
-		v.Code = warns[0].Code
-		v.Next = warns[0].Next
-	}
-	rep.Verdict = v
-}
-
-// incomplete ends a report that could not answer: the first skip or error
-// explains why.
-func incomplete(rep *report.Report, what string) {
-	rep.Finish()
-	if rep.Verdict.Outcome == report.Problems {
-		return
-	}
-	for _, c := range rep.Checks {
-		if c.Status == report.Skip || c.Status == report.Error {
-			rep.Verdict = report.Verdict{Outcome: report.Incomplete, Code: c.Code, Message: fmt.Sprintf("Could not %s: %s", what, c.Message), Next: c.Next}
-			return
-		}
-	}
-	rep.Verdict = report.Verdict{Outcome: report.Incomplete, Message: "Could not " + what}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

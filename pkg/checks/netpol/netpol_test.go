@@ -112,22 +112,6 @@ func TestNetpolAllowAllPolicy(t *testing.T) {
 	}
 }
 
-func TestNetpolExpiry(t *testing.T) {
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	mk := func(v string) networkingv1.NetworkPolicy {
-		np := networkingv1.NetworkPolicy{}
-		if v != "-" {
-			np.Annotations = map[string]string{AnnotationExpiresAt: v}
-		}
-		return np
-	}
-	for v, want := range map[string]bool{"2026-11-27T11:59:59Z": true, "2026-11-27T12:00:00Z": true, "2026-11-27T12:00:01Z": false, "tomorrow": false, "-": false} {
-		if got, why := expiry(mk(v), now); got != want {
-			t.Errorf("expiry(%s) = %v (%s), want %v", v, got, why, want)
-		}
-	}
-}
-
 func TestNetpolCellChar(t *testing.T) {
 	for f, want := range map[uint8]byte{0: '-', cellAllowed: '.', cellDenied: 'X', cellAllowed | cellDenied: '~', cellAllowed | cellUndecided: '?', cellUndecided: '?'} {
 		if got := cellChar(f); got != want {
@@ -206,7 +190,7 @@ func TestNetpolMatrixCellsAgreeWithEvaluate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := json.Marshal(checkOf(t, res.Report, "NP008").Data)
+		b, err := json.Marshal(checkOf(t, res, "NP008").Data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +240,7 @@ func TestNetpolFlowExplainsAndExits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := res.Report
+	r := res
 	if r.Verdict.Outcome != report.Problems || r.Verdict.Code != "NP005" {
 		t.Errorf("verdict = %+v", r.Verdict)
 	}
@@ -273,8 +257,8 @@ func TestNetpolFlowExplainsAndExits(t *testing.T) {
 	// A named port the destination does not declare: undecided, exit 2.
 	res, _ = Flow(w, FlowRequest{Src: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "api"}}, Dst: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "webapp"}},
 		Ports: []Port{{Port: intstr.FromString("grpc"), Protocol: corev1.ProtocolTCP}}})
-	if res.Report.Verdict.Outcome != report.Incomplete || !strings.Contains(res.Report.Verdict.Message, `declares no TCP port named "grpc"`) {
-		t.Errorf("undecided verdict = %+v", res.Report.Verdict)
+	if res.Verdict.Outcome != report.Incomplete || !strings.Contains(res.Verdict.Message, `declares no TCP port named "grpc"`) {
+		t.Errorf("undecided verdict = %+v", res.Verdict)
 	}
 }
 
@@ -310,10 +294,10 @@ func TestNetpolLocalAssumedNamespaceWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := checkOf(t, r.Report, "NP001"); c.Status != report.Warn {
+	if c := checkOf(t, r, "NP001"); c.Status != report.Warn {
 		t.Errorf("NP001 = %s", c.Status)
 	}
-	if c := checkOf(t, r.Report, "NP002"); c.Status != report.Warn {
+	if c := checkOf(t, r, "NP002"); c.Status != report.Warn {
 		t.Errorf("NP002 = %s", c.Status)
 	}
 }
@@ -362,7 +346,7 @@ func primaryIP(p corev1.Pod) string {
 func TestNetpolGatherFlannelSaysVerdictsAreTheory(t *testing.T) {
 	client, _ := fakeCluster(t, &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "kube-flannel-ds", Namespace: "kube-flannel"}})
 	dyn := dynamicfake.NewSimpleDynamicClient(runtime.NewScheme())
-	w, err := Gather(context.Background(), client, dyn, Request{Pods: []policy.PodRef{{Namespace: "shop", Name: "frontend"}, {Namespace: "shop", Name: "api"}}})
+	w, err := Gather(context.Background(), client, dyn, GatherRequest{Pods: []policy.PodRef{{Namespace: "shop", Name: "frontend"}, {Namespace: "shop", Name: "api"}}})
 	if err != nil || w.ReadErr != nil {
 		t.Fatal(err, w.ReadErr)
 	}
@@ -378,7 +362,7 @@ func TestNetpolGatherFlannelSaysVerdictsAreTheory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := res.Report
+	r := res
 	if r.Checks[0].Code != "CNI004" || r.Checks[0].Status != report.Fail || r.Verdict.Code != "CNI004" || !strings.Contains(r.Verdict.Message, "theory") {
 		t.Errorf("first check %+v, verdict %+v", r.Checks[0], r.Verdict)
 	}
@@ -394,7 +378,7 @@ func TestNetpolGatherIPs(t *testing.T) {
 	ctx := context.Background()
 
 	// The primary IP of a pod: found by field selector, one list.
-	w, err := Gather(ctx, client, nil, Request{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}, IPs: []netip.Addr{netip.MustParseAddr("10.0.0.2")}})
+	w, err := Gather(ctx, client, nil, GatherRequest{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}, IPs: []netip.Addr{netip.MustParseAddr("10.0.0.2")}})
 	if err != nil || w.ReadErr != nil {
 		t.Fatal(err, w.ReadErr)
 	}
@@ -403,14 +387,14 @@ func TestNetpolGatherIPs(t *testing.T) {
 	}
 	// Single stack, an IP no pod has: no further list.
 	*lists = 0
-	w, _ = Gather(ctx, client, nil, Request{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}, IPs: []netip.Addr{netip.MustParseAddr("192.0.2.1")}})
+	w, _ = Gather(ctx, client, nil, GatherRequest{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}, IPs: []netip.Addr{netip.MustParseAddr("192.0.2.1")}})
 	if len(w.IPOwners[netip.MustParseAddr("192.0.2.1")]) != 0 || *lists != 1 {
 		t.Errorf("external IP: owners %v after %d lists", w.IPOwners, *lists)
 	}
 	// Dual stack: the second IP of a pod is only found by listing all pods.
 	*lists = 0
 	ip6 := netip.MustParseAddr("fd00::9")
-	w, _ = Gather(ctx, client, nil, Request{Pods: []policy.PodRef{{Namespace: "shop", Name: "dual"}}, IPs: []netip.Addr{ip6}})
+	w, _ = Gather(ctx, client, nil, GatherRequest{Pods: []policy.PodRef{{Namespace: "shop", Name: "dual"}}, IPs: []netip.Addr{ip6}})
 	if got := w.IPOwners[ip6]; len(got) != 1 || got[0].Name != "dual" || *lists != 2 {
 		t.Errorf("secondary IP: owners %v after %d lists", got, *lists)
 	}
@@ -420,7 +404,7 @@ func TestNetpolGatherIPs(t *testing.T) {
 	}
 	// Two IPs and no pod: dual stack cannot be ruled out.
 	*lists = 0
-	w, _ = Gather(ctx, client, nil, Request{IPs: []netip.Addr{ip6, netip.MustParseAddr("192.0.2.1")}})
+	w, _ = Gather(ctx, client, nil, GatherRequest{IPs: []netip.Addr{ip6, netip.MustParseAddr("192.0.2.1")}})
 	if got := w.IPOwners[ip6]; len(got) != 1 || got[0].Name != "dual" || *lists != 3 {
 		t.Errorf("two IPs: owners %v after %d lists", w.IPOwners, *lists)
 	}
@@ -428,7 +412,7 @@ func TestNetpolGatherIPs(t *testing.T) {
 	client.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", fmt.Errorf("no"))
 	})
-	w, err = Gather(ctx, client, nil, Request{IPs: []netip.Addr{netip.MustParseAddr("10.0.0.2")}})
+	w, err = Gather(ctx, client, nil, GatherRequest{IPs: []netip.Addr{netip.MustParseAddr("10.0.0.2")}})
 	if err != nil || w.ReadErr == nil || !strings.Contains(w.ReadErr.Error(), "list pods (cluster-wide)") {
 		t.Errorf("forbidden IP lookup: %v %v", err, w.ReadErr)
 	}
@@ -443,18 +427,18 @@ func TestNetpolGatherWithoutAdminAPI(t *testing.T) {
 	dyn.PrependReactor("list", "adminnetworkpolicies", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(anpGVR.GroupResource(), "", fmt.Errorf("no"))
 	})
-	w, err := Gather(context.Background(), client, dyn, Request{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}})
+	w, err := Gather(context.Background(), client, dyn, GatherRequest{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}})
 	if err != nil || w.ReadErr != nil || w.AdminAPI {
 		t.Fatalf("without the admin API: %v %v %v", err, w.ReadErr, w.AdminAPI)
 	}
 	// With the API served, the forbidden read makes the verdict unsound.
 	client.Resources = []*metav1.APIResourceList{{GroupVersion: adminGroupVersion, APIResources: []metav1.APIResource{{Name: "adminnetworkpolicies"}}}}
-	w, err = Gather(context.Background(), client, dyn, Request{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}})
+	w, err = Gather(context.Background(), client, dyn, GatherRequest{Pods: []policy.PodRef{{Namespace: "shop", Name: "api"}}})
 	if err != nil || w.ReadErr == nil || !strings.Contains(w.ReadErr.Error(), "adminnetworkpolicies") {
 		t.Fatalf("with the admin API: %v %v", err, w.ReadErr)
 	}
 	res := Describe(w, policy.PodRef{Namespace: "shop", Name: "api"})
-	if res.Report.Verdict.Outcome != report.Incomplete || checkOf(t, res.Report, "NP002").Forbidden == nil {
-		t.Errorf("report = %+v", res.Report)
+	if res.Verdict.Outcome != report.Incomplete || checkOf(t, res, "NP002").Forbidden == nil {
+		t.Errorf("report = %+v", res)
 	}
 }

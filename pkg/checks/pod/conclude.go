@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 	"github.com/netdebug/kubectl-netdebug/pkg/cnidetect"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
@@ -20,9 +21,8 @@ import (
 //   - connected although policy denies: the CNI is not enforcing policies.
 //
 // Without probes, the first failing check stands.
-func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []policy.Verdict, cf *cni.Facts) report.Verdict {
-	base := rep.Verdict
-	if base.Code == "POD001" {
+func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []policy.Verdict, cf *cni.Facts) report.Verdict {
+	if base.Code == string(checks.PodEndpoints) {
 		return base // a pod missing or without IP explains everything
 	}
 	for i, r := range l.tcp {
@@ -34,11 +34,11 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 		dest := fmt.Sprintf("pod %s/%s (%s) port %d", dst.Namespace, dst.Name, dst.Status.PodIP, port)
 		switch {
 		case r.Outcome == probe.Refused:
-			return report.Verdict{Outcome: report.Problems, Code: "POD005",
+			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodTCP),
 				Message: fmt.Sprintf("%s is reachable but refuses connections: nothing listens on port %d (or it listens on 127.0.0.1 only)", dest, port),
 				Next:    []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tlnp", dst.Namespace, dst.Name)}}
 		case (r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable) && v.Result == policy.Denied:
-			return report.Verdict{Outcome: report.Problems, Code: "POD003",
+			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodPolicy),
 				Message: fmt.Sprintf("connection to %s %s because NetworkPolicy %s", dest, happened(r.Outcome), v.Reason),
 				Next:    []string{fmt.Sprintf("kubectl netdebug netpol %s/%s %s/%s --port %d", src.Namespace, src.Name, dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable:
@@ -47,7 +47,7 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 			if same {
 				where = "on node " + src.Spec.NodeName + " (the CNI agent, the bridge, or a host firewall rule)"
 			}
-			return report.Verdict{Outcome: report.Problems, Code: "POD005",
+			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodTCP),
 				Message: fmt.Sprintf("connection to %s %s although NetworkPolicy allows it: packets are lost %s", dest, happened(r.Outcome), where),
 				Next:    []string{"kubectl netdebug cni --node " + src.Spec.NodeName, fmt.Sprintf("kubectl netdebug capture %s/%s -f 'port %d' -w dst.pcap", dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.Connected && v.Result == policy.Denied:
@@ -55,7 +55,7 @@ func conclude(rep *report.Report, src, dst *corev1.Pod, l *live, verdicts []poli
 			if cf != nil && cf.Info.Enforced == cnidetect.Enforces {
 				msg = fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: %s should enforce it, so its agent on node %s is failing or the policy was added moments ago", dest, cf.Info.Names(), dst.Spec.NodeName)
 			}
-			return report.Verdict{Outcome: report.Problems, Code: "POD003", Message: msg, Next: []string{"kubectl netdebug cni --node " + dst.Spec.NodeName}}
+			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodPolicy), Message: msg, Next: []string{"kubectl netdebug cni --node " + dst.Spec.NodeName}}
 		}
 	}
 	return base

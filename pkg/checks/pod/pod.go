@@ -16,8 +16,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
@@ -69,14 +67,15 @@ type Request struct {
 	Src, Dst  target.Ref
 	Namespace string // default namespace of the references
 	Ports     []Port // default: the ports the destination declares
-	// Open prepares probes from a pod; nil means no probes.
-	Open func(ctx context.Context, pod *corev1.Pod) probe.Session
-	Now  func() time.Time
+	// Probe says how to probe from the pods; the zero value: no probes.
+	Probe probe.Settings
+	Now   func() time.Time
 }
 
 // Diagnose runs the procedure. It returns an error only when it cannot run
 // at all (API server unreachable).
-func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, req Request) (*report.Report, error) {
+func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report, error) {
+	client, dyn := c.Typed, c.Dynamic
 	if req.Now == nil {
 		req.Now = time.Now
 	}
@@ -99,10 +98,12 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 	pods := checkPods(req, src, srcErr, dst, dstErr)
 	rep.Add(pods)
 	if src == nil || dst == nil {
-		rep.Finish()
-		if pods.Status != report.Fail {
-			rep.Verdict.Outcome = report.Incomplete
-		}
+		rep.Finish(func(_ []report.Check, def report.Verdict) report.Verdict {
+			if pods.Status != report.Fail {
+				def.Outcome = report.Incomplete // a pod could not be read
+			}
+			return def
+		})
 		return rep, nil
 	}
 	rep.Title = fmt.Sprintf("Pod %s/%s -> pod %s/%s", src.Namespace, src.Name, dst.Namespace, dst.Name)
@@ -117,20 +118,8 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 	var cniErr error
 	var snap *policyfetch.Result
 	var snapErr error
-	wg.Go(func() {
-		if req.Open != nil {
-			srcSess = req.Open(ctx, src)
-		} else {
-			srcSess = probe.Session{How: "probes disabled (--probe=none): static checks only"}
-		}
-	})
-	wg.Go(func() {
-		if req.Open != nil {
-			dstSess = req.Open(ctx, dst)
-		} else {
-			dstSess = probe.Session{How: "probes disabled (--probe=none): static checks only"}
-		}
-	})
+	wg.Go(func() { srcSess = req.Probe.OpenIn(ctx, c, src) })
+	wg.Go(func() { dstSess = req.Probe.OpenIn(ctx, c, dst) })
 	wg.Go(func() {
 		cniFacts, cniErr = cni.Gather(ctx, client, cni.Request{Nodes: nodes(src, dst), Now: req.Now, MaxLogPods: 2})
 	})
@@ -158,8 +147,9 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, dyn dynamic.Inte
 	rep.Add(checkPing(dst, live), checkTCP(dst, live, ports))
 	rep.Notes = append(rep.Notes, srcSess.Notes...)
 	rep.Notes = append(rep.Notes, dstSess.Notes...)
-	rep.Finish()
-	rep.Verdict = conclude(rep, src, dst, live, verdicts, cniFacts)
+	rep.Finish(func(_ []report.Check, def report.Verdict) report.Verdict {
+		return conclude(def, src, dst, live, verdicts, cniFacts)
+	})
 	return rep, nil
 }
 

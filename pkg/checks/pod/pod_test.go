@@ -61,8 +61,7 @@ func TestConclude(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := &report.Report{Verdict: report.Verdict{Code: "BASE"}}
-			v := conclude(rep, src, dst, tt.l, tt.v, enforcing)
+			v := conclude(report.Verdict{Code: "BASE"}, src, dst, tt.l, tt.v, enforcing)
 			if v.Code != tt.code || !strings.Contains(v.Message, tt.words) {
 				t.Errorf("got %s %q", v.Code, v.Message)
 			}

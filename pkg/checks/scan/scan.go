@@ -18,8 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
@@ -71,7 +69,8 @@ type CodeData struct {
 
 // Scan reads the cluster and returns the report. It returns an error only
 // when the API server cannot be reached.
-func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*report.Report, error) {
+func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report, error) {
+	client := c.Typed
 	if req.PageSize <= 0 {
 		req.PageSize = DefaultPageSize
 	}
@@ -147,7 +146,7 @@ func Scan(ctx context.Context, client kubernetes.Interface, req Request) (*repor
 	rep.Add(inventoryCheck(src, cluster, req.Namespace))
 	rep.Add(agg.checks()...)
 	rank(rep.Checks)
-	rep.Finish()
+	rep.Finish(nil)
 	return rep, nil
 }
 

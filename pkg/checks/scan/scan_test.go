@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -89,7 +90,7 @@ func cluster() []runtime.Object {
 
 func run(t *testing.T, client *fake.Clientset, ns string) *report.Report {
 	t.Helper()
-	r, err := Scan(context.Background(), client, Request{Namespace: ns, MaxFindings: 1, Now: func() time.Time { return now }})
+	r, err := Diagnose(context.Background(), kube.Clients{Typed: client}, Request{Namespace: ns, MaxFindings: 1, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,8 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
-// From is the client pod of the live checks and how probes run in it.
-type From struct {
+// liveClient is the client pod of the live checks and how probes run in it.
+type liveClient struct {
 	Pod     *corev1.Pod
 	Session probe.Session
 	// ClusterDomain for the Service's DNS name; cluster.local when empty.
@@ -50,7 +50,7 @@ type liveTarget struct {
 // liveChecks probe the three paths a connection to a Service takes from a
 // client pod, so the report can tell a DNS problem from a kube-proxy (VIP)
 // problem from a backend problem.
-func liveChecks(ctx context.Context, client kubernetes.Interface, f *facts, from From) []report.Check {
+func liveChecks(ctx context.Context, client kubernetes.Interface, f *facts, from liveClient) []report.Check {
 	skipAll := func(format string, args ...any) []report.Check {
 		out := []report.Check{checkPolicy(ctx, client, f, from)}
 		for _, c := range []checks.Code{checks.SvcDNSFromPod, checks.SvcBackendTCP, checks.SvcClusterIP} {
@@ -139,7 +139,7 @@ func pickLiveTarget(f *facts) (*liveTarget, string) {
 
 // checkLookup (SVC007): the name resolves to the ClusterIP (or, headless,
 // to endpoint IPs).
-func checkLookup(f *facts, r *probe.DNSResult, from From) report.Check {
+func checkLookup(f *facts, r *probe.DNSResult, from liveClient) report.Check {
 	code := checks.SvcDNSFromPod
 	c := code.New(report.Pass, "")
 	c.Facts = []report.Fact{{Name: "command", Value: r.Evidence.Command}, {Name: "where", Value: r.Evidence.Where}, {Name: "output", Value: oneLine(r.Evidence.Output)}}
@@ -169,7 +169,7 @@ const maxPolicyBackends = 5
 
 // checkPolicy (SVC008): policy lets the client reach the ready backends on
 // their target ports. Static: it needs no probe.
-func checkPolicy(ctx context.Context, client kubernetes.Interface, f *facts, from From) report.Check {
+func checkPolicy(ctx context.Context, client kubernetes.Interface, f *facts, from liveClient) report.Check {
 	code := checks.SvcPolicy
 	if len(f.pods) == 0 {
 		return code.Skipped("no backend pods to judge policy for")
@@ -205,7 +205,7 @@ func checkPolicy(ctx context.Context, client kubernetes.Interface, f *facts, fro
 }
 
 // checkBackend (SVC009): straight to one ready endpoint, bypassing kube-proxy.
-func checkBackend(f *facts, tgt *liveTarget, r *probe.TCPResult, from From) report.Check {
+func checkBackend(f *facts, tgt *liveTarget, r *probe.TCPResult, from liveClient) report.Check {
 	code := checks.SvcBackendTCP
 	c := tcpCheck(code, r)
 	dest := fmt.Sprintf("endpoint %s:%d", tgt.endpoint, tgt.target)
@@ -231,7 +231,7 @@ func checkBackend(f *facts, tgt *liveTarget, r *probe.TCPResult, from From) repo
 
 // checkClusterIP (SVC010): through the virtual IP. When the backend path
 // works and this does not, kube-proxy (or its replacement) is at fault.
-func checkClusterIP(f *facts, r *probe.TCPResult, backend *probe.TCPResult, from From) report.Check {
+func checkClusterIP(f *facts, r *probe.TCPResult, backend *probe.TCPResult, from liveClient) report.Check {
 	code := checks.SvcClusterIP
 	c := tcpCheck(code, r)
 	dest := fmt.Sprintf("ClusterIP %s:%d", f.svc.Spec.ClusterIP, f.svc.Spec.Ports[0].Port)

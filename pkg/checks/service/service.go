@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/target"
 )
 
 // Request names the Service to diagnose.
@@ -20,17 +23,28 @@ type Request struct {
 	Name      string
 	// Now is the clock used for ages in messages; time.Now when nil.
 	Now func() time.Time
-	// From, when set, adds live checks from that client pod.
-	From *From
+	// From, when set, adds live checks from that client pod (--from: a pod
+	// or a workload), probing as Probe says.
+	From  *target.Ref
+	Probe probe.Settings
 }
 
 // Diagnose runs the procedure and returns its report. It returns an error
 // only when the diagnosis cannot run at all (the API server cannot be
 // reached); anything the API answers, including Forbidden, becomes a check.
-func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*report.Report, error) {
+func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report, error) {
 	if req.Now == nil {
 		req.Now = time.Now
 	}
+	var from *liveClient
+	if req.From != nil {
+		pod, sess, err := probe.OpenClient(ctx, c, *req.From, req.Namespace, req.Probe)
+		if err != nil {
+			return nil, err
+		}
+		from = &liveClient{Pod: pod, Session: sess, ClusterDomain: dns.Domain(ctx, c.Typed), Dynamic: c.Dynamic}
+	}
+	client := c.Typed
 	f, err := gather(ctx, client, req)
 	if err != nil {
 		return nil, err
@@ -39,13 +53,7 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 	exists := checkExists(f)
 	rep.Add(exists)
 	if f.svc == nil {
-		rep.Finish()
-		if exists.Status != report.Fail {
-			// The Service could not be read (forbidden or an API error):
-			// nothing else can be judged.
-			rep.Verdict = report.Verdict{Outcome: report.Incomplete, Code: exists.Code,
-				Message: fmt.Sprintf("Could not read service %s/%s: %s", req.Namespace, req.Name, exists.Message), Next: exists.Next}
-		}
+		rep.Finish(checks.CouldNotRead(fmt.Sprintf("service %s/%s", req.Namespace, req.Name)))
 		return rep, nil
 	}
 	rep.Add(
@@ -55,13 +63,14 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 		checkTargetPorts(f),
 		checkEndpoints(f),
 	)
-	if req.From != nil {
-		rep.Add(liveChecks(ctx, client, f, *req.From)...)
-		rep.Notes = append(rep.Notes, req.From.Session.Notes...)
+	if from != nil {
+		rep.Add(liveChecks(ctx, client, f, *from)...)
+		rep.Notes = append(rep.Notes, from.Session.Notes...)
 	}
-	rep.Finish()
-	if req.From != nil && rep.Verdict.Outcome == report.Problems {
-		rep.Verdict = liveVerdict(rep)
+	if from == nil {
+		rep.Finish(nil)
+	} else {
+		rep.Finish(liveVerdict)
 	}
 	return rep, nil
 }
@@ -69,17 +78,17 @@ func Diagnose(ctx context.Context, client kubernetes.Interface, req Request) (*r
 // liveVerdict ranks live failures by what they prove: the backend path
 // failing is the root cause of the VIP failing too; DNS failing alone is a
 // DNS problem. Static failures stay first: they explain the live ones.
-func liveVerdict(rep *report.Report) report.Verdict {
-	first := rep.Verdict
-	static := map[string]bool{"SVC001": true, "SVC002": true, "SVC003": true, "SVC004": true, "SVC005": true, "SVC006": true}
-	if static[first.Code] {
+func liveVerdict(list []report.Check, first report.Verdict) report.Verdict {
+	if first.Outcome != report.Problems {
 		return first
 	}
-	for _, code := range []string{"SVC008", "SVC009", "SVC010", "SVC007"} {
-		for _, c := range rep.Checks {
-			if c.Code == code && c.Status == report.Fail {
-				return report.Verdict{Outcome: report.Problems, Code: c.Code, Message: c.Message, Next: c.Next}
-			}
+	switch checks.Code(first.Code) {
+	case checks.SvcExists, checks.SvcType, checks.SvcSelector, checks.SvcPodsReady, checks.SvcTargetPorts, checks.SvcEndpoints:
+		return first
+	}
+	for _, code := range []checks.Code{checks.SvcPolicy, checks.SvcBackendTCP, checks.SvcClusterIP, checks.SvcDNSFromPod} {
+		if c := report.Find(list, code); c != nil && c.Status == report.Fail {
+			return report.Verdict{Outcome: report.Problems, Code: c.Code, Message: c.Message, Next: c.Next}
 		}
 	}
 	return first

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -64,7 +65,7 @@ func slice(svcName string, ready map[string]bool) *discoveryv1.EndpointSlice {
 func diagnose(t *testing.T, objs ...runtime.Object) *report.Report {
 	t.Helper()
 	objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns"}})
-	r, err := Diagnose(context.Background(), fake.NewClientset(objs...), Request{Namespace: "ns", Name: "web", Now: func() time.Time { return now }})
+	r, err := Diagnose(context.Background(), kube.Clients{Typed: fake.NewClientset(objs...)}, Request{Namespace: "ns", Name: "web", Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func TestForbiddenReadsBecomeSkips(t *testing.T) {
 	client.PrependReactor("list", "endpointslices", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "discovery.k8s.io", Resource: "endpointslices"}, "", errors.New("RBAC"))
 	})
-	r, err := Diagnose(context.Background(), client, Request{Namespace: "ns", Name: "web"})
+	r, err := Diagnose(context.Background(), kube.Clients{Typed: client}, Request{Namespace: "ns", Name: "web"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestUnreachableServerIsAnError(t *testing.T) {
 	client.PrependReactor("get", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, errors.New("dial tcp 10.0.0.1:443: connect: connection refused")
 	})
-	if _, err := Diagnose(context.Background(), client, Request{Namespace: "ns", Name: "web"}); err == nil {
+	if _, err := Diagnose(context.Background(), kube.Clients{Typed: client}, Request{Namespace: "ns", Name: "web"}); err == nil {
 		t.Fatal("want an error when the API server cannot be reached")
 	}
 }

@@ -1,4 +1,4 @@
-package netpol
+package actions
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/netpol"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -47,23 +48,23 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, req CleanupReques
 		scope = "namespace " + req.Namespace
 		target = report.Object{Kind: "Namespace", Name: req.Namespace}
 	}
-	rep := report.New(CommandCleanup, target)
+	rep := report.New(netpol.CommandCleanup, target)
 	rep.Title = "Leftover netdebug policies, " + scope
-	list, err := client.NetworkingV1().NetworkPolicies(req.Namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelManagedBy + "=" + ManagedBy})
+	list, err := client.NetworkingV1().NetworkPolicies(req.Namespace).List(ctx, metav1.ListOptions{LabelSelector: netpol.LabelManagedBy + "=" + netpol.ManagedBy})
 	if err != nil {
 		err = kube.Read(kube.List("networking.k8s.io", "networkpolicies", req.Namespace), err)
 		if !kube.IsAPIAnswer(err) {
 			return nil, err
 		}
 		rep.Add(code.FromError("listing netdebug's policies", err))
-		incomplete(rep, "clean up")
+		rep.Finish(checks.CouldNot("clean up"))
 		return rep, nil
 	}
 	var data []CleanupData
 	var deleted, kept, failed []string
 	var forbidden *kube.ForbiddenError
 	for _, np := range list.Items {
-		d := CleanupData{Namespace: np.Namespace, Name: np.Name, ExpiresAt: np.Annotations[AnnotationExpiresAt]}
+		d := CleanupData{Namespace: np.Namespace, Name: np.Name, ExpiresAt: np.Annotations[netpol.AnnotationExpiresAt]}
 		ref := np.Namespace + "/" + np.Name
 		expired, why := expiry(np, req.Now)
 		if !req.All && !expired {
@@ -108,10 +109,10 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, req CleanupReques
 	default:
 		var parts []string
 		if len(deleted) > 0 {
-			parts = append(parts, fmt.Sprintf("deleted %d leftover(s): %s", len(deleted), joinMax(deleted, 5)))
+			parts = append(parts, fmt.Sprintf("deleted %d leftover(s): %s", len(deleted), checks.ListSome(deleted, 5)))
 		}
 		if len(kept) > 0 {
-			parts = append(parts, fmt.Sprintf("kept %d not expired yet: %s", len(kept), joinMax(kept, 5)))
+			parts = append(parts, fmt.Sprintf("kept %d not expired yet: %s", len(kept), checks.ListSome(kept, 5)))
 		}
 		c = code.New(report.Pass, "%s", strings.Join(parts, "; "))
 	}
@@ -136,23 +137,24 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, req CleanupReques
 	c.Data = data
 	rep.Add(c)
 	if c.Status == report.Pass {
-		rep.Finish()
-		rep.Verdict = report.Verdict{Outcome: report.OK, Code: c.Code, Message: c.Message, Next: c.Next}
+		rep.Finish(func([]report.Check, report.Verdict) report.Verdict {
+			return report.Verdict{Outcome: report.OK, Code: c.Code, Message: c.Message, Next: c.Next}
+		})
 		return rep, nil
 	}
-	incomplete(rep, "clean up")
+	rep.Finish(checks.CouldNot("clean up"))
 	return rep, nil
 }
 
 // expiry says whether a policy's expiry has passed, and when it is.
 func expiry(np networkingv1.NetworkPolicy, now time.Time) (bool, string) {
-	v, ok := np.Annotations[AnnotationExpiresAt]
+	v, ok := np.Annotations[netpol.AnnotationExpiresAt]
 	if !ok {
-		return false, "no " + AnnotationExpiresAt + " annotation"
+		return false, "no " + netpol.AnnotationExpiresAt + " annotation"
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return false, fmt.Sprintf("invalid %s %q", AnnotationExpiresAt, v)
+		return false, fmt.Sprintf("invalid %s %q", netpol.AnnotationExpiresAt, v)
 	}
 	if !t.After(now) {
 		return true, "expired " + v
