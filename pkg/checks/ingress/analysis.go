@@ -11,6 +11,7 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
 	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
 // analysis is what the checks share beyond the raw facts: the routes of the
@@ -309,4 +310,22 @@ func listRoutes(routes []*route) string {
 		return strings.Join(labels, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(labels[:3], ", "), len(labels)-3)
+}
+
+// describePath is "/api (Prefix)".
+func describePath(p networkingv1.HTTPIngressPath) string {
+	path := p.Path
+	if path == "" {
+		path = "/"
+	}
+	return fmt.Sprintf("%s (%s)", path, routing.IngressPathType(p))
+}
+
+// hostLabel is the host as shown in reports; a rule without a host serves
+// any host.
+func hostLabel(host string) string {
+	if host == "" {
+		return "(any host)"
+	}
+	return host
 }

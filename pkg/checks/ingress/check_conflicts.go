@@ -7,6 +7,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
 // conflict is a host and path of this Ingress that another Ingress of the
@@ -37,7 +38,7 @@ func sameClass(f *facts) []*networkingv1.Ingress {
 			out = append(out, o)
 		}
 	}
-	sortOldestFirst(out)
+	routing.SortOldestFirst(out)
 	return out
 }
 
@@ -53,7 +54,7 @@ func findConflicts(f *facts) []conflict {
 			continue
 		}
 		for _, p := range r.HTTP.Paths {
-			k := routeKey(r.Host, p)
+			k := routing.IngressRouteKey(r.Host, p)
 			if _, dup := mine[k]; dup {
 				out = append(out, conflict{host: r.Host, path: p})
 				continue
@@ -78,7 +79,7 @@ func findConflicts(f *facts) []conflict {
 				continue
 			}
 			for _, p := range r.HTTP.Paths {
-				m, ok := mine[routeKey(r.Host, p)]
+				m, ok := mine[routing.IngressRouteKey(r.Host, p)]
 				if !ok {
 					continue
 				}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
 // Rule is the Data of ING007, one entry per rule path and one for the
@@ -40,9 +41,9 @@ func checkRules(f *facts, a *analysis) report.Check {
 		d := Rule{Host: rt.host, Default: rt.isDefault, Backend: backendLabel(rt.backend)}
 		name := "default backend"
 		if !rt.isDefault {
-			d.Path, d.PathType = rt.path.Path, string(pathType(rt.path))
+			d.Path, d.PathType = rt.path.Path, string(routing.IngressPathType(rt.path))
 			name = hostLabel(rt.host) + " " + describePath(rt.path)
-			if pathType(rt.path) == networkingv1.PathTypeImplementationSpecific {
+			if routing.IngressPathType(rt.path) == networkingv1.PathTypeImplementationSpecific {
 				implSpecific = true
 			}
 		}

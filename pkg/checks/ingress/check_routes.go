@@ -8,6 +8,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
 // Routes is the Data of ING015.
@@ -64,7 +65,7 @@ func routeOutcome(a *analysis, rt *route) (outcome, *outcome) {
 	}
 	if !rt.isDefault {
 		for _, c := range a.conflicts {
-			if c.other != nil && !c.wins && routeKey(c.host, c.path) == routeKey(rt.host, rt.path) {
+			if c.other != nil && !c.wins && routing.IngressRouteKey(c.host, c.path) == routing.IngressRouteKey(rt.host, rt.path) {
 				return outcome{response: fmt.Sprintf("served by ingress %s/%s", c.other.Namespace, c.other.Name),
 					reason: "an ingress of the class that takes precedence claims the same host and path (-> " + c.otherBackend + ")", code: checks.IngConflicts}, https
 			}
@@ -108,7 +109,7 @@ func checkRoutes(f *facts, a *analysis, req Request) report.Check {
 		o, https := routeOutcome(a, rt)
 		s := RouteState{Host: rt.host, Default: rt.isDefault, Backend: backendLabel(rt.backend), Response: o.response, Reason: o.reason, Code: string(o.code)}
 		if !rt.isDefault {
-			s.Path, s.PathType = rt.path.Path, string(pathType(rt.path))
+			s.Path, s.PathType = rt.path.Path, string(routing.IngressPathType(rt.path))
 		}
 		if https != nil {
 			s.HTTPS = https.response
@@ -211,10 +212,10 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 	} else {
 		facts = append(facts, report.Fact{Name: "caveat", Value: "the other ingresses of the class could not be listed: only this ingress's rules were considered"})
 	}
-	res := routeRequest(ings, req.Host, req.Path)
+	res := routing.RouteIngress(ings, req.Host, req.Path)
 	scheme := "http"
 	var tlsProblem *outcome
-	if res.ing == f.ing {
+	if res.Ingress == f.ing {
 		var has bool
 		has, tlsProblem = tlsFor(a, req.Host)
 		if has {
@@ -230,30 +231,30 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 	data.Request = rr
 
 	// How the host matched.
-	switch res.hostHow {
-	case "exact":
-		facts = append(facts, report.Fact{Name: "host", Value: fmt.Sprintf("%s matches rule host %s exactly", hostLabel(req.Host), res.ruleHost)})
-	case "wildcard":
-		facts = append(facts, report.Fact{Name: "host", Value: fmt.Sprintf("%s matches the wildcard rule host %s", req.Host, res.ruleHost)})
-	case "any":
+	switch res.HostMatch {
+	case routing.HostExact:
+		facts = append(facts, report.Fact{Name: "host", Value: fmt.Sprintf("%s matches rule host %s exactly", hostLabel(req.Host), res.RuleHost)})
+	case routing.HostWildcard:
+		facts = append(facts, report.Fact{Name: "host", Value: fmt.Sprintf("%s matches the wildcard rule host %s", req.Host, res.RuleHost)})
+	case routing.HostAny:
 		facts = append(facts, report.Fact{Name: "host", Value: fmt.Sprintf("%s matches no rule host; the rules without a host apply", hostLabel(req.Host))})
 	default:
 		facts = append(facts, report.Fact{Name: "host", Value: fmt.Sprintf("%s matches no rule of class %s", hostLabel(req.Host), classLabel(f.controller.class.name))})
 	}
-	if res.rule != nil {
-		v := fmt.Sprintf("%s matches %s", req.Path, describePath(res.rule.path))
-		if n := len(res.others); n > 0 {
+	if res.Rule != nil {
+		v := fmt.Sprintf("%s matches %s", req.Path, describePath(res.Rule.Path))
+		if n := len(res.Others); n > 0 {
 			v += fmt.Sprintf(", the longest of %d matching path(s)", n+1)
 		}
 		facts = append(facts, report.Fact{Name: "path", Value: v})
-		if pathType(res.rule.path) == networkingv1.PathTypeImplementationSpecific {
+		if routing.IngressPathType(res.Rule.Path) == networkingv1.PathTypeImplementationSpecific {
 			facts = append(facts, report.Fact{Name: "caveat", Value: implementationSpecific})
 		}
-		for _, o := range res.others {
-			facts = append(facts, report.Fact{Name: "also matches", Value: fmt.Sprintf("%s in ingress %s/%s (shorter, or ranked after it)", describePath(o.path), o.ing.Namespace, o.ing.Name)})
+		for _, o := range res.Others {
+			facts = append(facts, report.Fact{Name: "also matches", Value: fmt.Sprintf("%s in ingress %s/%s (shorter, or ranked after it)", describePath(o.Path), o.Ingress.Namespace, o.Ingress.Name)})
 		}
-	} else if res.hostHow != "" {
-		facts = append(facts, report.Fact{Name: "path", Value: fmt.Sprintf("%s matches no path of host %s", req.Path, hostLabel(res.ruleHost))})
+	} else if res.HostMatch != routing.HostNone {
+		facts = append(facts, report.Fact{Name: "path", Value: fmt.Sprintf("%s matches no path of host %s", req.Path, hostLabel(res.RuleHost))})
 	}
 
 	var c report.Check
@@ -261,31 +262,31 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 	case a.blocked != nil:
 		rr.Response, rr.Reason, rr.Code = a.blocked.response, a.blocked.reason, string(a.blocked.code)
 		c = code.New(report.Fail, "request %s gets %s: %s", url, a.blocked.response, a.blocked.reason)
-	case res.ing == nil:
+	case res.Ingress == nil:
 		rr.Response, rr.Reason = "404", "no rule matches and no ingress of the class has a default backend"
 		c = code.New(report.Fail, "request %s gets 404 from the controller's default backend: no rule of class %s matches it, and there is no default backend",
 			url, classLabel(f.controller.class.name))
 		if hosts := ruleHosts(f.ing); len(hosts) > 0 {
 			c.Message += "; this ingress serves " + strings.Join(hosts, ", ")
 		}
-	case res.ing != f.ing:
-		rr.Ingress = res.ing.Namespace + "/" + res.ing.Name
-		rr.Backend = describeBackend(res.backend)
+	case res.Ingress != f.ing:
+		rr.Ingress = res.Ingress.Namespace + "/" + res.Ingress.Name
+		rr.Backend = describeBackend(res.Backend)
 		rr.Response = "served by ingress " + rr.Ingress
-		rr.DefaultBackend = res.fallback
+		rr.DefaultBackend = res.Fallback
 		where := "its default backend"
-		if res.rule != nil {
-			rr.Rule = hostLabel(res.rule.host) + " " + describePath(res.rule.path)
+		if res.Rule != nil {
+			rr.Rule = hostLabel(res.Rule.Host) + " " + describePath(res.Rule.Path)
 			where = "rule " + rr.Rule
 		}
 		c = code.New(report.Warn, "request %s lands on ingress %s (%s -> %s), not on this one", url, rr.Ingress, where, rr.Backend)
-		c.Next = []string{fmt.Sprintf("kubectl netdebug ingress %s -n %s --host '%s' --path '%s'", res.ing.Name, res.ing.Namespace, req.Host, req.Path)}
+		c.Next = []string{fmt.Sprintf("kubectl netdebug ingress %s -n %s --host '%s' --path '%s'", res.Ingress.Name, res.Ingress.Namespace, req.Host, req.Path)}
 	default:
 		rr.Ingress = f.namespace + "/" + f.name
 		rt := findRoute(a, res)
-		rr.DefaultBackend = res.fallback
-		if res.rule != nil {
-			rr.Rule = hostLabel(res.rule.host) + " " + describePath(res.rule.path)
+		rr.DefaultBackend = res.Fallback
+		if res.Rule != nil {
+			rr.Rule = hostLabel(res.Rule.Host) + " " + describePath(res.Rule.Path)
 		}
 		o, _ := routeOutcome(a, rt)
 		https := tlsProblem
@@ -318,14 +319,15 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 }
 
 // tlsFor says whether a TLS entry of the Ingress lists host (exactly or by
-// a wildcard), and the HTTPS problem of that entry for it, if any.
+// a wildcard: an empty TLS host covers nothing), and the HTTPS problem of
+// that entry for it, if any.
 func tlsFor(a *analysis, host string) (bool, *outcome) {
 	if host == "" {
 		return false, nil
 	}
 	for _, e := range a.tls {
 		for _, h := range e.hosts {
-			if hostMatch(h, host) != "" {
+			if m := routing.MatchHost(h, host); m == routing.HostExact || m == routing.HostWildcard {
 				return true, e.problemFor(h, a.kind)
 			}
 		}
@@ -334,16 +336,16 @@ func tlsFor(a *analysis, host string) (bool, *outcome) {
 }
 
 // findRoute is this Ingress's route for a routing result.
-func findRoute(a *analysis, res routeResult) *route {
+func findRoute(a *analysis, res routing.IngressResult) *route {
 	for _, rt := range a.routes {
-		if res.fallback && rt.isDefault {
+		if res.Fallback && rt.isDefault {
 			return rt
 		}
-		if res.rule != nil && !rt.isDefault && rt.host == res.rule.host && rt.path.Path == res.rule.path.Path && pathType(rt.path) == pathType(res.rule.path) {
+		if res.Rule != nil && !rt.isDefault && rt.host == res.Rule.Host && rt.path.Path == res.Rule.Path.Path && routing.IngressPathType(rt.path) == routing.IngressPathType(res.Rule.Path) {
 			return rt
 		}
 	}
-	return &route{isDefault: res.fallback}
+	return &route{isDefault: res.Fallback}
 }
 
 func ruleHosts(ing *networkingv1.Ingress) []string {
