@@ -1,13 +1,15 @@
 # kubectl-netdebug. `make demo` builds and shows the plugin; `make test` runs
 # every test that needs no real node (unit, envtest integration, lint);
-# `make e2e` adds the real single-node cluster (root, Linux).
+# `make e2e` adds the real single-node cluster (root, Linux). `make lint`
+# includes the layer rules of ARCHITECTURE.md (hack/importcheck), which also
+# keep k8s.io/kubernetes out of the product.
 SHELL   := /usr/bin/env bash
 VERSION ?= dev
 GO      ?= go
 LDFLAGS := -s -w -X github.com/netdebug/kubectl-netdebug/internal/version.version=$(VERSION)
 BIN     := bin/kubectl-netdebug
 
-.PHONY: all build demo demo-api test unit lint tidy-check assets clean
+.PHONY: all build demo demo-api test unit lint tidy-check assets clean docs
 
 all: build
 
@@ -30,7 +32,13 @@ lint: tidy-check
 	@out=$$(gofmt -l cmd pkg internal hack $(wildcard test)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(if $(wildcard test/e2e),$(GO) vet -tags e2e ./test/...)
-	@if $(GO) list -deps ./cmd/kubectl-netdebug | grep -q '^k8s.io/kubernetes/'; then echo "the product must not import k8s.io/kubernetes"; exit 1; fi
+	$(GO) run ./hack/gendocs -check
+	$(GO) run ./hack/importcheck
+	$(if $(wildcard test/e2e),$(GO) run ./hack/importcheck -tags e2e ./test/...)
+
+# README's finding-code tables, generated from the code catalog (pkg/checks).
+docs:
+	$(GO) run ./hack/gendocs
 
 # go mod tidy must be a no-op.
 tidy-check:

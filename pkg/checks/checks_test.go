@@ -3,6 +3,7 @@ package checks
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -39,5 +40,77 @@ func TestCatalogCodesUnique(t *testing.T) {
 			t.Errorf("code %s duplicated or undocumented", i.Code)
 		}
 		seen[i.Code] = true
+	}
+}
+
+// TestProcedures: every code belongs to the procedure its prefix names, and
+// the codes a procedure borrows exist under another procedure.
+func TestProcedures(t *testing.T) {
+	prefixes := map[string]string{
+		"service": "SVC", "ingress": "ING", "dns": "DNS", "cni": "CNI",
+		"netpol": "NP", "pod": "POD", "scan": "SCAN",
+	}
+	owner := map[Code]string{}
+	var names []string
+	for _, p := range Procedures() {
+		names = append(names, p.Name)
+		if len(p.Codes) == 0 {
+			t.Errorf("procedure %s has no codes", p.Name)
+		}
+		for _, i := range p.Codes {
+			if !strings.HasPrefix(string(i.Code), prefixes[p.Name]) {
+				t.Errorf("code %s in procedure %s, want prefix %q", i.Code, p.Name, prefixes[p.Name])
+			}
+			owner[i.Code] = p.Name
+		}
+	}
+	if want := []string{"service", "ingress", "dns", "cni", "netpol", "pod", "scan"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("procedures %v, want %v", names, want)
+	}
+	for _, p := range Procedures() {
+		seen := map[Code]bool{}
+		for _, c := range p.Also {
+			if o, ok := owner[c]; !ok || o == p.Name || seen[c] {
+				t.Errorf("procedure %s: Also %s is unknown, its own or repeated", p.Name, c)
+			}
+			seen[c] = true
+		}
+	}
+	if p, ok := ProcedureOf("pod"); !ok || p.Name != "pod" {
+		t.Errorf("ProcedureOf(pod) = %v, %v", p.Name, ok)
+	}
+	if _, ok := ProcedureOf("capture"); ok {
+		t.Error("capture has no procedure codes")
+	}
+}
+
+// TestCatalogText: titles and descriptions print in help, README tables and
+// JSON alike: one line, no markdown but backticks.
+func TestCatalogText(t *testing.T) {
+	for _, i := range Catalog() {
+		for what, s := range map[string]string{"title": i.Title, "description": i.Description} {
+			if s != strings.TrimSpace(s) || strings.ContainsAny(s, "\n\r\t|*") || strings.Contains(s, "](") || strings.Count(s, "`")%2 != 0 {
+				t.Errorf("%s %s: not one plain line: %q", i.Code, what, s)
+			}
+		}
+		if strings.HasSuffix(i.Title, ".") || !strings.HasSuffix(i.Description, ".") {
+			t.Errorf("%s: a title has no full stop, a description ends with one", i.Code)
+		}
+		if got := i.Code.Title(); got != i.Title {
+			t.Errorf("%s.Title() = %q, want %q", i.Code, got, i.Title)
+		}
+	}
+	if got := Code("XYZ999").Title(); got != "XYZ999" {
+		t.Errorf("unknown code's title = %q", got)
+	}
+}
+
+// TestCatalogFresh: what Catalog and Procedures return is the caller's.
+func TestCatalogFresh(t *testing.T) {
+	c := Catalog()
+	c[0].Title = "changed"
+	Procedures()[0].Codes[0].Title = "changed"
+	if Catalog()[0].Title == "changed" || c[0].Code.Title() == "changed" {
+		t.Error("the catalog is shared state")
 	}
 }

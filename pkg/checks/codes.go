@@ -22,26 +22,57 @@ type Info struct {
 	Description string `json:"description"`
 }
 
-// Catalog lists every code, in procedure order. Each procedure keeps its
-// codes in a codes_<procedure>.go file of its own.
+// Procedure is one diagnostic procedure and the codes of its report. Each
+// procedure keeps its codes in a codes_<procedure>.go file of its own.
+type Procedure struct {
+	// Name is the procedure's command: kubectl netdebug <Name>.
+	Name string
+	// Codes are the procedure's own codes, in the order its report lists
+	// them.
+	Codes []Info
+	// Also are codes of other procedures that this procedure's report holds
+	// too (the pod procedure checks the CNI agents of its two nodes, for
+	// example); they are described under the procedure that owns them.
+	Also []Code
+}
+
+// Procedures lists the procedures, in catalog order. Each call builds the
+// list afresh: callers may keep or change what they get.
+func Procedures() []Procedure {
+	return []Procedure{
+		serviceProcedure(),
+		ingressProcedure(),
+		dnsProcedure(),
+		cniProcedure(),
+		netpolProcedure(),
+		podProcedure(),
+		scanProcedure(),
+	}
+}
+
+// ProcedureOf returns the procedure run by the command name, if there is one.
+func ProcedureOf(name string) (Procedure, bool) {
+	for _, p := range Procedures() {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Procedure{}, false
+}
+
+// Catalog lists every code once, under the procedure that owns it, in
+// procedure order.
 func Catalog() []Info {
 	var all []Info
-	for _, part := range [][]Info{
-		serviceCodes(),
-		ingressCodes(),
-		dnsCodes(),
-		cniCodes(),
-		netpolCodes(),
-		podCodes(),
-		scanCodes(),
-	} {
-		all = append(all, part...)
+	for _, p := range Procedures() {
+		all = append(all, p.Codes...)
 	}
 	return all
 }
 
 // titles indexes the catalog once: Title is called for every check made,
-// thousands of times in a cluster scan.
+// thousands of times in a cluster scan. The map is never written after it
+// is built.
 var titles = sync.OnceValue(func() map[Code]string {
 	m := map[Code]string{}
 	for _, i := range Catalog() {

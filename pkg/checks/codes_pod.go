@@ -9,12 +9,17 @@ const (
 	PodTCP       Code = "POD005"
 )
 
-func podCodes() []Info {
-	return []Info{
-		{PodEndpoints, "Both pods up", "Source and destination exist, run, are ready and have IPs; their nodes; hostNetwork."},
-		{PodIPs, "IPs inside the pods", "The addresses the pods see on their own interfaces match the API's pod IPs."},
-		{PodPolicy, "Policy verdict", "NetworkPolicy on the source's egress and the destination's ingress, with the deciding rules."},
-		{PodPing, "Ping", "ICMP echo from the source pod to the destination pod's IP."},
-		{PodTCP, "TCP connect", "A TCP connect from the source pod to each destination port: connected, refused or timed out."},
+func podProcedure() Procedure {
+	return Procedure{
+		Name: "pod",
+		Codes: []Info{
+			{PodEndpoints, "Both pods up", "Source and destination exist, run, are ready and have IPs; their nodes, the same node or not, and hostNetwork."},
+			{PodIPs, "IPs inside the pods", "The addresses the pods see on their own interfaces (a probe) match the API's pod IPs."},
+			{PodPolicy, "Policy verdict", "The NetworkPolicy verdict for the source's egress and the destination's ingress, per port, with the deciding rule or, for a deny, why each candidate rule missed, closest first."},
+			{PodPing, "Ping", "Ping (ICMP echo) from the source pod to the destination pod's IP."},
+			{PodTCP, "TCP connect", "A TCP connect from the source pod to each destination port: connected, refused or timed out, with the time taken."},
+		},
+		// The CNI checks of the two pods' nodes, between POD002 and POD003.
+		Also: []Code{CNINodes, CNIAgents, CNIAgentLogs, CNIEnforcement},
 	}
 }

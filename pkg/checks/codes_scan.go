@@ -7,8 +7,19 @@ const (
 	ScanInventory Code = "SCAN001"
 )
 
-func scanCodes() []Info {
-	return []Info{
-		{ScanInventory, "Objects scanned", "What the scan read with one paged LIST per kind: pods, Services, EndpointSlices, Ingresses, IngressClasses, NetworkPolicies and namespaces, with counts."},
+func scanProcedure() Procedure {
+	return Procedure{
+		Name: "scan",
+		Codes: []Info{
+			{ScanInventory, "Objects scanned", "What the scan read with one paged LIST per kind: pods, Services, EndpointSlices, Ingresses, IngressClasses, NetworkPolicies and namespaces, with counts."},
+		},
+		// The static checks of the other procedures, counted per code.
+		Also: []Code{
+			SvcSelector, SvcTargetPorts, SvcEndpoints,
+			IngClass, IngBackendServices, IngBackendPorts, IngBackendEndpoints,
+			DNSService, DNSPods, DNSEndpoints, DNSCorefile, DNSNodeLocal, DNSLogs,
+			CNIPlugin, CNIAgents, CNIAgentLogs, CNIEnforcement, CNIKubeProxy, CNINodes,
+			NPFindings,
+		},
 	}
 }

@@ -117,6 +117,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 		}
 	}
 	registerCompletions(cmd, g)
+	addCodeLists(cmd)
 	return cmd
 }
 
