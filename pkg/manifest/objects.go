@@ -254,16 +254,18 @@ func (c *collector) nameAndNamespace(m *metav1.ObjectMeta, src source, kind stri
 	return nil
 }
 
-// snapshot adds the namespaces that are referenced but not declared, with
-// the only label the API server is sure to give them.
+// snapshot warns about the namespaces that are referenced but not declared.
+// They stay out of the snapshot, which does not list every namespace
+// (NamespacesComplete is false): the engine knows only their name label and
+// leaves undecided what a selector on their other labels would do.
 func (o *objects) snapshot(c *collector) policy.Snapshot {
+	warned := map[string]bool{}
 	referenced := func(ns string) {
-		if _, ok := o.nsIndex[ns]; ok {
+		if _, ok := o.nsIndex[ns]; ok || warned[ns] {
 			return
 		}
-		o.nsIndex[ns] = len(o.namespaces)
-		o.namespaces = append(o.namespaces, corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{corev1.LabelMetadataName: ns}}})
-		c.warn("", 0, 0, "namespace %q is referenced but not declared: assumed to have only the label %s=%s", ns, corev1.LabelMetadataName, ns)
+		warned[ns] = true
+		c.warn("", 0, 0, "namespace %q is referenced but not declared: only its label %s=%s is known", ns, corev1.LabelMetadataName, ns)
 	}
 	for i := range o.pods {
 		referenced(o.pods[i].Namespace)
@@ -278,5 +280,7 @@ func (o *objects) snapshot(c *collector) policy.Snapshot {
 		AdminNetworkPolicies:       o.anps,
 		BaselineAdminNetworkPolicy: o.banp,
 		Nodes:                      o.nodes,
+		// Manifests never list every namespace of a cluster.
+		NamespacesComplete: false,
 	}
 }

@@ -97,6 +97,11 @@ func npFlows(t *testing.T, r report.Report) []netpol.FlowData {
 	return out
 }
 
+// isTrue and isFalse read the "allowed" of a flow, which is absent (nil)
+// when the flow is undecided.
+func isTrue(b *bool) bool  { return b != nil && *b }
+func isFalse(b *bool) bool { return b != nil && !*b }
+
 func npRemarshal(t *testing.T, in, out any) {
 	t.Helper()
 	b, err := json.Marshal(in)
@@ -153,7 +158,7 @@ func TestNetpolFlow(t *testing.T) {
 	// Allowed: the exact rule, peer and port.
 	npExpect(t, 0, "netpol-allowed", "netpol", "frontend", "api", "-n", ns, "--port", "8080")
 	flows := npFlows(t, decode(t, npExpect(t, 0, "", "netpol", "frontend", "api", "-n", ns, "--port", "8080", "-o", "json").stdout))
-	if len(flows) != 1 || !flows[0].Allowed || flows[0].Port != 8080 || flows[0].From != ns+"/frontend" || flows[0].To != ns+"/api" {
+	if len(flows) != 1 || !isTrue(flows[0].Allowed) || flows[0].Port != 8080 || flows[0].From != ns+"/frontend" || flows[0].To != ns+"/api" {
 		t.Fatalf("flows = %+v", flows)
 	}
 	by := flows[0].Ingress.AllowedBy
@@ -165,7 +170,7 @@ func TestNetpolFlow(t *testing.T) {
 	npExpect(t, 1, "netpol-denied", "netpol", "frontend", "api", "-n", ns, "--port", "80")
 	r := decode(t, npExpect(t, 1, "", "netpol", "frontend", "api", "-n", ns, "--port", "80", "-o", "json").stdout)
 	flows = npFlows(t, r)
-	if len(flows) != 1 || flows[0].Allowed || flows[0].Result != "Denied" {
+	if len(flows) != 1 || !isFalse(flows[0].Allowed) || flows[0].Result != "Denied" {
 		t.Fatalf("flows = %+v", flows)
 	}
 	misses := flows[0].Ingress.Misses
@@ -183,7 +188,7 @@ func TestNetpolFlow(t *testing.T) {
 	// Without --port: every port api declares; the metrics port is denied
 	// to prometheus because of the namespace label.
 	flows = npFlows(t, decode(t, npExpect(t, 1, "", "netpol", ns+"-ops/prometheus", ns+"/api", "-o", "json").stdout))
-	if len(flows) != 2 || flows[0].Port != 8080 || flows[0].PortName != "http" || flows[1].Port != 9090 || flows[0].Allowed || flows[1].Allowed {
+	if len(flows) != 2 || flows[0].Port != 8080 || flows[0].PortName != "http" || flows[1].Port != 9090 || !isFalse(flows[0].Allowed) || !isFalse(flows[1].Allowed) {
 		t.Fatalf("declared ports = %+v", flows)
 	}
 	if m := flows[1].Ingress.Misses[0]; m.Policy.Name != "allow-monitoring" || !strings.Contains(m.Reason, "namespaceSelector team=monitoring does not match namespace np-flow-ops labels team=ops") {
@@ -192,7 +197,7 @@ func TestNetpolFlow(t *testing.T) {
 
 	// A port named: resolved on the destination.
 	flows = npFlows(t, decode(t, npExpect(t, 0, "", "netpol", "frontend", "api", "-n", ns, "--port", "http", "-o", "json").stdout))
-	if len(flows) != 1 || flows[0].Port != 8080 || flows[0].PortName != "http" || !flows[0].Allowed {
+	if len(flows) != 1 || flows[0].Port != 8080 || flows[0].PortName != "http" || !isTrue(flows[0].Allowed) {
 		t.Errorf("named port = %+v", flows)
 	}
 
@@ -201,7 +206,7 @@ func TestNetpolFlow(t *testing.T) {
 	if ep := checkByCode(t, r, "NP001"); !strings.Contains(ep.Message, "source IP 10.77.2.11: the IP of pod np-flow/frontend") {
 		t.Errorf("NP001 = %s", ep.Message)
 	}
-	if flows = npFlows(t, r); flows[0].Egress.Pod != ns+"/frontend" || !flows[0].Allowed {
+	if flows = npFlows(t, r); flows[0].Egress.Pod != ns+"/frontend" || !isTrue(flows[0].Allowed) {
 		t.Errorf("IP of a pod = %+v", flows[0])
 	}
 
@@ -228,7 +233,7 @@ func TestNetpolIPSource(t *testing.T) {
 	npExpect(t, 0, "netpol-ip-source", "netpol", "203.0.113.7", "api", "-n", ns, "--port", "8080")
 	r := decode(t, npExpect(t, 0, "", "netpol", "203.0.113.7", "api", "-n", ns, "--port", "8080", "-o", "json").stdout)
 	flows := npFlows(t, r)
-	if !flows[0].Allowed || flows[0].From != "203.0.113.7" || flows[0].Egress.DecidedBy != "NotAPod" || len(flows[0].Caveats) == 0 || flows[0].Caveats[0].Code != "ExternalIP" {
+	if !isTrue(flows[0].Allowed) || flows[0].From != "203.0.113.7" || flows[0].Egress.DecidedBy != "NotAPod" || len(flows[0].Caveats) == 0 || flows[0].Caveats[0].Code != "ExternalIP" {
 		t.Errorf("IP source = %+v", flows[0])
 	}
 	if fc := checkByCode(t, r, "NP005"); fc.Status != report.Warn {
@@ -239,9 +244,10 @@ func TestNetpolIPSource(t *testing.T) {
 	if m := flows[0].Ingress.Misses[0]; !strings.Contains(m.Reason, "ipBlock 203.0.113.0/24 contains 203.0.113.200 but except 203.0.113.128/25 excludes it") {
 		t.Errorf("except miss = %+v", m)
 	}
-	// IPv6 destination: the egress side of api decides (not isolated).
-	flows = npFlows(t, decode(t, npExpect(t, 0, "", "netpol", "api", "2001:db8::1", "-n", ns, "--port", "443", "-o", "json").stdout))
-	if !flows[0].Allowed || flows[0].To != "2001:db8::1" {
+	// IPv6 destination of an IPv4-only pod: no connection can exist, and
+	// ipBlocks are judged per family: undecided, saying why.
+	flows = npFlows(t, decode(t, npExpect(t, 2, "", "netpol", "api", "2001:db8::1", "-n", ns, "--port", "443", "-o", "json").stdout))
+	if flows[0].Result != "Undecided" || flows[0].To != "2001:db8::1" || !strings.Contains(flows[0].Reason, "the endpoints share no address family (pod np-ip/api is IPv4 only, IP 2001:db8::1 is IPv6 only)") {
 		t.Errorf("IPv6 destination = %+v", flows[0])
 	}
 	res := run(t, "netpol", "api", "2001:db8::1", "-n", ns)
@@ -310,7 +316,7 @@ func TestNetpolWhatIf(t *testing.T) {
 	npExpect(t, 0, "netpol-whatif", "netpol", ns+"-ops/prometheus", ns+"/api", "--port", "9090", "-n", ns, "--what-if", "-f", file)
 	r := decode(t, npExpect(t, 0, "", "netpol", ns+"-ops/prometheus", ns+"/api", "--port", "9090", "-n", ns, "--what-if", "-f", file, "-o", "json").stdout)
 	flows := npFlows(t, r)
-	if !flows[0].Allowed || flows[0].Before != "Denied" {
+	if !isTrue(flows[0].Allowed) || flows[0].Before != "Denied" {
 		t.Errorf("what-if flow = %+v", flows[0])
 	}
 	var changes []netpol.FlowChangeData
@@ -364,6 +370,43 @@ func TestNetpolLocalNodesPeer(t *testing.T) {
 		res := runAs(t, noCluster, "netpol", "shop/web", tc.dst, "--port", "10250", "--local", "-f", tc.files)
 		if res.code != tc.code || !strings.Contains(res.stdout, tc.want) {
 			t.Errorf("%s with %s: exit %d, want %d and %q\n%s%s", tc.dst, tc.files, res.code, tc.code, tc.want, res.stdout, res.stderr)
+		}
+	}
+}
+
+// TestNetpolLocalInvalidPolicies: offline, policies the API server would
+// reject (a quoted port number, an except equal to its cidr, a baseline
+// Pass) are reported, each with its field and rule, and not used: web may
+// reach api although each of them would deny it.
+func TestNetpolLocalInvalidPolicies(t *testing.T) {
+	noCluster := "/nonexistent/kubeconfig"
+	args := []string{"netpol", "shop/web", "shop/api", "--local", "-f", "testdata/netpol-invalid"}
+	res := runAs(t, noCluster, args...)
+	if res.code != 0 || !strings.Contains(res.stdout, "Allowed on TCP 8080") || !strings.Contains(res.stdout, "warning: ") {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	r := decode(t, runAs(t, noCluster, append(args, "-o", "json")...).stdout)
+	if f := npFlows(t, r); len(f) != 1 || f[0].Result != "Allowed" || !isTrue(f[0].Allowed) {
+		t.Errorf("flows = %+v", f)
+	}
+	np2 := checkByCode(t, r, "NP002")
+	var ignored []string
+	for _, f := range np2.Facts {
+		if f.Name == "ignored" {
+			ignored = append(ignored, f.Value)
+		}
+	}
+	want := []string{
+		`NetworkPolicy shop/api-quoted-port ignored: the API server would reject it: spec.ingress[0].ports[0].port: Invalid value: "8080": must contain at least one letter (a-z)`,
+		`NetworkPolicy shop/api-except-everything ignored: the API server would reject it: spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "0.0.0.0/0": must be a strict subset of ` + "`cidr`",
+		`BaselineAdminNetworkPolicy default ignored: the API server would reject it: spec.ingress[0].action: Unsupported value: "Pass": supported values: "Allow", "Deny"`,
+	}
+	if np2.Status != report.Warn || len(ignored) != len(want) {
+		t.Fatalf("NP002 = %+v", np2)
+	}
+	for i := range want {
+		if !strings.HasPrefix(ignored[i], want[i]) {
+			t.Errorf("ignored:\n got %q\nwant %q...", ignored[i], want[i])
 		}
 	}
 }

@@ -45,7 +45,7 @@ func NewCmdNetpolMatrix(g *GlobalOptions) *cobra.Command {
 columns destinations, numbered as the rows: . allowed, X denied, ? undecided,
 ~ allowed on some ports only, - nothing to check. hostNetwork and finished
 pods are left out and named. -o json lists every cell (from, to, port,
-protocol, allowed, result).
+protocol, allowed, result; allowed is left out when the result is Undecided).
 
 Scope: -n NS (default: the current namespace), -A for all namespaces; offline
 (--local) every pod of the manifests unless -n is given.`,

@@ -40,14 +40,18 @@ func (s *adminSubject) match(e *Engine, pi int) tri {
 	if p.hostNetwork {
 		return triNo
 	}
-	if !s.known || s.nsSel.err != nil || (s.podSel != nil && s.podSel.err != nil) {
+	if !s.readable() {
 		return triUnknown
 	}
-	m := s.nsSel.matches(e.namespaces[p.ns].labels)
-	if s.podSel != nil {
-		m = m && s.podSel.matches(p.labels)
+	if s.podSel != nil && !s.podSel.matches(p.labels) {
+		return triNo
 	}
-	return triOf(m)
+	return s.nsSel.matchesNamespace(&e.namespaces[p.ns])
+}
+
+// readable: the subject has one known field and valid selectors.
+func (s *adminSubject) readable() bool {
+	return s.known && s.nsSel.err == nil && (s.podSel == nil || s.podSel.err == nil)
 }
 
 type adminRule struct {
@@ -101,6 +105,10 @@ func (e *Engine) compileAdmins(s Snapshot) {
 			continue
 		}
 		seen[obj.Name] = true
+		if errs := validateAdminNetworkPolicy(obj); len(errs) > 0 {
+			e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
+			continue
+		}
 		a := adminPolicy{ref: ref, priority: obj.Spec.Priority, subject: e.compileSubject(obj.Spec.Subject)}
 		for _, r := range obj.Spec.Ingress {
 			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.From))
@@ -125,6 +133,10 @@ func (e *Engine) compileAdmins(s Snapshot) {
 			e.warn("InvalidPolicy", ref, fmt.Sprintf("%s ignored: the API server only accepts the name \"default\"", ref))
 			return
 		}
+		if errs := validateBaselineAdminNetworkPolicy(b); len(errs) > 0 {
+			e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
+			return
+		}
 		a := adminPolicy{ref: ref, subject: e.compileSubject(b.Spec.Subject)}
 		for _, r := range b.Spec.Ingress {
 			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.From))
@@ -139,13 +151,6 @@ func (e *Engine) compileAdmins(s Snapshot) {
 				peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks}
 			}
 			a.rules[1] = append(a.rules[1], e.compileAdminRule(r.Name, string(r.Action), peers, r.Ports))
-		}
-		// A baseline rule can only Allow or Deny.
-		for d := range a.rules {
-			for ri := range a.rules[d] {
-				r := &a.rules[d][ri]
-				r.actionKnown = r.action == actionAllow || r.action == actionDeny
-			}
 		}
 		e.baseline = &a
 	}

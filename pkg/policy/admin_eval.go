@@ -17,7 +17,7 @@ func (e *Engine) adminRuleMatch(d int, r *adminRule, p *podInfo, peer endpoint, 
 	}
 	peers := triNo
 	for i := range r.peers {
-		peers = peers.or(e.adminPeerMatch(&r.peers[i], peer))
+		peers = peers.or(e.adminPeerMatch(&r.peers[i], peer, ctx))
 		if peers == triYes {
 			break
 		}
@@ -50,7 +50,7 @@ func (e *Engine) adminPortsMatch(d int, r *adminRule, p *podInfo, peer endpoint,
 
 // adminPeerMatch evaluates one admin peer against the other endpoint.
 // hostNetwork pods are never namespaces/pods peers, per the API.
-func (e *Engine) adminPeerMatch(pe *adminPeer, peer endpoint) tri {
+func (e *Engine) adminPeerMatch(pe *adminPeer, peer endpoint, ctx *flowCtx) tri {
 	switch pe.kind {
 	case peerNamespaces, peerPods:
 		if peer.pod < 0 || e.pods[peer.pod].hostNetwork {
@@ -58,6 +58,12 @@ func (e *Engine) adminPeerMatch(pe *adminPeer, peer endpoint) tri {
 		}
 		if pe.selErr != nil {
 			return triUnknown
+		}
+		if q := &e.pods[peer.pod]; q.nsLabelsUnknown {
+			if pe.kind == peerPods && !pe.podSel.matches(q.labels) {
+				return triNo
+			}
+			return pe.nsSel.matchesNamespace(&e.namespaces[q.ns])
 		}
 		return triOf(pe.pods.has(peer.pod))
 	case peerNodes:
@@ -78,21 +84,11 @@ func (e *Engine) adminPeerMatch(pe *adminPeer, peer endpoint) tri {
 		// (a bridge or tunnel address), so this is not a "no".
 		return triUnknown
 	case peerNetworks:
-		ips := e.peerIPs(peer)
-		if len(ips) == 0 {
+		m := e.addrsTri(peer, ctx, pe.netsContain, pe.netsContainUnknown)
+		if m == triNo && pe.netsErr != nil {
 			return triUnknown
 		}
-		for _, ip := range ips {
-			for _, n := range pe.nets {
-				if n.Contains(ip) {
-					return triYes
-				}
-			}
-		}
-		if pe.netsErr != nil {
-			return triUnknown
-		}
-		return triNo
+		return m
 	default: // domain names
 		if peer.pod >= 0 && !e.pods[peer.pod].hostNetwork {
 			return triNo
@@ -101,7 +97,32 @@ func (e *Engine) adminPeerMatch(pe *adminPeer, peer endpoint) tri {
 	}
 }
 
-// peerIP returns the address of an endpoint as a node peer sees it.
+func (pe *adminPeer) netsContain(ip netip.Addr) bool {
+	for _, n := range pe.nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// netsContainUnknown is whether an address not known yet, of family fam, is
+// in the networks: no when none is of that family, yes when one is the
+// whole family, unknown otherwise.
+func (pe *adminPeer) netsContainUnknown(fam uint8) tri {
+	m := triNo
+	for _, n := range pe.nets {
+		if familyOf(n.Addr()) != fam {
+			continue
+		}
+		if n.Bits() == 0 {
+			return triYes
+		}
+		m = triUnknown
+	}
+	return m
+}
+
 // nodeOf finds the Node of an endpoint: a hostNetwork pod's node, or the
 // Node that lists ip among its addresses.
 func (e *Engine) nodeOf(peer endpoint, ip netip.Addr) (int, bool) {
@@ -114,6 +135,7 @@ func (e *Engine) nodeOf(peer endpoint, ip netip.Addr) (int, bool) {
 	return n, ok && ip.IsValid()
 }
 
+// peerIP returns the address of an endpoint as a node peer sees it.
 func (e *Engine) peerIP(peer endpoint) (netip.Addr, bool) {
 	if peer.pod < 0 {
 		return peer.ip, false
@@ -128,16 +150,6 @@ func (e *Engine) peerIP(peer endpoint) (netip.Addr, bool) {
 	return netip.Addr{}, true
 }
 
-func (e *Engine) peerIPs(peer endpoint) []netip.Addr {
-	if peer.pod < 0 {
-		if peer.ip.IsValid() {
-			return []netip.Addr{peer.ip}
-		}
-		return nil
-	}
-	return e.pods[peer.pod].ips
-}
-
 // recordAdmin adds an admin rule that matched (or may have) to the
 // explanation.
 func (e *Engine) recordAdmin(sv *SideVerdict, a *adminPolicy, d, ri int, m tri, act actionSet, subj tri, p *podInfo, peer endpoint, ctx *flowCtx) {
@@ -149,7 +161,7 @@ func (e *Engine) recordAdmin(sv *SideVerdict, a *adminPolicy, d, ri int, m tri, 
 		sv.Caveats = appendOnce(sv.Caveats, Caveat{CaveatAdminFailClosed, fmt.Sprintf("%s has a peer or port this version cannot read: treated as the API asks (fail closed, deny all)", ruleText(a, ri, r))})
 	} else {
 		for i := range r.peers {
-			pm := e.adminPeerMatch(&r.peers[i], peer)
+			pm := e.adminPeerMatch(&r.peers[i], peer, ctx)
 			if pm == triYes {
 				am.Peer = i
 				why = []string{fmt.Sprintf("%s matches %s", r.peers[i].text, e.endpointText(peer))}
@@ -159,7 +171,7 @@ func (e *Engine) recordAdmin(sv *SideVerdict, a *adminPolicy, d, ri int, m tri, 
 				if am.Peer < 0 {
 					am.Peer = i
 				}
-				why = append(why, e.adminPeerUnknownReason(&r.peers[i], peer))
+				why = append(why, e.adminPeerUnknownReason(&r.peers[i], peer, ctx))
 			}
 		}
 		if r.failClosed {
@@ -180,7 +192,11 @@ func (e *Engine) recordAdmin(sv *SideVerdict, a *adminPolicy, d, ri int, m tri, 
 		}
 	}
 	if subj == triUnknown {
-		why = append(why, "the policy's subject cannot be read by this version, so it may or may not apply to pod "+p.ref.String())
+		if a.subject.readable() {
+			why = append(why, fmt.Sprintf("namespace %s of pod %s is not in the snapshot, so only its label %s=%s is known and the policy's subject (%s) may or may not select the pod", p.ref.Namespace, p.ref, metadataNameLabel, p.ref.Namespace, a.subject.text))
+		} else {
+			why = append(why, "the policy's subject cannot be read by this version, so it may or may not apply to pod "+p.ref.String())
+		}
 	}
 	if !r.actionKnown {
 		why = append(why, fmt.Sprintf("its action %q is unknown to this version", r.action))
@@ -223,7 +239,7 @@ func ruleText(a *adminPolicy, ri int, r *adminRule) string {
 	return s
 }
 
-func (e *Engine) adminPeerUnknownReason(pe *adminPeer, peer endpoint) string {
+func (e *Engine) adminPeerUnknownReason(pe *adminPeer, peer endpoint, ctx *flowCtx) string {
 	switch {
 	case pe.selErr != nil:
 		return fmt.Sprintf("%s has an invalid selector: %v", pe.text, pe.selErr)
@@ -233,8 +249,13 @@ func (e *Engine) adminPeerUnknownReason(pe *adminPeer, peer endpoint) string {
 		return fmt.Sprintf("%s: the Nodes are not known (not readable, or not among the manifests), so whether %s is such a node is unknown", pe.text, e.endpointText(peer))
 	case pe.kind == peerNetworks && pe.netsErr != nil:
 		return fmt.Sprintf("%s: %v", pe.text, pe.netsErr)
+	case pe.kind == peerNetworks && peer.pod >= 0 && e.pods[peer.pod].fams != 0:
+		return fmt.Sprintf("%s: %s has several %s addresses (%s) and only some of them are in the networks", pe.text, e.endpointText(peer), familyName(ctx.fam), strings.Join(e.addrsText(peer, ctx.fam), ","))
 	case pe.kind == peerNetworks:
-		return fmt.Sprintf("%s: the IP of %s is not in the snapshot", pe.text, e.endpointText(peer))
+		return fmt.Sprintf("%s: the %s address of %s is not in the snapshot (no IP yet)", pe.text, familyName(ctx.fam), e.endpointText(peer))
+	case pe.kind == peerNamespaces || pe.kind == peerPods:
+		q := &e.pods[peer.pod]
+		return fmt.Sprintf("%s: namespace %s is not in the snapshot, so only its label %s=%s is known and the namespace selector may or may not match it", pe.text, q.ref.Namespace, metadataNameLabel, q.ref.Namespace)
 	case pe.kind == peerDomainNames:
 		return fmt.Sprintf("%s: DNS names cannot be resolved offline, so whether %s is one of them is unknown", pe.text, e.endpointText(peer))
 	default:

@@ -157,6 +157,7 @@ func TestAdminNetworkPolicySemantics(t *testing.T) {
 			name: "egress networks match external IPs and pod IPs",
 			snap: func() Snapshot {
 				s := xyzCluster()
+				addIP(&s, "x", "a", "fd00::1:1") // to reach an IPv6 address
 				s.AdminNetworkPolicies = []anp.AdminNetworkPolicy{
 					mkANP("egress", 3, subjX, nil, []anp.AdminNetworkPolicyEgressRule{
 						anpOut(allow, toNS("ns=y")),

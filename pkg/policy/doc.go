@@ -32,9 +32,26 @@
 // rule that could change the outcome cannot be evaluated from the snapshot
 // (for example an AdminNetworkPolicy "domainNames" peer against an IP, a
 // "nodes" peer against an IP no Node of the snapshot lists or without the
-// Nodes, or a "networks" peer against a pod whose IP is unknown). When such a
-// rule cannot change the outcome (both branches lead to the same result), the
-// result is decided and a caveat names the rule.
+// Nodes, an ipBlock or "networks" peer against a pod whose IP is not known
+// yet, or a namespace selector against a namespace whose labels are not
+// known). When such a rule cannot change the outcome (both branches lead to
+// the same result), the result is decided and a caveat names the rule.
+// Undecided is also returned when the result depends on something the
+// snapshot cannot say: the address family the connection uses, or how the
+// network plugin treats a hostNetwork pod (see below).
+//
+// # Address families
+//
+// ipBlock and "networks" peers match addresses, and a dual-stack pod has one
+// address per family, so a flow is judged in one family at a time, with
+// each pod's address of that family only. An IP endpoint fixes the family
+// (also when it is a pod's IP). A flow between two pods may use any family
+// both have (a pod whose IP is not known yet may have either): it is judged
+// in each, and the result is Undecided when they differ. Endpoints that
+// share no family make the flow Undecided. A pod whose IP is not known
+// matches an ipBlock of the flow's family only when the block is the whole
+// family with no except (0.0.0.0/0, ::/0), never one of the other family,
+// and otherwise may or may not match.
 //
 // # Numbering convention
 //
@@ -46,15 +63,18 @@
 //
 // # Semantics decided where the upstream specifications leave room
 //
-//   - hostNetwork pods: the primary verdict treats them like other pods for
-//     NetworkPolicy (selected by selectors, isolated by policies), which is
-//     what the API text describes; AdminNetworkPolicy ignores them as subjects
-//     and peers, as its API says. Because most network plugins instead treat
-//     their traffic as the node's, Verdict.IfHostNetworkIgnored carries the
-//     result under that interpretation, with a caveat when the two differ.
+//   - hostNetwork pods: the API text's reading treats them like other pods
+//     for NetworkPolicy (selected by selectors, isolated by policies);
+//     AdminNetworkPolicy ignores them as subjects and peers, as its API says.
+//     Most network plugins instead treat their traffic as the node's:
+//     Verdict.IfHostNetworkIgnored carries the result under that reading.
+//     When the two readings differ the verdict is Undecided, its reason names
+//     both results, and the sides explain the API text's reading; when they
+//     agree, the verdict is that result with a caveat.
 //   - ipBlock against a pod's IP matches (the spec only says ipBlock is meant
 //     for cluster-external IPs); a caveat is attached whenever a verdict relies
-//     on it. A pod whose IP is unknown never matches an ipBlock.
+//     on it. A pod whose IP is not known yet (a manifest, a pending pod) may
+//     get an address inside the block: see Address families.
 //   - "A pod cannot block access to itself" and "traffic to and from the node
 //     where a pod runs is always allowed" are applied at the NetworkPolicy
 //     layer only; AdminNetworkPolicy rules still apply to such traffic.
@@ -62,18 +82,28 @@
 //     non-hostNetwork pod in the snapshot is evaluated as that pod.
 //   - Named ports are resolved on the destination pod's regular containers
 //     (init containers and ephemeral containers are ignored), per protocol.
-//   - A NetworkPolicy that the API server would reject (an invalid selector,
-//     CIDR, port or policy type) is ignored and reported by Engine.Warnings,
-//     since it cannot exist in a cluster.
+//   - A policy that the API server would reject is ignored and reported by
+//     Engine.Warnings (naming the object, the field path and the rule), since
+//     it cannot exist in a cluster: for NetworkPolicy the checks of
+//     k8s.io/kubernetes pkg/apis/networking/validation (selectors, ports and
+//     endPort, port names, ipBlock CIDRs and excepts, peers, policy types,
+//     names); for the admin kinds the CRD schema and CEL rules of
+//     network-policy-api v0.3.0 (priority, actions, list sizes, fields per
+//     subject, peer and port, networks, domain names, named ports with
+//     non-pod peers). See validate.go.
 //   - AdminNetworkPolicy peers or ports with no known field are treated as the
 //     API asks ("fail closed"): they match nothing in an Allow rule and turn a
 //     Deny or Pass rule into a deny of everything.
 //   - AdminNetworkPolicies of equal priority that would decide the same flow
 //     differently make the result Undecided (the API leaves the choice to the
 //     implementation).
-//   - Namespaces referenced by pods or policies but absent from the snapshot
-//     are assumed to carry only the kubernetes.io/metadata.name label; a
-//     caveat says so when they matter.
+//   - Namespaces referenced by pods or policies but absent from the snapshot:
+//     when the snapshot lists every namespace (Snapshot.NamespacesComplete,
+//     a read of a cluster) they do not exist and are taken to carry only the
+//     kubernetes.io/metadata.name label. Otherwise (manifests that do not
+//     declare them) only that label is known: a namespace selector on it is
+//     decided, and one that reads any other label may or may not match their
+//     pods. A caveat names such namespaces when they matter.
 //
 // An Engine is immutable after New and safe for concurrent use. The Snapshot
 // given to New must not be modified afterwards.

@@ -30,6 +30,13 @@ type Engine struct {
 	admins     []adminPolicy // sorted by priority, then name
 	baseline   *adminPolicy
 	warnings   []Finding
+
+	// namespacesComplete is Snapshot.NamespacesComplete.
+	namespacesComplete bool
+	// podBits holds, per pod, what the fast path reads on every flow:
+	// its address families (famV4, famV6), podHostNetwork, podSlowPeer.
+	// A dense array stays in cache where the podInfo structs would not.
+	podBits []uint8
 }
 
 const ambiguousPod = -1
@@ -56,6 +63,15 @@ type podInfo struct {
 	// Engine.admins, so already in priority order) whose subject selects or
 	// may select the pod and that have rules for the direction.
 	adminsFor [2][]int
+
+	// fams is the set of families of ips (0 when the IP is not known).
+	fams uint8
+	// hostIPs are the node's addresses (hostIP and status.hostIPs).
+	hostIPs []netip.Addr
+	// nsLabelsUnknown: the pod's namespace is not in the snapshot and the
+	// snapshot does not list every namespace, so only its name label is
+	// known.
+	nsLabelsUnknown bool
 }
 
 func (p *podInfo) hasNamedPort(name string, proto corev1.Protocol, port int32) bool {
@@ -81,6 +97,11 @@ type nsInfo struct {
 	labels   map[string]string
 	implicit bool
 	pods     []int
+
+	// labelsUnknown: implicit in a snapshot that does not list every
+	// namespace, so labels holds only the name label of a namespace whose
+	// other labels may exist.
+	labelsUnknown bool
 }
 
 // dirIndex maps a Direction to the index used in per-direction arrays.
@@ -103,6 +124,8 @@ func New(s Snapshot) *Engine {
 		podByIP:  make(map[netip.Addr]int, len(s.Pods)),
 		nodeIPs:  map[netip.Addr]bool{},
 		nsByName: map[string]int{},
+		// Read by namespaceIndex while indexing.
+		namespacesComplete: s.NamespacesComplete,
 	}
 	e.indexNodes(s)
 	e.indexNamespaces(s)
@@ -111,6 +134,7 @@ func New(s Snapshot) *Engine {
 		e.addNetpol(&s.NetworkPolicies[i])
 	}
 	e.compileAdmins(s)
+	e.prepareEvaluation(s)
 	e.linkPodsToPolicies()
 	return e
 }
@@ -167,7 +191,11 @@ func (e *Engine) namespaceIndex(name string) int {
 	}
 	e.nsByName[name] = len(e.namespaces)
 	e.namespaces = append(e.namespaces, nsInfo{name: name, labels: map[string]string{metadataNameLabel: name}, implicit: true})
-	e.warn("ImplicitNamespace", PolicyRef{}, fmt.Sprintf("namespace %q is not in the snapshot: assumed to have only the label %s=%s", name, metadataNameLabel, name))
+	if e.namespacesComplete {
+		e.warn("ImplicitNamespace", PolicyRef{}, fmt.Sprintf("namespace %q is not in the snapshot: assumed to have only the label %s=%s", name, metadataNameLabel, name))
+	} else {
+		e.warn("ImplicitNamespace", PolicyRef{}, fmt.Sprintf("namespace %q is not in the snapshot: only its label %s=%s is known", name, metadataNameLabel, name))
+	}
 	return e.nsByName[name]
 }
 

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -124,6 +125,8 @@ func genScenario(b *byteSource) (Snapshot, []Flow) {
 		}
 		flows = append(flows, f)
 	}
+	// A cluster read lists every namespace; manifests do not.
+	s.NamespacesComplete = b.chance(2)
 	return s, flows
 }
 
@@ -268,9 +271,27 @@ func genANP(b *byteSource, i int) anp.AdminNetworkPolicy {
 		a.Spec.Ingress = append(a.Spec.Ingress, rule)
 	}
 	for r := b.intn(3); r > 0; r-- {
-		a.Spec.Egress = append(a.Spec.Egress, anp.AdminNetworkPolicyEgressRule{Action: actions[b.intn(3)], To: genANPPeers(b, true), Ports: genANPPorts(b)})
+		rule := anp.AdminNetworkPolicyEgressRule{Action: actions[b.intn(3)], To: genANPPeers(b, true), Ports: genANPPorts(b)}
+		rule.Ports = withoutNamedPortsForNonPodPeers(rule.To, rule.Ports)
+		a.Spec.Egress = append(a.Spec.Egress, rule)
 	}
 	return a
+}
+
+// withoutNamedPortsForNonPodPeers keeps generated egress rules valid: the
+// CRD rejects a named port in a rule with a networks, nodes or domainNames
+// peer (and the engine ignores such a policy).
+func withoutNamedPortsForNonPodPeers(to []anp.AdminNetworkPolicyEgressPeer, ports *[]anp.AdminNetworkPolicyPort) *[]anp.AdminNetworkPolicyPort {
+	if ports == nil || !slices.ContainsFunc(to, func(p anp.AdminNetworkPolicyEgressPeer) bool {
+		return p.Networks != nil || p.Nodes != nil || p.DomainNames != nil
+	}) {
+		return ports
+	}
+	kept := slices.DeleteFunc(slices.Clone(*ports), func(p anp.AdminNetworkPolicyPort) bool { return p.NamedPort != nil })
+	if len(kept) == 0 {
+		return nil
+	}
+	return &kept
 }
 
 func genANPPeers(b *byteSource, egress bool) []anp.AdminNetworkPolicyEgressPeer {

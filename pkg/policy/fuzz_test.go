@@ -18,9 +18,15 @@ import (
 // FuzzEngineInvariants builds random small clusters and checks:
 //   - Evaluate and Decide never panic and agree; Allowed matches Result and
 //     the sides;
-//   - the engine agrees with refEvaluate, a direct reading of the
-//     specifications with no precomputation, whenever the reference can
-//     decide;
+//   - the engine agrees with refVerdict, a direct reading of the
+//     specifications with no precomputation over every world the snapshot
+//     leaves open (address family, hostNetwork reading, a pod's future IP,
+//     an undeclared namespace's labels), whenever the reference can decide:
+//     exactly, or, where the engine judges unknowns rule by rule, it never
+//     decides what some world contradicts;
+//   - learning what the snapshot did not say (the labels of undeclared
+//     namespaces, the addresses of pods without IP) never changes a decided
+//     result: an undecided one may become decided, never the reverse;
 //   - a pod selected by no NetworkPolicy is never reported isolated;
 //   - adding an allow-all-peers rule to a policy never turns an allowed flow
 //     into a denied or undecided one;
@@ -50,10 +56,23 @@ func FuzzEngineInvariants(f *testing.F) {
 			v := e.Evaluate(fl)
 			checkVerdictShape(t, e, fl, v)
 			checkNotIsolatedWithoutPolicy(t, snap, v)
-			if want, ok := refEvaluate(snap, fl); ok && want != v.Result {
-				t.Fatalf("engine says %s, reference says %s for %s -> %s %s/%s\nreason: %s\nsnapshot: %s", v.Result, want, fl.Src, fl.Dst, fl.Protocol, fl.Port.String(), v.Reason, dumpSnapshot(snap))
+			want, exact, ok := refVerdict(snap, fl)
+			switch {
+			case !ok:
+			case exact && want != v.Result,
+				!exact && want == Undecided && v.Result != Undecided,
+				!exact && v.Result != want && v.Result != Undecided:
+				t.Fatalf("engine says %s, reference says %s (exact %t) for %s -> %s %s/%s\nreason: %s\nsnapshot: %s", v.Result, want, exact, fl.Src, fl.Dst, fl.Protocol, fl.Port.String(), v.Reason, dumpSnapshot(snap))
 			}
 		}
+		learned := learnUnknowns(snap, b)
+		el := New(learned)
+		for _, fl := range flows {
+			if before, after := e.Decide(fl), el.Decide(fl); before != Undecided && after != before {
+				t.Fatalf("learning what the snapshot lacked turned %s -> %s from %s into %s\nbefore: %s\nafter: %s\nsnapshot: %s", fl.Src, fl.Dst, before, after, e.Evaluate(fl).Reason, el.Evaluate(fl).Reason, dumpSnapshot(snap))
+			}
+		}
+
 		if len(snap.NetworkPolicies) == 0 {
 			return
 		}
@@ -78,7 +97,10 @@ func FuzzEngineInvariants(f *testing.F) {
 			if !selectsEndpoint(snap, &removed, fl) && before.Result != after.Result {
 				t.Fatalf("removing %s, which selects neither endpoint, changed %s -> %s from %s to %s", removed.Name, fl.Src, fl.Dst, before.Result, after.Result)
 			}
-			if !noAdmin || before.Result != Allowed || after.Result == Allowed {
+			if !noAdmin || before.Result != Allowed || after.Result == Allowed || hasCaveat(before.Caveats, CaveatDualStack) || before.IfHostNetworkIgnored != "" {
+				// Judged over IPv4 and IPv6, or under both readings of
+				// a hostNetwork pod, a side may be allowed by a
+				// different rule in each, and AllowedBy lists one's.
 				continue
 			}
 			// Allowed became not allowed: only possible if a remaining
@@ -120,7 +142,7 @@ func selectsEndpoint(s Snapshot, np *networkingv1.NetworkPolicy, fl Flow) bool {
 
 func podByIP(s Snapshot, ip netip.Addr) *corev1.Pod {
 	for i := range s.Pods {
-		if p := &s.Pods[i]; !p.Spec.HostNetwork && slices.Contains(refEnd{pod: p}.ips(), ip) {
+		if p := &s.Pods[i]; !p.Spec.HostNetwork && slices.Contains(refPodIPs(p), ip) {
 			return p
 		}
 	}
@@ -156,6 +178,12 @@ func checkVerdictShape(t *testing.T, e *Engine, fl Flow, v Verdict) {
 	case Denied:
 		if v.Egress.Result != Denied && v.Ingress.Result != Denied {
 			t.Fatalf("denied with no denying side: %s", v.Reason)
+		}
+	case Undecided:
+		// Also when the address family or the hostNetwork reading
+		// decides: the side that differs is undecided too.
+		if v.Egress.Result == Denied || v.Ingress.Result == Denied {
+			t.Fatalf("undecided with a denying side: %s", v.Reason)
 		}
 	}
 	for _, sv := range []SideVerdict{v.Egress, v.Ingress} {
@@ -218,6 +246,36 @@ func TestRemovingPolicyCanDenyUnderBaseline(t *testing.T) {
 	check(t, New(s), flow(P("y", "a"), P("x", "a"), TCP, 80), Denied)
 }
 
+// learnUnknowns returns the snapshot with what it did not say filled in:
+// pods without IP get an IPv4 and an IPv6 address (none that a generated
+// flow names), and, when the snapshot does not list every namespace, the
+// undeclared namespaces of pods are declared with some labels.
+func learnUnknowns(s Snapshot, b *byteSource) Snapshot {
+	c := s
+	c.Pods = make([]corev1.Pod, len(s.Pods))
+	for i := range s.Pods {
+		s.Pods[i].DeepCopyInto(&c.Pods[i])
+		p := &c.Pods[i]
+		if len(refPodIPs(p)) > 0 {
+			continue
+		}
+		v4 := []string{"10.0.1.200", "10.60.0.1", "192.168.0.200", "172.16.0.1"}[b.intn(4)]
+		v6 := refFutureIPs[famV6][b.intn(len(refFutureIPs[famV6]))]
+		p.Status.PodIP = v4
+		p.Status.PodIPs = []corev1.PodIP{{IP: v4}, {IP: v6}}
+	}
+	if !s.NamespacesComplete {
+		c.Namespaces = slices.Clone(s.Namespaces)
+		for _, p := range s.Pods {
+			if !slices.ContainsFunc(c.Namespaces, func(ns corev1.Namespace) bool { return ns.Name == p.Namespace }) {
+				c.Namespaces = append(c.Namespaces, corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: p.Namespace, Labels: refNSLabellings[b.intn(len(refNSLabellings))]}})
+			}
+		}
+		c.NamespacesComplete = b.chance(2)
+	}
+	return c
+}
+
 func cloneSnapshot(s Snapshot) Snapshot {
 	c := s
 	c.NetworkPolicies = make([]networkingv1.NetworkPolicy, len(s.NetworkPolicies))
@@ -228,12 +286,12 @@ func cloneSnapshot(s Snapshot) Snapshot {
 }
 
 func dumpSnapshot(s Snapshot) string {
-	out := ""
+	out := fmt.Sprintf("\n namespaces complete: %t", s.NamespacesComplete)
 	for _, ns := range s.Namespaces {
 		out += "\n ns " + ns.Name + " " + FormatLabels(ns.Labels)
 	}
 	for _, p := range s.Pods {
-		out += "\n pod " + p.Namespace + "/" + p.Name + " " + FormatLabels(p.Labels) + " ip=" + p.Status.PodIP + " host=" + p.Status.HostIP
+		out += "\n pod " + p.Namespace + "/" + p.Name + " " + FormatLabels(p.Labels) + " ip=" + fmt.Sprint(refPodIPs(&p)) + " host=" + p.Status.HostIP
 		if p.Spec.HostNetwork {
 			out += " hostNetwork"
 		}
@@ -260,27 +318,37 @@ func jsonOf(v any) string {
 
 // ---- reference model ----
 
-// refEvaluate reads the specifications literally, with no index and no
-// three-valued logic. ok is false when the flow reaches something the
-// reference does not model: admin nodes/domainNames peers against a possible
-// node or external address, a networks peer against a pod without IP, an
-// unreadable subject, or admin policies of equal priority that both match.
-func refEvaluate(s Snapshot, f Flow) (Result, bool) {
-	proto := f.Protocol
-	if proto == "" {
-		proto = corev1.ProtocolTCP
-	}
-	src, dst := refEndpoint(s, f.Src), refEndpoint(s, f.Dst)
-	if (f.Src.IsPod() && src.pod == nil) || (f.Dst.IsPod() && dst.pod == nil) {
-		return Undecided, true
+// refVerdict reads the specifications literally, with no index and no
+// three-valued logic, in every world the snapshot leaves open: each address
+// family both endpoints may use, both readings of hostNetwork pods (the API
+// text's, and "their traffic is their node's"), each address a pod without
+// IP may get (from a small vocabulary that straddles the generated blocks),
+// and each labelling of an undeclared namespace when the snapshot does not
+// list every namespace. want is the result when every world agrees, else
+// Undecided. exact is false when the worlds include an unknown address or
+// namespace, which the engine judges rule by rule (it may then stay
+// undecided where the worlds agree, but must never decide against them). ok
+// is false when a world reaches something the reference does not model:
+// admin nodes/domainNames peers against a possible node or external address,
+// an unreadable subject, or admin policies of equal priority that both match.
+func refVerdict(s Snapshot, f Flow) (want Result, exact, ok bool) {
+	proto := protocolOrTCP(f.Protocol)
+	eps := []Endpoint{f.Src, f.Dst}
+	var pods [2]*corev1.Pod
+	for i, ep := range eps {
+		if ep.IsPod() {
+			if pods[i] = findPod(s, ep.Pod); pods[i] == nil {
+				return Undecided, true, true
+			}
+		}
 	}
 	port := f.Port.IntVal
 	if f.Port.Type == intstr.String {
-		if dst.pod == nil {
-			return Undecided, true
+		if pods[1] == nil {
+			return Undecided, true, true
 		}
 		port = 0
-		for _, c := range dst.pod.Spec.Containers {
+		for _, c := range pods[1].Spec.Containers {
 			for _, cp := range c.Ports {
 				if cp.Name == f.Port.StrVal && protocolOrTCP(cp.Protocol) == proto {
 					port = cp.ContainerPort
@@ -288,12 +356,118 @@ func refEvaluate(s Snapshot, f Flow) (Result, bool) {
 			}
 		}
 		if port == 0 {
-			return Undecided, true
+			return Undecided, true, true
 		}
 	}
-	r := &refFlow{s: s, proto: proto, port: port}
-	egress, ok1 := r.side(src, dst, Egress)
-	ingress, ok2 := r.side(dst, src, Ingress)
+	fams := famBoth
+	readings := []bool{false}
+	var noIP []*corev1.Pod
+	var undeclared []string
+	for i, ep := range eps {
+		if !ep.IsPod() {
+			fams &= familyOf(ep.IP)
+			continue
+		}
+		p := pods[i]
+		if p.Spec.HostNetwork && len(readings) == 1 {
+			readings = append(readings, true)
+		}
+		if ips := refPodIPs(p); len(ips) > 0 {
+			fams &= familiesOf(ips)
+		} else if !slices.Contains(noIP, p) {
+			noIP = append(noIP, p)
+		}
+		if !s.NamespacesComplete && !slices.ContainsFunc(s.Namespaces, func(ns corev1.Namespace) bool { return ns.Name == p.Namespace }) && !slices.Contains(undeclared, p.Namespace) {
+			undeclared = append(undeclared, p.Namespace)
+		}
+	}
+	if fams == 0 {
+		return Undecided, true, true
+	}
+	seen := map[Result]bool{}
+	for _, fam := range []uint8{famV4, famV6} {
+		if fams&fam == 0 {
+			continue
+		}
+		vocab := refFutureIPs[fam]
+		for _, ignoreHostNetwork := range readings {
+			for addrs := range refProduct(len(noIP), len(vocab)) {
+				for labelling := range refProduct(len(undeclared), len(refNSLabellings)) {
+					w := refWorld{fam: fam, ignoreHostNetwork: ignoreHostNetwork, addrs: map[*corev1.Pod]netip.Addr{}, nsLabels: map[string]map[string]string{}}
+					for i, p := range noIP {
+						w.addrs[p] = netip.MustParseAddr(vocab[addrs[i]])
+					}
+					for i, ns := range undeclared {
+						w.nsLabels[ns] = refNSLabellings[labelling[i]]
+					}
+					r, ok := refWorldVerdict(s, w, eps, pods, proto, port)
+					if !ok {
+						return "", false, false
+					}
+					seen[r] = true
+				}
+			}
+		}
+	}
+	exact = len(noIP) == 0 && len(undeclared) == 0
+	if len(seen) == 1 {
+		for r := range seen {
+			return r, exact, true
+		}
+	}
+	return Undecided, exact, true
+}
+
+// refFutureIPs are addresses a pod without IP may get, per family: inside
+// and outside the generated blocks and networks, and in their excepts.
+var refFutureIPs = map[uint8][]string{
+	famV4: {"10.0.1.200", "10.60.0.1", "192.168.0.200", "8.8.8.8", "172.16.0.1"},
+	famV6: {"fd00::abcd", "fd00:1::1", "2001:db8::1"},
+}
+
+// refNSLabellings are the labellings of an undeclared namespace that the
+// generated selectors (keys team and tier) can tell apart.
+var refNSLabellings = []map[string]string{
+	{}, {"team": "a"}, {"team": "b"}, {"tier": "1"}, {"team": "a", "tier": "1"}, {"team": "b", "tier": "1"},
+}
+
+// refProduct yields every choice of one index below m for each of n slots.
+func refProduct(n, m int) func(func([]int) bool) {
+	return func(yield func([]int) bool) {
+		idx := make([]int, n)
+		for {
+			if !yield(idx) {
+				return
+			}
+			i := 0
+			for ; i < n; i++ {
+				if idx[i]++; idx[i] < m {
+					break
+				}
+				idx[i] = 0
+			}
+			if i == n {
+				return
+			}
+		}
+	}
+}
+
+type refWorld struct {
+	fam               uint8
+	ignoreHostNetwork bool
+	addrs             map[*corev1.Pod]netip.Addr
+	nsLabels          map[string]map[string]string
+}
+
+func refWorldVerdict(s Snapshot, w refWorld, eps []Endpoint, pods [2]*corev1.Pod, proto corev1.Protocol, port int32) (Result, bool) {
+	var ends [2]refEnd
+	for i, ep := range eps {
+		ends[i] = refEndpoint(ep, pods[i], w)
+	}
+	r := &refFlow{s: s, proto: proto, port: port, world: w}
+	egress, ok1 := r.side(ends[0], ends[1], Egress)
+	ingress, ok2 := r.side(ends[1], ends[0], Ingress)
 	if egress == Denied && ok1 || ingress == Denied && ok2 {
 		return Denied, true
 	}
@@ -303,18 +477,21 @@ func refEvaluate(s Snapshot, f Flow) (Result, bool) {
 	return combine(egress, ingress), true
 }
 
+// refEnd is an endpoint in a world: a pod, or an address (an IP endpoint,
+// or a hostNetwork pod seen as its node); addrs are its addresses of the
+// world's family.
 type refEnd struct {
-	pod *corev1.Pod
-	ip  netip.Addr
+	pod   *corev1.Pod
+	ip    netip.Addr
+	addrs []netip.Addr
 }
 
-func (e refEnd) ips() []netip.Addr {
-	if e.pod == nil {
-		return []netip.Addr{e.ip}
-	}
+func (e refEnd) ips() []netip.Addr { return e.addrs }
+
+func refPodIPs(p *corev1.Pod) []netip.Addr {
 	var out []netip.Addr
-	for _, s := range append([]string{e.pod.Status.PodIP}, podIPStrings(e.pod)...) {
-		if a, err := netip.ParseAddr(s); err == nil {
+	for _, s := range append([]string{p.Status.PodIP}, podIPStrings(p)...) {
+		if a, err := netip.ParseAddr(s); err == nil && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
 	}
@@ -329,11 +506,24 @@ func podIPStrings(p *corev1.Pod) []string {
 	return out
 }
 
-func refEndpoint(s Snapshot, ep Endpoint) refEnd {
+func refEndpoint(ep Endpoint, p *corev1.Pod, w refWorld) refEnd {
 	if !ep.IsPod() {
-		return refEnd{ip: ep.IP}
+		return refEnd{ip: ep.IP, addrs: []netip.Addr{ep.IP}}
 	}
-	return refEnd{pod: findPod(s, ep.Pod)}
+	if w.ignoreHostNetwork && p.Spec.HostNetwork {
+		node := netip.MustParseAddr(p.Status.HostIP)
+		return refEnd{ip: node, addrs: []netip.Addr{node}}
+	}
+	var addrs []netip.Addr
+	for _, a := range refPodIPs(p) {
+		if familyOf(a) == w.fam {
+			addrs = append(addrs, a)
+		}
+	}
+	if a, ok := w.addrs[p]; ok {
+		addrs = []netip.Addr{a}
+	}
+	return refEnd{pod: p, addrs: addrs}
 }
 
 func findPod(s Snapshot, ref PodRef) *corev1.Pod {
@@ -349,6 +539,7 @@ type refFlow struct {
 	s     Snapshot
 	proto corev1.Protocol
 	port  int32
+	world refWorld
 }
 
 func refSelects(ls *metav1.LabelSelector, l map[string]string) bool {
@@ -358,6 +549,9 @@ func refSelects(ls *metav1.LabelSelector, l map[string]string) bool {
 
 func (r *refFlow) nsLabels(name string) map[string]string {
 	out := map[string]string{}
+	for k, v := range r.world.nsLabels[name] {
+		out[k] = v
+	}
 	for _, ns := range r.s.Namespaces {
 		if ns.Name == name {
 			for k, v := range ns.Labels {

@@ -41,11 +41,26 @@ func mkNS(name, labels string) corev1.Namespace {
 
 type podOpt func(*corev1.Pod)
 
+// ip adds an address to status.podIPs; the first is also status.podIP. Two
+// calls make a dual-stack pod.
 func ip(s string) podOpt {
 	return func(p *corev1.Pod) {
-		p.Status.PodIP = s
+		if p.Status.PodIP == "" {
+			p.Status.PodIP = s
+		}
 		p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: s})
 	}
+}
+
+// addIP gives a pod of the snapshot one more address (dual-stack).
+func addIP(s *Snapshot, ns, name, addr string) {
+	for i := range s.Pods {
+		if p := &s.Pods[i]; p.Namespace == ns && p.Name == name {
+			ip(addr)(p)
+			return
+		}
+	}
+	panic("no pod " + ns + "/" + name)
 }
 
 func hostIP(s string) podOpt { return func(p *corev1.Pod) { p.Status.HostIP = s } }

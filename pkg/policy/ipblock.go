@@ -23,6 +23,11 @@ func parseCIDRSet(cidr string, except []string) (cidrSet, error) {
 		if err != nil {
 			return cidrSet{}, fmt.Errorf("invalid ipBlock except %q: %w", e, err)
 		}
+		// As the API server: an except outside the CIDR, of the other
+		// family, or equal to it is rejected, not ignored.
+		if !strictlyInside(ep, p) {
+			return cidrSet{}, fmt.Errorf("ipBlock except %q is not a strict subset of cidr %q", e, cidr)
+		}
 		cs.except = append(cs.except, ep.Masked())
 	}
 	return cs, nil
@@ -52,4 +57,18 @@ func (c *cidrSet) String() string {
 		ex[i] = e.String()
 	}
 	return c.cidr.String() + " except " + strings.Join(ex, ",")
+}
+
+// containsUnknown is whether an address not known yet (a pod without IP), of
+// family fam, is in the block: no when the block is of the other family, yes
+// when it is the whole family with no except, unknown otherwise.
+func (c *cidrSet) containsUnknown(fam uint8) tri {
+	switch {
+	case familyOf(c.cidr.Addr()) != fam:
+		return triNo
+	case c.cidr.Bits() == 0 && len(c.except) == 0:
+		return triYes
+	default:
+		return triUnknown
+	}
 }

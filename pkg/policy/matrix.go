@@ -49,10 +49,12 @@ func (e *Engine) Matrix(pods []PodRef, protocol corev1.Protocol, port intstr.Int
 	n := len(pods)
 	m := &Matrix{Pods: pods, Protocol: protocol, Port: port, cells: make([]byte, n*n)}
 	idx := make([]int, n)
+	bits := make([]uint8, n)
 	for i, ref := range pods {
 		idx[i] = -1
 		if pi, ok := e.podByRef[ref]; ok {
 			idx[i] = pi
+			bits[i] = e.endpointBits(endpoint{pod: pi})
 		}
 	}
 	for di := range pods {
@@ -69,7 +71,7 @@ func (e *Engine) Matrix(pods []PodRef, protocol corev1.Protocol, port intstr.Int
 			}
 			ctx := base
 			ctx.src = endpoint{pod: idx[si]}
-			m.cells[si*n+di] = resultCode(e.decide(&ctx))
+			m.cells[si*n+di] = resultCode(e.decideBits(&ctx, bits[si], bits[di]))
 		}
 	}
 	return m

@@ -62,7 +62,8 @@ func effectivePolicyTypes(spec *networkingv1.NetworkPolicySpec) ([2]bool, error)
 }
 
 // addNetpol compiles a NetworkPolicy, or records a warning and skips it when
-// the API server would reject it.
+// the API server would reject it (validateNetworkPolicy; compile errors are
+// a second line of defence).
 func (e *Engine) addNetpol(obj *networkingv1.NetworkPolicy) {
 	ref := PolicyRef{Kind: KindNetworkPolicy, Namespace: obj.Namespace, Name: obj.Name}
 	for i := range e.netpols {
@@ -70,6 +71,10 @@ func (e *Engine) addNetpol(obj *networkingv1.NetworkPolicy) {
 			e.warn("DuplicateObject", ref, fmt.Sprintf("NetworkPolicy %s given twice: first one kept", ref))
 			return
 		}
+	}
+	if errs := validateNetworkPolicy(obj); len(errs) > 0 {
+		e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
+		return
 	}
 	np, err := e.compileNetpol(ref, obj)
 	if err != nil {

@@ -3,14 +3,17 @@ package policy
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 )
 
 // netpolStage decides a side for a pod isolated by NetworkPolicy: allowed if
-// any rule of any selecting policy allows the flow. With sv non-nil it
-// records every allowing rule, or every miss when none allows.
-func (e *Engine) netpolStage(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict) bool {
+// any rule of any selecting policy allows the flow, both results possible
+// when no rule surely does but one might (its peer cannot be evaluated from
+// the snapshot), denied otherwise. With sv non-nil it records every allowing
+// rule, or the rules that might allow and every miss when none surely does.
+func (e *Engine) netpolStage(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict) outcome {
 	if ex := e.exemption(p, peer); ex != ExemptNone {
 		if sv != nil {
 			sv.Exemption = ex
@@ -20,33 +23,58 @@ func (e *Engine) netpolStage(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv 
 			}
 			sv.Caveats = append(sv.Caveats, Caveat{code, msg})
 		}
-		return true
+		return outAllow
 	}
 	dst := e.portPod(d, p, peer)
-	allowed := false
+	exact := ctx.peerExact[d]
+	allowed, uncertain := false, false
 	for _, ni := range p.netpolsFor[d] {
 		np := &e.netpols[ni]
 		for ri := range np.rules[d] {
 			r := &np.rules[d][ri]
-			peerIdx, ok := e.npPeerMatch(r, peer)
-			if !ok {
+			// npPeerMatch, spelled out: the matrix spends its time here.
+			var peerIdx int
+			var m tri
+			switch {
+			case r.allPeers:
+				peerIdx, m = -1, triYes
+			case exact:
+				peerIdx, m = r.podPeerMatch(peer.pod)
+			default:
+				peerIdx, m = e.npPeerMatchSlow(r, peer, ctx)
+			}
+			if m == triNo {
 				continue
 			}
 			portIdx, ok := npPortMatch(r, ctx, dst)
 			if !ok {
 				continue
 			}
+			if m == triUnknown {
+				uncertain = true
+				if sv != nil && !allowed {
+					e.recordUncertain(sv, np, d, ri, peerIdx, portIdx, peer, ctx, dst)
+				}
+				continue
+			}
 			if sv == nil {
-				return true
+				return outAllow
 			}
 			allowed = true
+			sv.Uncertain = nil
 			e.recordAllow(sv, np, d, ri, peerIdx, portIdx, peer, ctx, dst)
 		}
 	}
-	if !allowed && sv != nil {
+	switch {
+	case allowed:
+		return outAllow
+	case sv != nil:
 		e.recordMisses(sv, d, p, peer, ctx, dst)
 	}
-	return allowed
+	if uncertain {
+		return outAllow | outDeny
+	}
+	return outDeny
 }
 
 // exemption applies the two NetworkPolicy rules of thumb: a pod cannot
@@ -55,7 +83,7 @@ func (e *Engine) exemption(p *podInfo, peer endpoint) Exemption {
 	if peer.pod == p.idx {
 		return ExemptSamePod
 	}
-	if peer.pod < 0 && peer.ip.IsValid() && peer.ip == p.hostIP {
+	if peer.pod < 0 && peer.ip.IsValid() && slices.Contains(p.hostIPs, peer.ip) {
 		return ExemptOwnNode
 	}
 	return ExemptNone
@@ -73,25 +101,69 @@ func (e *Engine) portPod(d int, p *podInfo, peer endpoint) *podInfo {
 	return nil
 }
 
-func (e *Engine) npPeerMatch(r *npRule, peer endpoint) (int, bool) {
-	if r.allPeers {
-		return -1, true
+// npPeerMatch returns the first peer of r that matches the other endpoint,
+// else the first that may (unknown), else no. exact is ctx.peerExact of the
+// side.
+func (e *Engine) npPeerMatch(r *npRule, peer endpoint, ctx *flowCtx, exact bool) (int, tri) {
+	switch {
+	case r.allPeers:
+		return -1, triYes
+	case exact:
+		return r.podPeerMatch(peer.pod)
+	default:
+		return e.npPeerMatchSlow(r, peer, ctx)
 	}
+}
+
+// podPeerMatch is npPeerMatch for a pod the bitsets settle: a leaf, kept
+// small for the matrix loop.
+func (r *npRule) podPeerMatch(pod int) (int, tri) {
 	for i := range r.peers {
-		pe := &r.peers[i]
-		if peer.pod >= 0 {
-			if pe.pods.has(peer.pod) {
-				return i, true
-			}
-			continue
+		if r.peers[i].pods.has(pod) {
+			return i, triYes
 		}
-		if pe.block != nil && peer.ip.IsValid() {
-			if ok, _ := pe.block.contains(peer.ip); ok {
-				return i, true
+	}
+	return -1, triNo
+}
+
+func (e *Engine) npPeerMatchSlow(r *npRule, peer endpoint, ctx *flowCtx) (int, tri) {
+	first := -1
+	for i := range r.peers {
+		switch e.npPeerTri(&r.peers[i], peer, ctx) {
+		case triYes:
+			return i, triYes
+		case triUnknown:
+			if first < 0 {
+				first = i
 			}
 		}
 	}
-	return -1, false
+	if first >= 0 {
+		return first, triUnknown
+	}
+	return -1, triNo
+}
+
+// npPeerTri matches one peer against the other endpoint: an ipBlock against
+// its address of the flow's family, selectors against a pod.
+func (e *Engine) npPeerTri(pe *npPeer, peer endpoint, ctx *flowCtx) tri {
+	if blk := pe.block; blk != nil {
+		return e.addrsTri(peer, ctx, func(ip netip.Addr) bool {
+			ok, _ := blk.contains(ip)
+			return ok
+		}, blk.containsUnknown)
+	}
+	if peer.pod < 0 {
+		return triNo
+	}
+	q := &e.pods[peer.pod]
+	if q.nsLabelsUnknown && pe.nsSel != nil {
+		if pe.podSel != nil && !pe.podSel.matches(q.labels) {
+			return triNo
+		}
+		return pe.nsSel.matchesNamespace(&e.namespaces[q.ns])
+	}
+	return triOf(pe.pods.has(peer.pod))
 }
 
 func npPortMatch(r *npRule, ctx *flowCtx, dst *podInfo) (int, bool) {
@@ -136,10 +208,46 @@ func (e *Engine) recordAllow(sv *SideVerdict, np *netpol, d, ri, peerIdx, portId
 	})
 	if peerIdx >= 0 && r.peers[peerIdx].block != nil && peer.pod >= 0 {
 		sv.Caveats = appendOnce(sv.Caveats, Caveat{CaveatIPBlockPodIP, fmt.Sprintf("%s matches pod %s by its IP through an ipBlock: ipBlock is meant for cluster-external IPs and whether it applies to pod IPs is implementation-defined", ruleLabel(np.ref, ri), e.pods[peer.pod].ref)})
-		if len(e.pods[peer.pod].ips) > 1 {
-			sv.Caveats = appendOnce(sv.Caveats, Caveat{CaveatDualStack, fmt.Sprintf("pod %s has several IPs; the ipBlock matched at least one of them, the connection may use another", e.pods[peer.pod].ref)})
-		}
 	}
+}
+
+// recordUncertain adds a rule that would allow the flow if its peer, which
+// cannot be evaluated from the snapshot, matched.
+func (e *Engine) recordUncertain(sv *SideVerdict, np *netpol, d, ri, peerIdx, portIdx int, peer endpoint, ctx *flowCtx, dst *podInfo) {
+	r := &np.rules[d][ri]
+	pe := &r.peers[peerIdx]
+	peerText := e.npPeerText(pe, np)
+	if len(r.peers) > 1 {
+		peerText = fmt.Sprintf("peer %d (%s)", peerIdx+1, peerText)
+	}
+	portText := "all ports"
+	if portIdx >= 0 {
+		portText = r.ports[portIdx].describeFor(dst)
+	}
+	verb := "may allow from"
+	if d == 1 {
+		verb = "may allow to"
+	}
+	sv.Uncertain = append(sv.Uncertain, RuleMatch{
+		Policy: np.ref, Rule: ri, Peer: peerIdx, Port: portIdx,
+		Reason: fmt.Sprintf("%s %s %s on %s: %s", ruleLabel(np.ref, ri), verb, peerText, portText, e.npPeerUnknownReason(pe, peer, ctx)),
+	})
+}
+
+// npPeerUnknownReason says why a peer may or may not match.
+func (e *Engine) npPeerUnknownReason(pe *npPeer, peer endpoint, ctx *flowCtx) string {
+	if pe.block != nil {
+		if peer.pod < 0 {
+			return fmt.Sprintf("the %s address of %s is not known", familyName(ctx.fam), e.endpointText(peer))
+		}
+		q := &e.pods[peer.pod]
+		if q.fams == 0 {
+			return fmt.Sprintf("pod %s has no IP yet (its %s address is not in the snapshot), and ipBlock %s may or may not contain it", q.ref, familyName(ctx.fam), pe.block)
+		}
+		return fmt.Sprintf("pod %s has several %s addresses (%s) and ipBlock %s contains only some of them", q.ref, familyName(ctx.fam), strings.Join(e.addrsText(peer, ctx.fam), ","), pe.block)
+	}
+	q := &e.pods[peer.pod]
+	return fmt.Sprintf("namespace %s is not in the snapshot, so only its label %s=%s is known and namespaceSelector %s may or may not match it", q.ref.Namespace, metadataNameLabel, q.ref.Namespace, pe.nsSel)
 }
 
 func appendOnce(cs []Caveat, c Caveat) []Caveat {
@@ -196,6 +304,12 @@ func (e *Engine) recordMisses(sv *SideVerdict, d int, p *podInfo, peer endpoint,
 			continue
 		}
 		for ri := range np.rules[d] {
+			r := &np.rules[d][ri]
+			if _, m := e.npPeerMatch(r, peer, ctx, ctx.peerExact[d]); m == triUnknown {
+				if _, ok := npPortMatch(r, ctx, dst); ok {
+					continue // listed in Uncertain
+				}
+			}
 			sv.Misses = append(sv.Misses, e.ruleMiss(np, d, ri, peer, ctx, dst))
 		}
 	}
@@ -209,7 +323,7 @@ func (e *Engine) ruleMiss(np *netpol, d, ri int, peer endpoint, ctx *flowCtx, ds
 	if !r.allPeers {
 		peerDist = 4
 		for i := range r.peers {
-			dist, why := e.npPeerDistance(&r.peers[i], np, peer)
+			dist, why := e.npPeerDistance(&r.peers[i], np, peer, ctx)
 			if dist < peerDist {
 				peerDist, m.Peer, m.PeerReason = dist, i, why
 				if len(r.peers) > 1 && why != "" {
@@ -248,9 +362,9 @@ func (e *Engine) ruleMiss(np *netpol, d, ri int, peer endpoint, ctx *flowCtx, ds
 
 // npPeerDistance grades how close a peer came to matching the other
 // endpoint (see Miss) and says why it did not match.
-func (e *Engine) npPeerDistance(pe *npPeer, np *netpol, peer endpoint) (int, string) {
+func (e *Engine) npPeerDistance(pe *npPeer, np *netpol, peer endpoint, ctx *flowCtx) (int, string) {
 	if pe.block != nil {
-		return e.ipBlockDistance(pe.block, peer)
+		return e.ipBlockDistance(pe.block, peer, ctx)
 	}
 	if peer.pod < 0 {
 		return 3, fmt.Sprintf("%s selects pods, but the other end is %s", e.npPeerText(pe, np), e.endpointText(peer))
@@ -260,12 +374,19 @@ func (e *Engine) npPeerDistance(pe *npPeer, np *netpol, peer endpoint) (int, str
 	var held, total int
 	var why []string
 	total++
-	if e.npPeerNamespaceMatches(pe, np.ns, q.ns) {
+	nsMatch := triOf(e.npPeerNamespaceMatches(pe, np.ns, q.ns))
+	if pe.nsSel != nil && ns.labelsUnknown {
+		nsMatch = pe.nsSel.matchesNamespace(ns)
+	}
+	switch {
+	case nsMatch == triYes:
 		held++
-	} else if pe.nsSel == nil {
+	case pe.nsSel == nil:
 		why = append(why, fmt.Sprintf("podSelector %s only selects pods in namespace %s; pod %s is in namespace %s", pe.podSel, np.ref.Namespace, q.ref, q.ref.Namespace))
-	} else {
-		w := fmt.Sprintf("namespaceSelector %s does not match namespace %s labels %s", pe.nsSel, ns.name, namespaceLabelsForText(ns.labels, pe.nsSel.source))
+	case nsMatch == triUnknown:
+		why = append(why, fmt.Sprintf("namespaceSelector %s may or may not match namespace %s (not in the snapshot: only its label %s=%s is known)", pe.nsSel, ns.name, metadataNameLabel, ns.name))
+	default:
+		w := fmt.Sprintf("namespaceSelector %s does not match namespace %s labels %s", pe.nsSel, ns.name, namespaceLabelsForText(ns.name, ns.labels, pe.nsSel.source))
 		if ns.implicit {
 			w += " (namespace not in the snapshot: only its name label is known)"
 		}
@@ -282,38 +403,47 @@ func (e *Engine) npPeerDistance(pe *npPeer, np *netpol, peer endpoint) (int, str
 	switch {
 	case held == total:
 		return 0, ""
-	case held > 0:
+	case held > 0 || (nsMatch == triUnknown && held == total-1):
 		return 1, strings.Join(why, "; ")
 	default:
 		return 2, strings.Join(why, "; ")
 	}
 }
 
-func (e *Engine) ipBlockDistance(cs *cidrSet, peer endpoint) (int, string) {
-	var ips []string
-	var addrs = []endpoint{peer}
-	if peer.pod >= 0 {
-		q := &e.pods[peer.pod]
-		if len(q.ips) == 0 {
-			return 3, fmt.Sprintf("ipBlock %s cannot match pod %s: its IP is not in the snapshot", cs, q.ref)
-		}
-		addrs = addrs[:0]
-		for _, ip := range q.ips {
-			addrs = append(addrs, endpoint{pod: -1, ip: ip})
+// ipBlockDistance grades an ipBlock against the other endpoint's addresses
+// of the flow's family.
+func (e *Engine) ipBlockDistance(cs *cidrSet, peer endpoint, ctx *flowCtx) (int, string) {
+	var addrs []netip.Addr
+	switch {
+	case peer.ip.IsValid():
+		addrs = []netip.Addr{peer.ip}
+	case peer.pod >= 0:
+		for _, ip := range e.pods[peer.pod].ips {
+			if familyOf(ip) == ctx.fam {
+				addrs = append(addrs, ip)
+			}
 		}
 	}
-	if !peer.ip.IsValid() && peer.pod < 0 {
-		return 3, fmt.Sprintf("ipBlock %s cannot match %s", cs, e.endpointText(peer))
+	if len(addrs) == 0 {
+		who := e.endpointText(peer)
+		if peer.pod >= 0 {
+			who = "pod " + e.pods[peer.pod].ref.String() + ", which has no IP yet"
+		}
+		if cs.containsUnknown(ctx.fam) == triNo {
+			return 3, fmt.Sprintf("ipBlock %s is %s and cannot contain the %s address of %s", cs, familyName(familyOf(cs.cidr.Addr())), familyName(ctx.fam), who)
+		}
+		return 1, fmt.Sprintf("ipBlock %s may contain the %s address of %s", cs, familyName(ctx.fam), who)
 	}
 	best, why := 2, ""
+	ips := make([]string, 0, len(addrs))
 	for _, a := range addrs {
-		ips = append(ips, a.ip.String())
-		ok, ex := cs.contains(a.ip)
+		ips = append(ips, a.String())
+		ok, ex := cs.contains(a)
 		if ok {
 			return 0, ""
 		}
 		if ex.IsValid() {
-			best, why = 1, fmt.Sprintf("ipBlock %s contains %s but except %s excludes it", cs.cidr, a.ip, ex)
+			best, why = 1, fmt.Sprintf("ipBlock %s contains %s but except %s excludes it", cs.cidr, a, ex)
 		}
 	}
 	if best == 2 {

@@ -71,7 +71,7 @@ func (e *Engine) PeersMatchingNothing() []Finding {
 			for ri := range np.rules[d] {
 				for pi := range np.rules[d][ri].peers {
 					pe := &np.rules[d][ri].peers[pi]
-					if pe.block != nil || !pe.pods.empty() {
+					if pe.block != nil || !pe.pods.empty() || (pe.nsSel != nil && e.mayMatchUnknownNamespace(pe.nsSel, pe.podSel, false)) {
 						continue
 					}
 					out = append(out, Finding{Code: FindingPeerMatchesNothing, Policy: np.ref, Direction: dir, Rule: ri, Peer: pi,
@@ -93,6 +93,13 @@ func (e *Engine) PeersMatchingNothing() []Finding {
 				for pi := range a.rules[d][ri].peers {
 					pe := &a.rules[d][ri].peers[pi]
 					if (pe.kind != peerNamespaces && pe.kind != peerPods) || pe.selErr != nil || !pe.pods.empty() {
+						continue
+					}
+					podSel := &pe.podSel
+					if pe.kind == peerNamespaces {
+						podSel = nil
+					}
+					if e.mayMatchUnknownNamespace(&pe.nsSel, podSel, true) {
 						continue
 					}
 					why := "matches no pod (hostNetwork pods never match)"
@@ -118,6 +125,22 @@ func (e *Engine) npEmptyPeerWhy(pe *npPeer, np *netpol) string {
 func (e *Engine) anyNamespaceMatches(s *selector) bool {
 	for i := range e.namespaces {
 		if s.matches(e.namespaces[i].labels) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayMatchUnknownNamespace reports whether the selectors may match a pod of
+// a namespace whose labels are unknown (not in a snapshot that does not list
+// every namespace): such a peer cannot be said to match nothing.
+func (e *Engine) mayMatchUnknownNamespace(nsSel, podSel *selector, skipHostNetwork bool) bool {
+	for i := range e.pods {
+		q := &e.pods[i]
+		if !q.nsLabelsUnknown || (skipHostNetwork && q.hostNetwork) || (podSel != nil && !podSel.matches(q.labels)) {
+			continue
+		}
+		if nsSel.matchesNamespace(&e.namespaces[q.ns]) == triUnknown {
 			return true
 		}
 	}

@@ -88,11 +88,14 @@ func FormatLabels(l map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// namespaceLabelsForText drops the kubernetes.io/metadata.name label, which
-// every namespace has, unless the selector refers to it: it only adds noise to
-// "does not match namespace labels ..." messages.
-func namespaceLabelsForText(l map[string]string, s *metav1.LabelSelector) string {
-	if _, ok := l[metadataNameLabel]; !ok || selectorMentions(s, metadataNameLabel) {
+// namespaceLabelsForText prints a namespace's labels for "does not match
+// namespace labels ..." messages. It leaves out kubernetes.io/metadata.name,
+// which every namespace has, as noise, except when it is the only label,
+// when the selector refers to it, or when the selector asks for the
+// namespace's name under another key (the "name: kube-system" mistake, which
+// that label fixes).
+func namespaceLabelsForText(name string, l map[string]string, s *metav1.LabelSelector) string {
+	if _, ok := l[metadataNameLabel]; !ok || len(l) == 1 || selectorMentions(s, metadataNameLabel) || selectorWantsValue(s, name) {
 		return FormatLabels(l)
 	}
 	trimmed := make(map[string]string, len(l))
@@ -102,6 +105,83 @@ func namespaceLabelsForText(l map[string]string, s *metav1.LabelSelector) string
 		}
 	}
 	return FormatLabels(trimmed)
+}
+
+// selectorWantsValue reports whether a selector names value as a label value.
+func selectorWantsValue(s *metav1.LabelSelector, value string) bool {
+	if s == nil {
+		return false
+	}
+	for _, v := range s.MatchLabels {
+		if v == value {
+			return true
+		}
+	}
+	for _, e := range s.MatchExpressions {
+		if slices.Contains(e.Values, value) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchesNamespace matches a namespace selector against a namespace whose
+// labels may be only partly known (labelsUnknown: only its name label is).
+// Requirements on the name label are decided; a satisfiable requirement on
+// any other key may hold or not, so the answer is then unknown.
+func (s *selector) matchesNamespace(ns *nsInfo) tri {
+	if !ns.labelsUnknown || s.err != nil {
+		return triOf(s.matches(ns.labels))
+	}
+	reqs, selectable := s.sel.Requirements()
+	if !selectable {
+		return triNo
+	}
+	known := labels.Set{metadataNameLabel: ns.name}
+	byKey := map[string][]labels.Requirement{}
+	for _, r := range reqs {
+		if r.Key() == metadataNameLabel {
+			if !r.Matches(known) {
+				return triNo
+			}
+			continue
+		}
+		byKey[r.Key()] = append(byKey[r.Key()], r)
+	}
+	for key, rs := range byKey {
+		if !satisfiable(key, rs) {
+			return triNo
+		}
+	}
+	if len(byKey) > 0 {
+		return triUnknown
+	}
+	return triYes
+}
+
+// satisfiable reports whether some value of key, or its absence, meets
+// every requirement. Only the values the requirements name, one other value
+// and absence need trying.
+func satisfiable(key string, rs []labels.Requirement) bool {
+	candidates := []labels.Set{{}, {key: "\x00other"}}
+	for _, r := range rs {
+		for v := range r.Values() {
+			candidates = append(candidates, labels.Set{key: v})
+		}
+	}
+	for _, c := range candidates {
+		all := true
+		for _, r := range rs {
+			if !r.Matches(c) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 func selectorMentions(s *metav1.LabelSelector, key string) bool {

@@ -57,12 +57,7 @@ func (e *Engine) sideOutcome(d int, ctx *flowCtx, sv *SideVerdict) outcome {
 		return mask
 	}
 	if len(p.netpolsFor[d]) > 0 {
-		allowed := e.netpolStage(d, p, peer, ctx, sv)
-		if allowed {
-			mask |= outAllow
-		} else {
-			mask |= outDeny
-		}
+		mask |= e.netpolStage(d, p, peer, ctx, sv)
 		if sv != nil && pathToNP {
 			sv.DecidedBy = LayerNetworkPolicy
 		}
@@ -243,6 +238,9 @@ func (e *Engine) sideReason(sv *SideVerdict, ctx *flowCtx) string {
 			if !m.Certain {
 				unknown = append(unknown, m.Reason)
 			}
+		}
+		for _, m := range sv.Uncertain {
+			unknown = append(unknown, m.Reason)
 		}
 		if len(unknown) > 0 {
 			b.WriteString(": " + strings.Join(unknown, "; "))

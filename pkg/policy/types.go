@@ -22,6 +22,14 @@ type Snapshot struct {
 	// status addresses). Nil: unknown, and such peers stay undecided
 	// unless they select every node.
 	Nodes []corev1.Node
+	// NamespacesComplete says that Namespaces lists every namespace that
+	// exists, as a read of a cluster does: a namespace the snapshot lacks
+	// does not exist, and one named by a pod or policy is taken to carry
+	// only the kubernetes.io/metadata.name label. False (manifests): a
+	// namespace the snapshot lacks may exist with labels nobody knows, so
+	// a namespaceSelector that reads any other label cannot be decided for
+	// its pods.
+	NamespacesComplete bool
 }
 
 // PodRef names a pod.
@@ -154,7 +162,13 @@ type ResolvedPort struct {
 type Verdict struct {
 	Flow Flow
 	// Result is Allowed only if both sides are allowed, Denied if either
-	// side is denied, Undecided otherwise.
+	// side is denied, Undecided otherwise. It is also Undecided when the
+	// result depends on what the snapshot cannot say: the address family
+	// the connection uses (Egress and Ingress then merge the results over
+	// IPv4 and IPv6), or how the network plugin treats a hostNetwork pod
+	// (IfHostNetworkIgnored gives the other reading's result, and a side
+	// the readings decide differently is Undecided, its reason giving
+	// both).
 	Result Result
 	// Allowed is Result == Allowed.
 	Allowed bool
@@ -194,8 +208,15 @@ type SideVerdict struct {
 	// in evaluation order; the last certain one decided unless DecidedBy
 	// says otherwise.
 	Admin []AdminMatch
+	// Uncertain lists the NetworkPolicy rules that would allow the flow
+	// if a fact the snapshot lacks turned out one way: an ipBlock against
+	// a pod whose IP is not known yet, a namespaceSelector against a
+	// namespace whose labels are not known. Filled when no rule surely
+	// allows the flow.
+	Uncertain []RuleMatch
 	// Misses explains, closest first, why each NetworkPolicy rule did not
-	// allow the flow. Filled when NetworkPolicy decided a deny.
+	// allow the flow. Filled when no rule allows the flow (rules listed in
+	// Uncertain are left out).
 	Misses  []Miss
 	Caveats []Caveat
 	Reason  string

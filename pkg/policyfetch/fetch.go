@@ -106,6 +106,8 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 			return
 		}
 		res.Snapshot.Namespaces = list.Items
+		// Every namespace was listed: one the snapshot lacks does not exist.
+		res.Snapshot.NamespacesComplete = true
 	})
 	if dyn != nil {
 		wg.Go(func() {

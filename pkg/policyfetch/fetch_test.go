@@ -78,3 +78,13 @@ func TestForbiddenNodesLeaveThemUnknown(t *testing.T) {
 		t.Errorf("nodes %v, want unknown (nil)", res.Snapshot.Nodes)
 	}
 }
+
+// A cluster read lists every namespace: one the snapshot lacks does not
+// exist, which the engine may rely on (manifests cannot).
+func TestClusterSnapshotListsEveryNamespace(t *testing.T) {
+	client, dyn := clients(t)
+	res := fetch(t, client, dyn)
+	if !res.Snapshot.NamespacesComplete || len(res.Snapshot.Namespaces) != 1 {
+		t.Errorf("namespaces %v, complete %t; want every namespace, complete", res.Snapshot.Namespaces, res.Snapshot.NamespacesComplete)
+	}
+}

@@ -12,13 +12,15 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
-// Result is one judged flow (an element of the check's Data).
+// Result is one judged flow (an element of the check's Data). Result
+// ("Allowed", "Denied", "Undecided") is authoritative; Allowed is absent
+// (nil) when the flow is undecided, so that it never reads as a deny.
 type Result struct {
 	From     string `json:"from"`
 	To       string `json:"to"`
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
-	Allowed  bool   `json:"allowed"`
+	Allowed  *bool  `json:"allowed,omitempty"`
 	Result   string `json:"result"`
 	Reason   string `json:"reason"`
 }
@@ -33,7 +35,7 @@ func Judge(code checks.Code, eng *policy.Engine, flows []policy.Flow) (report.Ch
 		verdicts = append(verdicts, v)
 		results = append(results, Result{
 			From: endpoint(f.Src), To: endpoint(f.Dst), Port: v.Port.Number, Protocol: string(v.Port.Protocol),
-			Allowed: v.Allowed, Result: string(v.Result), Reason: v.Reason,
+			Allowed: AllowedJSON(v.Result), Result: string(v.Result), Reason: v.Reason,
 		})
 		switch v.Result {
 		case policy.Denied:
@@ -60,6 +62,16 @@ func Judge(code checks.Code, eng *policy.Engine, flows []policy.Flow) (report.Ch
 	}
 	c.Data = results
 	return c, verdicts
+}
+
+// AllowedJSON is the "allowed" of a judged flow in JSON: true or false when
+// the result is decided, nil (left out) when it is Undecided.
+func AllowedJSON(r policy.Result) *bool {
+	if r != policy.Allowed && r != policy.Denied {
+		return nil
+	}
+	b := r == policy.Allowed
+	return &b
 }
 
 // Facts explains one verdict side by side, misses closest first.

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/flowcheck"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -27,14 +28,17 @@ type FlowRequest struct {
 	Describe string
 }
 
-// FlowData is one port of a flow in JSON (NP005 data, a list).
+// FlowData is one port of a flow in JSON (NP005 data, a list). Result
+// ("Allowed", "Denied", "Undecided") is authoritative; Allowed repeats it as
+// a boolean and is absent (nil) when the flow is undecided, so that an
+// undecided flow never reads as a deny.
 type FlowData struct {
 	From     string `json:"from"`
 	To       string `json:"to"`
 	Port     int32  `json:"port"`
 	PortName string `json:"portName,omitempty"`
 	Protocol string `json:"protocol"`
-	Allowed  bool   `json:"allowed"`
+	Allowed  *bool  `json:"allowed,omitempty"`
 	Result   string `json:"result"`
 	Reason   string `json:"reason"`
 	// Before is, in what-if mode, the result with the current policies.
@@ -158,7 +162,7 @@ func checkFlow(w *World, req FlowRequest, verdicts []policy.Verdict, before []po
 		}
 		d := FlowData{
 			From: podText(v.Flow.Src), To: podText(v.Flow.Dst), Port: v.Port.Number, PortName: v.Port.Name,
-			Protocol: string(v.Port.Protocol), Allowed: v.Allowed, Result: string(v.Result), Reason: v.Reason,
+			Protocol: string(v.Port.Protocol), Allowed: flowcheck.AllowedJSON(v.Result), Result: string(v.Result), Reason: v.Reason,
 			Egress: sideData(v.Egress), Ingress: sideData(v.Ingress), Caveats: caveatData(v.Caveats),
 			IfHostNetworkIgnored: string(v.IfHostNetworkIgnored),
 		}

@@ -73,7 +73,8 @@ type MatrixData struct {
 	// LeftOut are pods not in the matrix, with why.
 	LeftOut []string `json:"leftOut,omitempty"`
 	// Cells lists, port by port, every checked flow: from, to, port,
-	// portName, protocol, allowed, result.
+	// portName, protocol, allowed, result (allowed is left out when the
+	// result is Undecided).
 	Cells *CellList `json:"cells"`
 }
 
@@ -336,7 +337,8 @@ type CellList struct {
 	ports []matrixPort
 }
 
-// MarshalJSON writes [{"from","to","port","portName","protocol","allowed","result"},...].
+// MarshalJSON writes [{"from","to","port","portName","protocol","allowed","result"},...],
+// without "allowed" for an Undecided cell: only "result" says undecided.
 func (c *CellList) MarshalJSON() ([]byte, error) {
 	names := make([][]byte, len(c.pods))
 	for i, p := range c.pods {
@@ -387,8 +389,12 @@ func (c *CellList) MarshalJSON() ([]byte, error) {
 				buf.WriteString(name)
 				buf.WriteString(`,"protocol":`)
 				buf.Write(proto)
-				buf.WriteString(`,"allowed":`)
-				buf.WriteString(strconv.FormatBool(r == policy.Allowed))
+				switch r {
+				case policy.Allowed:
+					buf.WriteString(`,"allowed":true`)
+				case policy.Denied:
+					buf.WriteString(`,"allowed":false`)
+				}
 				buf.WriteString(`,"result":"`)
 				buf.WriteString(string(r))
 				buf.WriteString(`"}`)

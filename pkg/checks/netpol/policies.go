@@ -49,10 +49,13 @@ func checkPolicies(w *World) report.Check {
 		}
 	}
 	for _, f := range w.Engine.Warnings() {
-		if w.Cluster && f.Code == "ImplicitNamespace" {
-			// Deleted namespaces of terminating pods; caveats on flows
-			// say it where it matters.
-			c.Facts = append(c.Facts, report.Fact{Name: "assumed", Value: f.Message})
+		if f.Code == "ImplicitNamespace" {
+			// Cluster: deleted namespaces of terminating pods; caveats on
+			// flows say it where it matters. Offline: the manifest
+			// warnings above already name the undeclared namespaces.
+			if w.Cluster {
+				c.Facts = append(c.Facts, report.Fact{Name: "assumed", Value: f.Message})
+			}
 			continue
 		}
 		c.Status = report.Warn

@@ -87,6 +87,7 @@ func (w *World) withPolicies(wi *WhatIf) (*policy.Engine, []string) {
 		NetworkPolicies:            nps,
 		AdminNetworkPolicies:       anps,
 		BaselineAdminNetworkPolicy: banp,
+		NamespacesComplete:         s.NamespacesComplete,
 	}
 	return policy.New(after), actions
 }
