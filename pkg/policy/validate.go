@@ -251,52 +251,52 @@ func validateAdminNetworkPolicy(a *anp.AdminNetworkPolicy) field.ErrorList {
 	if a.Spec.Priority < 0 || a.Spec.Priority > anpMaxPriority {
 		errs = append(errs, field.Invalid(spec.Child("priority"), a.Spec.Priority, fmt.Sprintf("must be between 0 and %d, inclusive", anpMaxPriority)))
 	}
-	errs = append(errs, validateAdminSubject(a.Spec.Subject, spec.Child("subject"))...)
-	errs = append(errs, maxItems(spec.Child("ingress"), len(a.Spec.Ingress), anpMaxRules)...)
-	for i, r := range a.Spec.Ingress {
-		path := spec.Child("ingress").Index(i)
-		errs = append(errs, validateAdminRule(path, r.Name, string(r.Action), anpActions, "from", len(r.From), r.Ports)...)
-		for j, p := range r.From {
-			errs = append(errs, validateAdminPeer(path.Child("from").Index(j), anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods})...)
-		}
-	}
-	errs = append(errs, maxItems(spec.Child("egress"), len(a.Spec.Egress), anpMaxRules)...)
-	for i, r := range a.Spec.Egress {
-		path := spec.Child("egress").Index(i)
-		errs = append(errs, validateAdminRule(path, r.Name, string(r.Action), anpActions, "to", len(r.To), r.Ports)...)
-		for j, p := range r.To {
-			errs = append(errs, validateAdminPeer(path.Child("to").Index(j), p)...)
-		}
-		errs = append(errs, validateNamedPortPeers(path, r.To, r.Ports, anpNamedPortRule)...)
-	}
-	return errs
+	return append(errs, validateAdminSpec(spec, a.Spec.Subject, a.Spec.Ingress, a.Spec.Egress, anpActions, anpNamedPortRule)...)
 }
 
 // validateBaselineAdminNetworkPolicy checks a BaselineAdminNetworkPolicy
 // against its CRD: as an AdminNetworkPolicy without priority, with actions
-// Allow or Deny only. The name rule ("default") is checked by the caller.
+// Allow or Deny only and no domainNames peers. Its rules are checked in the
+// AdminNetworkPolicy's shape, which holds every field a baseline rule has.
+// The name rule ("default") is checked by the caller.
 func validateBaselineAdminNetworkPolicy(b *anp.BaselineAdminNetworkPolicy) field.ErrorList {
-	var errs field.ErrorList
-	spec := field.NewPath("spec")
-	errs = append(errs, validateAdminSubject(b.Spec.Subject, spec.Child("subject"))...)
-	errs = append(errs, maxItems(spec.Child("ingress"), len(b.Spec.Ingress), anpMaxRules)...)
+	ingress := make([]anp.AdminNetworkPolicyIngressRule, len(b.Spec.Ingress))
 	for i, r := range b.Spec.Ingress {
+		ingress[i] = anp.AdminNetworkPolicyIngressRule{Name: r.Name, Action: anp.AdminNetworkPolicyRuleAction(r.Action), From: r.From, Ports: r.Ports}
+	}
+	egress := make([]anp.AdminNetworkPolicyEgressRule, len(b.Spec.Egress))
+	for i, r := range b.Spec.Egress {
+		to := make([]anp.AdminNetworkPolicyEgressPeer, len(r.To))
+		for j, p := range r.To {
+			to[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks}
+		}
+		egress[i] = anp.AdminNetworkPolicyEgressRule{Name: r.Name, Action: anp.AdminNetworkPolicyRuleAction(r.Action), To: to, Ports: r.Ports}
+	}
+	return validateAdminSpec(field.NewPath("spec"), b.Spec.Subject, ingress, egress, banpActions, banpNamedPortRule)
+}
+
+// validateAdminSpec checks the subject and the rules of either admin kind:
+// at most 100 rules of at most 100 peers and ports, the kind's actions,
+// peers and ports with at most one field, valid networks and domain names,
+// and no named port in an egress rule with a peer that has no pods.
+func validateAdminSpec(spec *field.Path, subject anp.AdminNetworkPolicySubject, ingress []anp.AdminNetworkPolicyIngressRule, egress []anp.AdminNetworkPolicyEgressRule, actions []string, namedPortRule string) field.ErrorList {
+	errs := validateAdminSubject(subject, spec.Child("subject"))
+	errs = append(errs, maxItems(spec.Child("ingress"), len(ingress), anpMaxRules)...)
+	for i, r := range ingress {
 		path := spec.Child("ingress").Index(i)
-		errs = append(errs, validateAdminRule(path, r.Name, string(r.Action), banpActions, "from", len(r.From), r.Ports)...)
+		errs = append(errs, validateAdminRule(path, r.Name, string(r.Action), actions, "from", len(r.From), r.Ports)...)
 		for j, p := range r.From {
 			errs = append(errs, validateAdminPeer(path.Child("from").Index(j), anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods})...)
 		}
 	}
-	errs = append(errs, maxItems(spec.Child("egress"), len(b.Spec.Egress), anpMaxRules)...)
-	for i, r := range b.Spec.Egress {
+	errs = append(errs, maxItems(spec.Child("egress"), len(egress), anpMaxRules)...)
+	for i, r := range egress {
 		path := spec.Child("egress").Index(i)
-		errs = append(errs, validateAdminRule(path, r.Name, string(r.Action), banpActions, "to", len(r.To), r.Ports)...)
-		peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.To))
+		errs = append(errs, validateAdminRule(path, r.Name, string(r.Action), actions, "to", len(r.To), r.Ports)...)
 		for j, p := range r.To {
-			peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks}
-			errs = append(errs, validateAdminPeer(path.Child("to").Index(j), peers[j])...)
+			errs = append(errs, validateAdminPeer(path.Child("to").Index(j), p)...)
 		}
-		errs = append(errs, validateNamedPortPeers(path, peers, r.Ports, banpNamedPortRule)...)
+		errs = append(errs, validateNamedPortPeers(path, r.To, r.Ports, namedPortRule)...)
 	}
 	return errs
 }
