@@ -7,6 +7,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // Snapshot is the set of objects an Engine reasons about. AdminNetworkPolicies
@@ -18,6 +19,14 @@ type Snapshot struct {
 	NetworkPolicies            []networkingv1.NetworkPolicy
 	AdminNetworkPolicies       []anp.AdminNetworkPolicy
 	BaselineAdminNetworkPolicy *anp.BaselineAdminNetworkPolicy
+	// ClusterNetworkPolicies of both tiers, as the cluster serves them
+	// (v1beta1, or v1alpha2: the same schema, decoded into v1beta1 types).
+	ClusterNetworkPolicies []cnp.ClusterNetworkPolicy
+	// Unjudged are policies of APIs this version detects but does not
+	// evaluate (CNI-native kinds), and kinds it could not list. Each may
+	// select any pod of its namespace (any pod at all when cluster-scoped,
+	// or when not listed): a side of such a pod is Undecided, naming them.
+	Unjudged []UnjudgedPolicy
 	// Nodes judge the nodes peers of admin policies (their labels and
 	// status addresses). Nil: unknown, and such peers stay undecided
 	// unless they select every node.
@@ -30,6 +39,44 @@ type Snapshot struct {
 	// a namespaceSelector that reads any other label cannot be decided for
 	// its pods.
 	NamespacesComplete bool
+}
+
+// UnjudgedPolicy is a policy object (or a kind of them that could not be
+// listed) whose effect the engine does not compute.
+type UnjudgedPolicy struct {
+	// Group and Kind name the API: "cilium.io", "CiliumNetworkPolicy".
+	Group string
+	Kind  string
+	// Namespaced: the kind is namespaced. Namespace is the object's; for a
+	// kind that could not be listed it is the namespace the list was
+	// refused for, "" for all.
+	Namespaced bool
+	Namespace  string
+	// Name is the object's name, "" when the kind could not be listed.
+	Name string
+	// Reason says why it is not judged ("not evaluated by this version",
+	// "list forbidden: needs list on cilium.io ciliumnetworkpolicies").
+	Reason string
+}
+
+// String names the object ("CiliumNetworkPolicy ns/name") or the kind not
+// listed ("CiliumNetworkPolicy objects in ns").
+func (u UnjudgedPolicy) String() string {
+	switch {
+	case u.Name != "" && u.Namespace != "":
+		return u.Kind + " " + u.Namespace + "/" + u.Name
+	case u.Name != "":
+		return u.Kind + " " + u.Name
+	case u.Namespace != "":
+		return u.Kind + " objects in namespace " + u.Namespace
+	default:
+		return u.Kind + " objects"
+	}
+}
+
+// selects reports whether the object may select a pod of namespace ns.
+func (u UnjudgedPolicy) selects(ns string) bool {
+	return !u.Namespaced || u.Namespace == "" || u.Namespace == ns
 }
 
 // PodRef names a pod.
@@ -132,6 +179,7 @@ const (
 	KindNetworkPolicy              PolicyKind = "NetworkPolicy"
 	KindAdminNetworkPolicy         PolicyKind = "AdminNetworkPolicy"
 	KindBaselineAdminNetworkPolicy PolicyKind = "BaselineAdminNetworkPolicy"
+	KindClusterNetworkPolicy       PolicyKind = "ClusterNetworkPolicy"
 )
 
 // PolicyRef names a policy object. Namespace is empty for the cluster-scoped
