@@ -9,9 +9,12 @@ import (
 	"io"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 )
 
 // collector accumulates objects from documents. It lives for one Load.
@@ -198,6 +201,18 @@ func (c *collector) addObject(name string, doc, item int, j []byte, issues []str
 	}
 	k, ok := lookupKind(group(tm.APIVersion), tm.Kind)
 	if !ok {
+		if uk, isPolicy, inTable := policyfetch.ClassifyKind(group(tm.APIVersion), tm.Kind); isPolicy {
+			// Only the metadata is read; the spec is not evaluated.
+			var meta metav1.PartialObjectMetadata
+			if err := sigsjson.UnmarshalCaseSensitivePreserveInts(j, &meta); err != nil {
+				c.fail(name, doc, item, fmt.Errorf("%s: %w", tm.Kind, err))
+				return
+			}
+			if err := c.objects.addUnjudged(c, source{file: name, doc: doc, item: item}, uk, inTable, tm.APIVersion, &meta.ObjectMeta); err != nil {
+				c.fail(name, doc, item, err)
+			}
+			return
+		}
 		if want, isPolicy := policyKindAPIVersion(tm.Kind); isPolicy {
 			c.fail(name, doc, item, fmt.Errorf("%s with apiVersion %q is not supported: use %s", tm.Kind, tm.APIVersion, want))
 			return
@@ -205,7 +220,7 @@ func (c *collector) addObject(name string, doc, item int, j []byte, issues []str
 		c.warn(name, doc, item, "%s (%s) skipped: not used by network policy analysis", tm.Kind, tm.APIVersion)
 		return
 	}
-	if tm.APIVersion != k.apiVersion {
+	if sameSchema(tm.APIVersion, tm.Kind) != k.apiVersion {
 		if k.policy {
 			c.fail(name, doc, item, fmt.Errorf("%s with apiVersion %q is not supported: use %s", tm.Kind, tm.APIVersion, k.apiVersion))
 			return

@@ -1,6 +1,9 @@
 // Package manifest reads Kubernetes manifests from files (offline mode) into
-// a policy.Snapshot: namespaces, pods, NetworkPolicies, AdminNetworkPolicies
-// and the BaselineAdminNetworkPolicy. Workloads (Deployment, StatefulSet,
+// a policy.Snapshot: namespaces, pods, NetworkPolicies, AdminNetworkPolicies,
+// the BaselineAdminNetworkPolicy and ClusterNetworkPolicies (v1beta1, or
+// v1alpha2 read as v1beta1). Objects of policy kinds the engine does not
+// evaluate (a CNI's own, policyfetch.ClassifyKind) become Snapshot.Unjudged
+// entries, so that the pods they may select are left undecided. Workloads (Deployment, StatefulSet,
 // DaemonSet, ReplicaSet, ReplicationController, Job, CronJob) each stand for
 // one pod named after the workload, carrying its pod template.
 //

@@ -11,8 +11,10 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 )
 
 // AnnotationSource is set on every pod Load produces: the workload it
@@ -44,6 +46,8 @@ func lookupKind(group, kind string) (kindInfo, bool) {
 		return kindInfo{anp.GroupVersion.String(), true, func() any { return &anp.AdminNetworkPolicy{} }}, true
 	case anp.GroupName + "/BaselineAdminNetworkPolicy":
 		return kindInfo{anp.GroupVersion.String(), true, func() any { return &anp.BaselineAdminNetworkPolicy{} }}, true
+	case cnp.GroupName + "/ClusterNetworkPolicy":
+		return kindInfo{cnp.GroupVersion.String(), true, func() any { return &cnp.ClusterNetworkPolicy{} }}, true
 	case "apps/Deployment":
 		return kindInfo{"apps/v1", false, func() any { return &appsv1.Deployment{} }}, true
 	case "apps/StatefulSet":
@@ -60,6 +64,16 @@ func lookupKind(group, kind string) (kindInfo, bool) {
 	return kindInfo{}, false
 }
 
+// sameSchema maps an apiVersion of kind to the one Load decodes it as when
+// both have the same schema (versions of one CRD); otherwise it returns
+// apiVersion.
+func sameSchema(apiVersion, kind string) string {
+	if kind == "ClusterNetworkPolicy" && apiVersion == cnp.GroupName+"/v1alpha2" {
+		return cnp.GroupVersion.String()
+	}
+	return apiVersion
+}
+
 // policyKindAPIVersion returns the supported apiVersion of a policy kind
 // given with a group Load does not read; dropping such an object silently
 // could turn a deny into a wrong allow.
@@ -69,6 +83,8 @@ func policyKindAPIVersion(kind string) (string, bool) {
 		return "networking.k8s.io/v1", true
 	case "AdminNetworkPolicy", "BaselineAdminNetworkPolicy":
 		return anp.GroupVersion.String(), true
+	case "ClusterNetworkPolicy":
+		return cnp.GroupVersion.String(), true
 	}
 	return "", false
 }
@@ -102,6 +118,10 @@ type objects struct {
 	anps       []anp.AdminNetworkPolicy
 	anpIndex   map[string]int
 	banp       *anp.BaselineAdminNetworkPolicy
+	cnps       []cnp.ClusterNetworkPolicy
+	cnpIndex   map[string]int
+	unjudged   []policy.UnjudgedPolicy
+	ujIndex    map[unjudgedKey]int
 	// nodes stay nil unless a Node is given: the engine then knows it
 	// does not know them.
 	nodes     []corev1.Node
@@ -109,7 +129,8 @@ type objects struct {
 }
 
 func newObjects() objects {
-	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{}, nodeIndex: map[string]int{}}
+	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{},
+		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, nodeIndex: map[string]int{}}
 }
 
 func (o *objects) add(c *collector, src source, obj any) error {
@@ -156,9 +177,47 @@ func (o *objects) add(c *collector, src source, obj any) error {
 			c.warn(src.file, src.doc, src.item, "BaselineAdminNetworkPolicy default given again: this one replaces the earlier one")
 		}
 		o.banp = v
+	case *cnp.ClusterNetworkPolicy:
+		if v.Name == "" {
+			return errors.New("ClusterNetworkPolicy has no metadata.name")
+		}
+		// v1alpha2 and v1beta1 share the schema: both decode as v1beta1.
+		v.TypeMeta = metav1.TypeMeta{APIVersion: cnp.GroupVersion.String(), Kind: "ClusterNetworkPolicy"}
+		o.cnps = upsert(c, src, o.cnps, o.cnpIndex, v.Name, *v, "ClusterNetworkPolicy "+v.Name)
 	default:
 		return o.addWorkload(c, src, obj)
 	}
+	return nil
+}
+
+// unjudgedKey is the identity of an unjudged object: groups serving the same
+// objects (Calico's two) count as one.
+type unjudgedKey struct{ group, kind, namespace, name string }
+
+// addUnjudged records an object of a policy kind the engine does not
+// evaluate (policyfetch.ClassifyKind): the engine leaves the pods it may
+// select undecided. A kind outside the table has an unknown scope: it is
+// taken to be cluster-scoped (it may select any pod), whatever namespace the
+// object names.
+func (o *objects) addUnjudged(c *collector, src source, k policyfetch.UnjudgedKind, inTable bool, apiVersion string, meta *metav1.ObjectMeta) error {
+	if err := c.nameAndNamespace(meta, src, k.Kind); err != nil {
+		return err
+	}
+	u := policy.UnjudgedPolicy{Group: k.Group, Kind: k.Kind, Namespaced: k.Namespaced, Name: meta.Name, Reason: policyfetch.NotEvaluated(k.Kind)}
+	if u.Namespaced {
+		u.Namespace = meta.Namespace
+	}
+	what := u.String()
+	scope := ""
+	if !inTable {
+		scope = "; its scope is unknown, so it may select pods of every namespace"
+	}
+	c.warn(src.file, src.doc, src.item, "%s (%s) not evaluated by this version: pods it may select are undecided%s", what, apiVersion, scope)
+	group := k.Group
+	if twin := policyfetch.SameObjectsGroup(group); twin != "" && twin < group {
+		group = twin
+	}
+	o.unjudged = upsert(c, src, o.unjudged, o.ujIndex, unjudgedKey{group, k.Kind, u.Namespace, u.Name}, u, what)
 	return nil
 }
 
@@ -279,6 +338,8 @@ func (o *objects) snapshot(c *collector) policy.Snapshot {
 		NetworkPolicies:            o.netpols,
 		AdminNetworkPolicies:       o.anps,
 		BaselineAdminNetworkPolicy: o.banp,
+		ClusterNetworkPolicies:     o.cnps,
+		Unjudged:                   o.unjudged,
 		Nodes:                      o.nodes,
 		// Manifests never list every namespace of a cluster.
 		NamespacesComplete: false,

@@ -9,19 +9,54 @@ import (
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 )
 
-// Admin rule actions as written in the API.
+// Admin rule actions as written in the API. ClusterNetworkPolicy calls
+// Allow "Accept".
 const (
-	actionAllow = "Allow"
-	actionDeny  = "Deny"
-	actionPass  = "Pass"
+	actionAllow  = "Allow"
+	actionAccept = "Accept"
+	actionDeny   = "Deny"
+	actionPass   = "Pass"
 )
 
-// adminPolicy is a compiled AdminNetworkPolicy or BaselineAdminNetworkPolicy.
+// Tier is where an admin policy sits in the order of evaluation.
+type Tier string
+
+const (
+	// TierAdmin is evaluated before NetworkPolicy: AdminNetworkPolicy and
+	// ClusterNetworkPolicy with tier Admin.
+	TierAdmin Tier = "Admin"
+	// TierBaseline is evaluated after NetworkPolicy, for pods it does not
+	// isolate: BaselineAdminNetworkPolicy and ClusterNetworkPolicy with tier
+	// Baseline.
+	TierBaseline Tier = "Baseline"
+)
+
+// adminPolicy is a compiled AdminNetworkPolicy, BaselineAdminNetworkPolicy
+// or ClusterNetworkPolicy.
 type adminPolicy struct {
-	ref      PolicyRef
+	ref  PolicyRef
+	tier Tier
+	// priority orders the policies of a tier, lower first. The
+	// BaselineAdminNetworkPolicy has none: it is put after every other
+	// baseline policy (baselinePriority).
 	priority int32
 	subject  adminSubject
 	rules    [2][]adminRule
+}
+
+// baselinePriority places the BaselineAdminNetworkPolicy, which has no
+// priority, after the ClusterNetworkPolicies of the Baseline tier (0..1000).
+const baselinePriority = 1 << 30
+
+// hasPriority: the kind has a priority field.
+func (a *adminPolicy) hasPriority() bool { return a.ref.Kind != KindBaselineAdminNetworkPolicy }
+
+// shownPriority is the priority as the object has it: 0 when it has none.
+func (a *adminPolicy) shownPriority() int32 {
+	if !a.hasPriority() {
+		return 0
+	}
+	return a.priority
 }
 
 // adminSubject selects the pods a policy applies to. hostNetwork pods are
@@ -55,11 +90,12 @@ func (s *adminSubject) readable() bool {
 }
 
 type adminRule struct {
-	name   string
+	name string
+	// action is as written; act is what it does (actUnknown for an action
+	// this version does not know).
 	action string
-	// actionKnown is false for an action this version does not know.
-	actionKnown bool
-	peers       []adminPeer
+	act    actionSet
+	peers  []adminPeer
 	// failClosed: a peer (or the peer list) has no known field. Per the
 	// API, an Allow rule then matches nothing and a Deny or Pass rule
 	// denies everything.
@@ -109,51 +145,90 @@ func (e *Engine) compileAdmins(s Snapshot) {
 			e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
 			continue
 		}
-		a := adminPolicy{ref: ref, priority: obj.Spec.Priority, subject: e.compileSubject(obj.Spec.Subject)}
+		a := adminPolicy{ref: ref, tier: TierAdmin, priority: obj.Spec.Priority, subject: e.compileSubject(obj.Spec.Subject)}
 		for _, r := range obj.Spec.Ingress {
-			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.From))
-			for j, p := range r.From {
-				peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods}
-			}
-			a.rules[0] = append(a.rules[0], e.compileAdminRule(r.Name, string(r.Action), peers, r.Ports))
+			a.rules[0] = append(a.rules[0], e.compileAdminRule(r.Name, string(r.Action), anpActs, asEgressPeers(r.From), r.Ports))
 		}
 		for _, r := range obj.Spec.Egress {
-			a.rules[1] = append(a.rules[1], e.compileAdminRule(r.Name, string(r.Action), r.To, r.Ports))
+			a.rules[1] = append(a.rules[1], e.compileAdminRule(r.Name, string(r.Action), anpActs, r.To, r.Ports))
 		}
 		e.admins = append(e.admins, a)
 	}
-	// Lower priority numbers go first; the name only makes ties
-	// deterministic (ties are reported as ambiguous when they matter).
-	slices.SortStableFunc(e.admins, func(a, b adminPolicy) int {
-		return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.ref.Name, b.ref.Name))
-	})
 	if b := s.BaselineAdminNetworkPolicy; b != nil {
-		ref := PolicyRef{Kind: KindBaselineAdminNetworkPolicy, Name: b.Name}
-		if b.Name != "default" {
-			e.warn("InvalidPolicy", ref, fmt.Sprintf("%s ignored: the API server only accepts the name \"default\"", ref))
-			return
-		}
-		if errs := validateBaselineAdminNetworkPolicy(b); len(errs) > 0 {
-			e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
-			return
-		}
-		a := adminPolicy{ref: ref, subject: e.compileSubject(b.Spec.Subject)}
-		for _, r := range b.Spec.Ingress {
-			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.From))
-			for j, p := range r.From {
-				peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods}
-			}
-			a.rules[0] = append(a.rules[0], e.compileAdminRule(r.Name, string(r.Action), peers, r.Ports))
-		}
-		for _, r := range b.Spec.Egress {
-			peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.To))
-			for j, p := range r.To {
-				peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks}
-			}
-			a.rules[1] = append(a.rules[1], e.compileAdminRule(r.Name, string(r.Action), peers, r.Ports))
-		}
-		e.baseline = &a
+		e.compileBaselineAdmin(b)
 	}
+	e.compileClusterNetworkPolicies(s.ClusterNetworkPolicies)
+	// Lower priority numbers go first; the kind and name only make ties
+	// deterministic (ties are reported as ambiguous when they matter).
+	for _, tier := range []*[]adminPolicy{&e.admins, &e.baselines} {
+		slices.SortStableFunc(*tier, func(a, b adminPolicy) int {
+			return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.ref.Kind, b.ref.Kind), cmp.Compare(a.ref.Name, b.ref.Name))
+		})
+	}
+}
+
+func (e *Engine) compileBaselineAdmin(b *anp.BaselineAdminNetworkPolicy) {
+	ref := PolicyRef{Kind: KindBaselineAdminNetworkPolicy, Name: b.Name}
+	if b.Name != "default" {
+		e.warn("InvalidPolicy", ref, fmt.Sprintf("%s ignored: the API server only accepts the name \"default\"", ref))
+		return
+	}
+	if errs := validateBaselineAdminNetworkPolicy(b); len(errs) > 0 {
+		e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
+		return
+	}
+	a := adminPolicy{ref: ref, tier: TierBaseline, priority: baselinePriority, subject: e.compileSubject(b.Spec.Subject)}
+	for _, r := range b.Spec.Ingress {
+		a.rules[0] = append(a.rules[0], e.compileAdminRule(r.Name, string(r.Action), banpActs, asEgressPeers(r.From), r.Ports))
+	}
+	for _, r := range b.Spec.Egress {
+		peers := make([]anp.AdminNetworkPolicyEgressPeer, len(r.To))
+		for j, p := range r.To {
+			peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks}
+		}
+		a.rules[1] = append(a.rules[1], e.compileAdminRule(r.Name, string(r.Action), banpActs, peers, r.Ports))
+	}
+	e.baselines = append(e.baselines, a)
+}
+
+// asEgressPeers converts ingress peers to the egress peer type, a superset.
+func asEgressPeers(from []anp.AdminNetworkPolicyIngressPeer) []anp.AdminNetworkPolicyEgressPeer {
+	peers := make([]anp.AdminNetworkPolicyEgressPeer, len(from))
+	for j, p := range from {
+		peers[j] = anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods}
+	}
+	return peers
+}
+
+// anpActs, banpActs and cnpActs map each kind's action names to what they
+// do; an action the kind does not define is actUnknown.
+func anpActs(a string) actionSet {
+	switch a {
+	case actionAllow:
+		return actAllow
+	case actionDeny:
+		return actDeny
+	case actionPass:
+		return actPass
+	}
+	return actUnknown
+}
+
+func banpActs(a string) actionSet {
+	if a == actionPass {
+		return actUnknown
+	}
+	return anpActs(a)
+}
+
+func cnpActs(a string) actionSet {
+	switch a {
+	case actionAccept:
+		return actAllow
+	case actionAllow:
+		return actUnknown
+	}
+	return anpActs(a)
 }
 
 func (e *Engine) compileSubject(s anp.AdminNetworkPolicySubject) adminSubject {
@@ -170,10 +245,10 @@ func (e *Engine) compileSubject(s anp.AdminNetworkPolicySubject) adminSubject {
 }
 
 // compileAdminRule compiles one rule. Ingress peers are passed converted to
-// the egress peer type, which is a superset.
-func (e *Engine) compileAdminRule(name, action string, peers []anp.AdminNetworkPolicyEgressPeer, ports *[]anp.AdminNetworkPolicyPort) adminRule {
-	r := adminRule{name: name, action: action}
-	r.actionKnown = action == actionAllow || action == actionDeny || action == actionPass
+// the egress peer type, which is a superset; acts maps the kind's action
+// names.
+func (e *Engine) compileAdminRule(name, action string, acts func(string) actionSet, peers []anp.AdminNetworkPolicyEgressPeer, ports *[]anp.AdminNetworkPolicyPort) adminRule {
+	r := adminRule{name: name, action: action, act: acts(action)}
 	r.failClosed = len(peers) == 0
 	for _, p := range peers {
 		peer, ok := e.compileAdminPeer(p)

@@ -11,7 +11,7 @@ import (
 // with a peer or port this version cannot read fails closed: the API asks to
 // treat it as "deny all", so it matches everything and acts as Deny.
 func (e *Engine) adminRuleMatch(d int, r *adminRule, p *podInfo, peer endpoint, ctx *flowCtx) (tri, actionSet) {
-	act := actionOf(r.action, r.actionKnown)
+	act := r.act
 	if (r.failClosed || r.portsFailClosed) && act&(actDeny|actPass) != 0 {
 		return triYes, actDeny
 	}
@@ -154,7 +154,7 @@ func (e *Engine) peerIP(peer endpoint) (netip.Addr, bool) {
 // explanation.
 func (e *Engine) recordAdmin(sv *SideVerdict, a *adminPolicy, d, ri int, m tri, act actionSet, subj tri, p *podInfo, peer endpoint, ctx *flowCtx) {
 	r := &a.rules[d][ri]
-	am := AdminMatch{Policy: a.ref, Priority: a.priority, Rule: ri, RuleName: r.name, Action: actionName(act, r.action), Peer: -1, Port: -1, Certain: m == triYes}
+	am := AdminMatch{Policy: a.ref, Layer: a.layer(), Priority: a.shownPriority(), Rule: ri, RuleName: r.name, Action: actionName(act, r.action), Peer: -1, Port: -1, Certain: m == triYes}
 	var why []string
 	if (r.failClosed || r.portsFailClosed) && act == actDeny {
 		why = append(why, fmt.Sprintf("a peer or port has no field this version can read, so this %s rule fails closed and denies everything", r.action))
@@ -198,12 +198,20 @@ func (e *Engine) recordAdmin(sv *SideVerdict, a *adminPolicy, d, ri int, m tri, 
 			why = append(why, "the policy's subject cannot be read by this version, so it may or may not apply to pod "+p.ref.String())
 		}
 	}
-	if !r.actionKnown {
+	if r.act == actUnknown {
 		why = append(why, fmt.Sprintf("its action %q is unknown to this version", r.action))
 	}
-	verb := map[string]string{actionAllow: "allows", actionDeny: "denies", actionPass: "passes to NetworkPolicy"}[am.Action]
-	if verb == "" {
-		verb = fmt.Sprintf("has action %q, unknown to this version", r.action)
+	verb := fmt.Sprintf("has action %q, unknown to this version", r.action)
+	switch act {
+	case actAllow:
+		verb = "allows"
+	case actDeny:
+		verb = "denies"
+	case actPass:
+		verb = "passes to NetworkPolicy"
+		if a.tier == TierBaseline {
+			verb = "passes to the default (allow)"
+		}
 	}
 	if am.Certain {
 		am.Reason = fmt.Sprintf("%s %s: %s", ruleText(a, ri, r), verb, strings.Join(why, ", "))
@@ -214,17 +222,13 @@ func (e *Engine) recordAdmin(sv *SideVerdict, a *adminPolicy, d, ri int, m tri, 
 	sv.Admin = append(sv.Admin, am)
 }
 
+// actionName is the effective action under the kind's name for it: as
+// written, except Deny for a rule that fails closed.
 func actionName(act actionSet, written string) string {
-	switch act {
-	case actAllow:
-		return actionAllow
-	case actDeny:
+	if act == actDeny {
 		return actionDeny
-	case actPass:
-		return actionPass
-	default:
-		return written
 	}
+	return written
 }
 
 func ruleText(a *adminPolicy, ri int, r *adminRule) string {
@@ -233,7 +237,10 @@ func ruleText(a *adminPolicy, ri int, r *adminRule) string {
 		s += fmt.Sprintf(" %q", r.name)
 	}
 	s += " of " + a.ref.String()
-	if a.ref.Kind == KindAdminNetworkPolicy {
+	switch {
+	case a.ref.Kind == KindClusterNetworkPolicy:
+		s += fmt.Sprintf(" (%s tier, priority %d)", a.tier, a.priority)
+	case a.hasPriority():
 		s += fmt.Sprintf(" (priority %d)", a.priority)
 	}
 	return s

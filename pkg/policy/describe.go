@@ -34,7 +34,10 @@ type SideDescription struct {
 
 // PolicySummary is one policy and its rules for a direction.
 type PolicySummary struct {
-	Policy   PolicyRef
+	Policy PolicyRef
+	// Tier and Priority are an admin policy's (no priority for the
+	// BaselineAdminNetworkPolicy).
+	Tier     Tier
 	Priority int32
 	// SubjectUncertain: the admin policy's subject cannot be read by this
 	// version, so it may not apply.
@@ -72,8 +75,8 @@ func (e *Engine) Describe(ref PodRef) (PodDescription, error) {
 		for _, ai := range p.adminsFor[d] {
 			sd.Admin = append(sd.Admin, e.describeAdmin(&e.admins[ai], d, p))
 		}
-		if b := e.baseline; b != nil && len(b.rules[d]) > 0 && b.subject.match(e, pi) != triNo {
-			sd.Admin = append(sd.Admin, e.describeAdmin(b, d, p))
+		for _, bi := range p.baselinesFor[d] {
+			sd.Admin = append(sd.Admin, e.describeAdmin(&e.baselines[bi], d, p))
 		}
 		sd.Summary = sideSummary(&sd)
 		if d == 0 {
@@ -153,7 +156,7 @@ func (e *Engine) portsText(all bool, ports []portMatcher, d int, p *podInfo) str
 }
 
 func (e *Engine) describeAdmin(a *adminPolicy, d int, p *podInfo) PolicySummary {
-	ps := PolicySummary{Policy: a.ref, Priority: a.priority, SubjectUncertain: a.subject.match(e, p.idx) == triUnknown}
+	ps := PolicySummary{Policy: a.ref, Tier: a.tier, Priority: a.shownPriority(), SubjectUncertain: a.subject.match(e, p.idx) == triUnknown}
 	for ri := range a.rules[d] {
 		r := &a.rules[d][ri]
 		var peers []string

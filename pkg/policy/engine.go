@@ -27,9 +27,13 @@ type Engine struct {
 	namespaces []nsInfo
 	nsByName   map[string]int
 	netpols    []netpol
-	admins     []adminPolicy // sorted by priority, then name
-	baseline   *adminPolicy
-	warnings   []Finding
+	// admins and baselines are the policies of the Admin and Baseline
+	// tiers, sorted by priority, then kind and name.
+	admins    []adminPolicy
+	baselines []adminPolicy
+	// unjudged are the policies of APIs the engine does not evaluate.
+	unjudged []UnjudgedPolicy
+	warnings []Finding
 
 	// namespacesComplete is Snapshot.NamespacesComplete.
 	namespacesComplete bool
@@ -59,10 +63,17 @@ type podInfo struct {
 	namedPorts  map[string][]ContainerPort
 	// netpolsFor lists, per direction, the NetworkPolicies isolating the pod.
 	netpolsFor [2][]int
-	// adminsFor lists, per direction, the AdminNetworkPolicies (indices in
-	// Engine.admins, so already in priority order) whose subject selects or
-	// may select the pod and that have rules for the direction.
-	adminsFor [2][]int
+	// adminsFor and baselinesFor list, per direction, the policies of the
+	// Admin and Baseline tiers (indices in Engine.admins and
+	// Engine.baselines, so already in priority order) whose subject selects
+	// or may select the pod and that have rules for the direction.
+	adminsFor    [2][]int
+	baselinesFor [2][]int
+	// bothGenerations: per direction, admin policies of both API
+	// generations (v1alpha1 and ClusterNetworkPolicy) may select the pod.
+	bothGenerations [2]bool
+	// unjudged lists the Engine.unjudged policies that may select the pod.
+	unjudged []int
 
 	// fams is the set of families of ips (0 when the IP is not known).
 	fams uint8
@@ -134,6 +145,7 @@ func New(s Snapshot) *Engine {
 		e.addNetpol(&s.NetworkPolicies[i])
 	}
 	e.compileAdmins(s)
+	e.unjudged = slices.Clone(s.Unjudged)
 	e.prepareEvaluation(s)
 	e.linkPodsToPolicies()
 	return e
@@ -279,16 +291,45 @@ func (e *Engine) linkPodsToPolicies() {
 			}
 		}
 	}
-	for i := range e.admins {
-		a := &e.admins[i]
-		for pi := range e.pods {
-			if a.subject.match(e, pi) == triNo {
-				continue
-			}
-			for d := range 2 {
-				if len(a.rules[d]) > 0 {
-					e.pods[pi].adminsFor[d] = append(e.pods[pi].adminsFor[d], i)
+	for _, tier := range []struct {
+		policies []adminPolicy
+		field    func(*podInfo) *[2][]int
+	}{
+		{e.admins, func(p *podInfo) *[2][]int { return &p.adminsFor }},
+		{e.baselines, func(p *podInfo) *[2][]int { return &p.baselinesFor }},
+	} {
+		for i := range tier.policies {
+			a := &tier.policies[i]
+			for pi := range e.pods {
+				if a.subject.match(e, pi) == triNo {
+					continue
 				}
+				for d := range 2 {
+					if len(a.rules[d]) > 0 {
+						f := tier.field(&e.pods[pi])
+						f[d] = append(f[d], i)
+					}
+				}
+			}
+		}
+	}
+	for pi := range e.pods {
+		p := &e.pods[pi]
+		for d := range 2 {
+			var gens [3]bool
+			for _, ai := range p.adminsFor[d] {
+				gens[e.admins[ai].generation()] = true
+			}
+			for _, bi := range p.baselinesFor[d] {
+				gens[e.baselines[bi].generation()] = true
+			}
+			p.bothGenerations[d] = gens[genV1alpha1] && gens[genClusterNetworkPolicy]
+		}
+	}
+	for i, u := range e.unjudged {
+		for pi := range e.pods {
+			if u.selects(e.pods[pi].ref.Namespace) {
+				e.pods[pi].unjudged = append(e.pods[pi].unjudged, i)
 			}
 		}
 	}

@@ -33,14 +33,7 @@ func (e *Engine) PoliciesSelectingNoPods() []Finding {
 				Message: fmt.Sprintf("%s: podSelector %s selects no pod in namespace %s", np.ref, np.podSel, np.ref.Namespace)})
 		}
 	}
-	admins := make([]*adminPolicy, 0, len(e.admins)+1)
-	for i := range e.admins {
-		admins = append(admins, &e.admins[i])
-	}
-	if e.baseline != nil {
-		admins = append(admins, e.baseline)
-	}
-	for _, a := range admins {
+	for _, a := range e.adminPolicies() {
 		if !a.subject.known {
 			continue
 		}
@@ -80,14 +73,7 @@ func (e *Engine) PeersMatchingNothing() []Finding {
 			}
 		}
 	}
-	admins := make([]*adminPolicy, 0, len(e.admins)+1)
-	for i := range e.admins {
-		admins = append(admins, &e.admins[i])
-	}
-	if e.baseline != nil {
-		admins = append(admins, e.baseline)
-	}
-	for _, a := range admins {
+	for _, a := range e.adminPolicies() {
 		for d, dir := range directions() {
 			for ri := range a.rules[d] {
 				for pi := range a.rules[d][ri].peers {
@@ -145,4 +131,15 @@ func (e *Engine) mayMatchUnknownNamespace(nsSel, podSel *selector, skipHostNetwo
 		}
 	}
 	return false
+}
+
+// adminPolicies lists the policies of both tiers, Admin first.
+func (e *Engine) adminPolicies() []*adminPolicy {
+	out := make([]*adminPolicy, 0, len(e.admins)+len(e.baselines))
+	for _, tier := range [][]adminPolicy{e.admins, e.baselines} {
+		for i := range tier {
+			out = append(out, &tier[i])
+		}
+	}
+	return out
 }

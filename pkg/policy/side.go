@@ -36,12 +36,15 @@ func (e *Engine) sideVerdict(dir Direction, ctx *flowCtx) SideVerdict {
 	return sv
 }
 
-// sideOutcome walks the layers for one side: AdminNetworkPolicy, then
-// NetworkPolicy, then BaselineAdminNetworkPolicy, then the default allow.
-// Rules that cannot be evaluated add every result they could lead to, so the
-// outcome is a set: one bit is a decision, two bits are Undecided. With sv
-// non-nil it also records the explanation; sv.DecidedBy is the layer on the
-// path where every unevaluable rule is taken as not matching.
+// sideOutcome walks the layers for one side: the Admin tier
+// (AdminNetworkPolicy, ClusterNetworkPolicy), then NetworkPolicy, then the
+// Baseline tier, then the default allow. Rules that cannot be evaluated add
+// every result they could lead to, so the outcome is a set: one bit is a
+// decision, two bits are Undecided. A policy of an API the engine does not
+// judge that may select the pod makes the side Undecided whatever the rest
+// says: such APIs can allow what NetworkPolicy denies, or deny before it.
+// With sv non-nil it also records the explanation; sv.DecidedBy is the layer
+// on the path where every unevaluable rule is taken as not matching.
 func (e *Engine) sideOutcome(d int, ctx *flowCtx, sv *SideVerdict) outcome {
 	self, peer := sideEnds(d, ctx)
 	if self.pod < 0 {
@@ -51,8 +54,32 @@ func (e *Engine) sideOutcome(d int, ctx *flowCtx, sv *SideVerdict) outcome {
 		return outAllow
 	}
 	p := &e.pods[self.pod]
+	mask := e.judgedOutcome(d, p, peer, ctx, sv, anyGeneration)
+	if p.bothGenerations[d] {
+		// Neither API orders its policies against the other's, and a
+		// network plugin may enforce only one: every reading counts.
+		alt := e.judgedOutcome(d, p, peer, ctx, nil, genV1alpha1) | e.judgedOutcome(d, p, peer, ctx, nil, genClusterNetworkPolicy)
+		if alt&^mask != 0 {
+			mask |= alt
+			if sv != nil {
+				sv.Caveats = append(sv.Caveats, Caveat{CaveatAdminGenerations, fmt.Sprintf("pod %s is selected by AdminNetworkPolicy/BaselineAdminNetworkPolicy (v1alpha1) and ClusterNetworkPolicy objects, which decide this flow differently: neither API orders itself against the other, and the network plugin may enforce only one of them", p.ref)})
+			}
+		}
+	}
+	if len(p.unjudged) > 0 {
+		mask = outAllow | outDeny
+		if sv != nil {
+			e.recordUnjudged(sv, p)
+		}
+	}
+	return mask
+}
+
+// judgedOutcome walks the layers with the admin policies of generation gen.
+func (e *Engine) judgedOutcome(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, gen generation) outcome {
 	var mask outcome
-	needNP, pathToNP := e.adminStage(d, p, peer, ctx, sv, &mask)
+	st := tierStage{e: e, tier: e.admins, list: p.adminsFor[d], gen: gen, d: d, p: p, peer: peer, ctx: ctx, sv: sv, onPath: true}
+	needNP, pathToNP := st.walk(&mask)
 	if !needNP {
 		return mask
 	}
@@ -63,46 +90,108 @@ func (e *Engine) sideOutcome(d int, ctx *flowCtx, sv *SideVerdict) outcome {
 		}
 		return mask
 	}
-	mask |= e.baselineStage(d, p, peer, ctx, sv, pathToNP)
-	return mask
+	st = tierStage{e: e, tier: e.baselines, list: p.baselinesFor[d], gen: gen, d: d, p: p, peer: peer, ctx: ctx, sv: sv, onPath: pathToNP}
+	needDefault, pathToDefault := st.walk(&mask)
+	if !needDefault {
+		return mask
+	}
+	if sv != nil && pathToNP && pathToDefault {
+		sv.DecidedBy = LayerDefault
+	}
+	return mask | outAllow
 }
 
-// adminStage evaluates the AdminNetworkPolicies selecting p, group by group
-// of equal priority. It adds the results of Allow and Deny matches to mask
-// and reports whether evaluation may continue to NetworkPolicy (after a Pass
-// or when no rule surely matched), and whether the certain path does.
-func (e *Engine) adminStage(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, mask *outcome) (needNP, pathToNP bool) {
-	list := p.adminsFor[d]
+// tierStage evaluates the admin policies of one tier that select a pod.
+type tierStage struct {
+	e *Engine
+	// tier holds the tier's policies in priority order; list the indices
+	// of those that select or may select p for direction d.
+	tier []adminPolicy
+	list []int
+	// gen restricts the walk to the policies of one API generation.
+	gen  generation
+	d    int
+	p    *podInfo
+	peer endpoint
+	ctx  *flowCtx
+	sv   *SideVerdict
+	// onPath: the certain path of the earlier layers reaches this tier, so
+	// a certain decision here is the one sv.DecidedBy names.
+	onPath bool
+}
+
+// walk evaluates the policies group by group of equal priority. It adds
+// the results of Allow and Deny matches to mask and reports whether
+// evaluation may continue to the next tier (after a Pass or when no rule
+// surely matched), and whether the certain path does. On the certain path,
+// the first policy of a certain decision sets sv.DecidedBy.
+func (st *tierStage) walk(mask *outcome) (next, pathToNext bool) {
+	list := st.list
 	pathOpen := true // the certain path has not been decided yet
 	for i := 0; i < len(list); {
 		j := i
-		for j < len(list) && e.admins[list[j]].priority == e.admins[list[i]].priority {
+		for j < len(list) && st.tier[list[j]].priority == st.tier[list[i]].priority {
 			j++
 		}
-		acts, certain, noMatchPossible := e.adminGroup(d, list[i:j], p, peer, ctx, sv)
+		acts, certain, decider, noMatchPossible := st.group(list[i:j])
 		i = j
 		*mask |= acts.outcomes()
 		if acts&actPass != 0 || acts&actUnknown != 0 {
-			needNP = true
+			next = true
 		}
 		if pathOpen && certain != 0 {
 			pathOpen = false
 			if certain&(actAllow|actDeny|actUnknown) != 0 {
-				if sv != nil {
-					sv.DecidedBy = LayerAdmin
+				if st.sv != nil && st.onPath {
+					st.sv.DecidedBy = decider.layer()
 				}
 			} else {
-				pathToNP = true
+				pathToNext = true
 			}
 		}
 		if !noMatchPossible {
-			return needNP, pathToNP
+			return next, pathToNext
 		}
 	}
 	if pathOpen {
-		pathToNP = true
+		pathToNext = true
 	}
-	return true, pathToNP
+	return true, pathToNext
+}
+
+// generation selects admin policies by API generation.
+type generation uint8
+
+const (
+	anyGeneration generation = iota
+	// genV1alpha1: AdminNetworkPolicy and BaselineAdminNetworkPolicy.
+	genV1alpha1
+	genClusterNetworkPolicy
+)
+
+func (g generation) has(a *adminPolicy) bool {
+	return g == anyGeneration || g == a.generation()
+}
+
+func (a *adminPolicy) generation() generation {
+	if a.ref.Kind == KindClusterNetworkPolicy {
+		return genClusterNetworkPolicy
+	}
+	return genV1alpha1
+}
+
+// layer is the Layer a policy of this kind and tier decides as.
+func (a *adminPolicy) layer() Layer {
+	switch {
+	case a.ref.Kind == KindClusterNetworkPolicy && a.tier == TierAdmin:
+		return LayerClusterAdmin
+	case a.ref.Kind == KindClusterNetworkPolicy:
+		return LayerClusterBaseline
+	case a.tier == TierAdmin:
+		return LayerAdmin
+	default:
+		return LayerBaseline
+	}
 }
 
 // actionSet is a set of admin actions.
@@ -114,20 +203,6 @@ const (
 	actPass
 	actUnknown
 )
-
-func actionOf(a string, known bool) actionSet {
-	if !known {
-		return actUnknown
-	}
-	switch a {
-	case actionAllow:
-		return actAllow
-	case actionDeny:
-		return actDeny
-	default:
-		return actPass
-	}
-}
 
 // outcomes maps final actions to results; Pass continues and adds nothing.
 func (s actionSet) outcomes() outcome {
@@ -141,30 +216,38 @@ func (s actionSet) outcomes() outcome {
 	return o
 }
 
-// adminGroup evaluates policies of one priority. Each policy's first
-// matching rule counts; an unevaluable rule adds its action and lets the walk
-// go on. It returns the possible actions, the actions of rules that surely
-// matched, and whether no rule matching at all is possible.
-func (e *Engine) adminGroup(d int, group []int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict) (acts, certain actionSet, noMatchPossible bool) {
+// group evaluates policies of one priority. Each policy's first matching
+// rule counts; an unevaluable rule adds its action and lets the walk go on.
+// It returns the possible actions, the actions of rules that surely
+// matched, the first policy with such a rule, and whether no rule matching
+// at all is possible.
+func (st *tierStage) group(group []int) (acts, certain actionSet, decider *adminPolicy, noMatchPossible bool) {
+	e, d, sv := st.e, st.d, st.sv
 	noMatchPossible = true
 	for _, ai := range group {
-		a := &e.admins[ai]
-		subj := a.subject.match(e, p.idx)
+		a := &st.tier[ai]
+		if !st.gen.has(a) {
+			continue
+		}
+		subj := a.subject.match(e, st.p.idx)
 		for ri := range a.rules[d] {
 			r := &a.rules[d][ri]
-			m, act := e.adminRuleMatch(d, r, p, peer, ctx)
+			m, act := e.adminRuleMatch(d, r, st.p, st.peer, st.ctx)
 			m = m.and(subj)
 			if m == triNo {
 				if sv != nil {
-					e.noteDomainNames(sv, a, ri, r, peer)
+					e.noteDomainNames(sv, a, ri, r, st.peer)
 				}
 				continue
 			}
 			acts |= act
 			if sv != nil {
-				e.recordAdmin(sv, a, d, ri, m, act, subj, p, peer, ctx)
+				e.recordAdmin(sv, a, d, ri, m, act, subj, st.p, st.peer, st.ctx)
 			}
 			if m == triYes {
+				if certain == 0 {
+					decider = a
+				}
 				certain |= act
 				noMatchPossible = false
 				break
@@ -172,9 +255,9 @@ func (e *Engine) adminGroup(d int, group []int, p *podInfo, peer endpoint, ctx *
 		}
 	}
 	if sv != nil && bitsCount(uint8(certain)) > 1 {
-		sv.Caveats = append(sv.Caveats, Caveat{CaveatAdminSamePriority, fmt.Sprintf("AdminNetworkPolicies of priority %d disagree on this flow: the API lets the implementation apply either", e.admins[group[0]].priority)})
+		sv.Caveats = append(sv.Caveats, Caveat{CaveatAdminSamePriority, fmt.Sprintf("%s tier policies of priority %d disagree on this flow: the API lets the implementation apply either", st.tier[group[0]].tier, st.tier[group[0]].priority)})
 	}
-	return acts, certain, noMatchPossible
+	return acts, certain, decider, noMatchPossible
 }
 
 func bitsCount(x uint8) int {
@@ -183,42 +266,6 @@ func bitsCount(x uint8) int {
 		n++
 	}
 	return n
-}
-
-// baselineStage evaluates the BaselineAdminNetworkPolicy, then the default
-// allow.
-func (e *Engine) baselineStage(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, onPath bool) outcome {
-	b := e.baseline
-	if b == nil || len(b.rules[d]) == 0 {
-		if sv != nil && onPath {
-			sv.DecidedBy = LayerDefault
-		}
-		return outAllow
-	}
-	subj := b.subject.match(e, p.idx)
-	var mask outcome
-	for ri := range b.rules[d] {
-		r := &b.rules[d][ri]
-		m, act := e.adminRuleMatch(d, r, p, peer, ctx)
-		m = m.and(subj)
-		if m == triNo {
-			continue
-		}
-		mask |= act.outcomes()
-		if sv != nil {
-			e.recordAdmin(sv, b, d, ri, m, act, subj, p, peer, ctx)
-		}
-		if m == triYes {
-			if sv != nil && onPath {
-				sv.DecidedBy = LayerBaseline
-			}
-			return mask
-		}
-	}
-	if sv != nil && onPath {
-		sv.DecidedBy = LayerDefault
-	}
-	return mask | outAllow
 }
 
 // sideReason writes the one-line explanation of a side.
@@ -242,15 +289,15 @@ func (e *Engine) sideReason(sv *SideVerdict, ctx *flowCtx) string {
 		for _, m := range sv.Uncertain {
 			unknown = append(unknown, m.Reason)
 		}
+		for _, c := range sv.Caveats {
+			if c.Code == CaveatAdminSamePriority || c.Code == CaveatUnjudgedPolicy {
+				unknown = append(unknown, c.Message)
+			}
+		}
 		if len(unknown) > 0 {
 			b.WriteString(": " + strings.Join(unknown, "; "))
 		}
-		for _, c := range sv.Caveats {
-			if c.Code == CaveatAdminSamePriority {
-				b.WriteString("; " + c.Message)
-			}
-		}
-	case sv.DecidedBy == LayerAdmin || sv.DecidedBy == LayerBaseline:
+	case sv.DecidedBy.Admin():
 		m := lastCertain(sv.Admin, sv.DecidedBy)
 		if m != nil {
 			b.WriteString(m.Reason)
@@ -285,13 +332,11 @@ func (e *Engine) sideReason(sv *SideVerdict, ctx *flowCtx) string {
 	return b.String()
 }
 
+// lastCertain is the admin rule that decided for layer: the last certain
+// match of that layer that is not a Pass.
 func lastCertain(ms []AdminMatch, layer Layer) *AdminMatch {
-	kind := KindAdminNetworkPolicy
-	if layer == LayerBaseline {
-		kind = KindBaselineAdminNetworkPolicy
-	}
 	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].Certain && ms[i].Policy.Kind == kind && ms[i].Action != actionPass {
+		if ms[i].Certain && ms[i].Layer == layer && ms[i].Action != actionPass {
 			return &ms[i]
 		}
 	}
@@ -304,4 +349,20 @@ func policyList(refs []PolicyRef) string {
 		s[i] = r.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// recordUnjudged explains why a side is Undecided when policies of APIs the
+// engine does not evaluate may select its pod.
+func (e *Engine) recordUnjudged(sv *SideVerdict, p *podInfo) {
+	names := make([]string, 0, len(p.unjudged))
+	for _, ui := range p.unjudged {
+		u := e.unjudged[ui]
+		names = append(names, u.String()+" ("+u.Reason+")")
+	}
+	const most = 5
+	if len(names) > most {
+		names = append(names[:most], fmt.Sprintf("and %d more", len(names)-most))
+	}
+	sv.Caveats = append(sv.Caveats, Caveat{CaveatUnjudgedPolicy, fmt.Sprintf("pod %s may be selected by policies this version does not evaluate: %s", p.ref, strings.Join(names, "; "))})
+	sv.DecidedBy = LayerNone
 }

@@ -151,13 +151,25 @@ const (
 	LayerNotAPod Layer = "NotAPod"
 	// LayerAdmin: an AdminNetworkPolicy rule (Allow or Deny) decided.
 	LayerAdmin Layer = "AdminNetworkPolicy"
+	// LayerClusterAdmin: a rule of a ClusterNetworkPolicy of the Admin tier
+	// (Accept or Deny) decided.
+	LayerClusterAdmin Layer = "ClusterNetworkPolicy/Admin"
 	// LayerNetworkPolicy: the pod is isolated and NetworkPolicy decided.
 	LayerNetworkPolicy Layer = "NetworkPolicy"
 	// LayerBaseline: a BaselineAdminNetworkPolicy rule decided.
 	LayerBaseline Layer = "BaselineAdminNetworkPolicy"
+	// LayerClusterBaseline: a rule of a ClusterNetworkPolicy of the
+	// Baseline tier decided.
+	LayerClusterBaseline Layer = "ClusterNetworkPolicy/Baseline"
 	// LayerDefault: nothing applied, traffic is allowed.
 	LayerDefault Layer = "Default"
 )
+
+// Admin reports whether the layer is an admin policy's (either tier, either
+// API generation).
+func (l Layer) Admin() bool {
+	return l == LayerAdmin || l == LayerBaseline || l == LayerClusterAdmin || l == LayerClusterBaseline
+}
 
 // Exemption names a NetworkPolicy rule of thumb that allowed a side without
 // any policy rule.
@@ -190,7 +202,8 @@ type PolicyRef struct {
 	Name      string
 }
 
-// String is "ns/name" for NetworkPolicies and "Kind name" for admin kinds.
+// String is "ns/name" for NetworkPolicies and "Kind name" for the
+// cluster-scoped kinds.
 func (r PolicyRef) String() string {
 	if r.Kind == KindNetworkPolicy {
 		return r.Namespace + "/" + r.Name
@@ -281,12 +294,15 @@ type RuleMatch struct {
 	Reason string
 }
 
-// AdminMatch is one AdminNetworkPolicy or BaselineAdminNetworkPolicy rule
-// that matched a flow (Certain) or might have (not Certain: it could not be
-// evaluated from the snapshot). Action is the effective action, which is Deny
-// for a Pass rule that fails closed.
+// AdminMatch is one AdminNetworkPolicy, BaselineAdminNetworkPolicy or
+// ClusterNetworkPolicy rule that matched a flow (Certain) or might have (not
+// Certain: it could not be evaluated from the snapshot). Action is the
+// effective action as the kind names it (Accept for a ClusterNetworkPolicy),
+// which is Deny for a Pass rule that fails closed.
 type AdminMatch struct {
-	Policy   PolicyRef
+	Policy PolicyRef
+	// Layer is the layer the rule's policy decides as: its kind and tier.
+	Layer    Layer
 	Priority int32
 	Rule     int
 	RuleName string
@@ -332,6 +348,8 @@ const (
 	CaveatAdminSamePriority  = "AdminSamePriority"
 	CaveatAdminFailClosed    = "AdminFailClosed"
 	CaveatAdminDomainNames   = "AdminDomainNames"
+	CaveatAdminGenerations   = "AdminGenerations"
+	CaveatUnjudgedPolicy     = "UnjudgedPolicy"
 	CaveatNotRunning         = "NotRunning"
 	CaveatSamePod            = "SamePod"
 	CaveatOwnNode            = "OwnNode"

@@ -239,13 +239,13 @@ func TestBaselineAdminNetworkPolicyValidation(t *testing.T) {
 			e := New(s)
 			w := e.Warnings()
 			if tc.want == nil {
-				if len(w) != 0 || e.baseline == nil {
-					t.Fatalf("valid policy: warnings %v, baseline %v", w, e.baseline)
+				if len(w) != 0 || len(e.baselines) == 0 {
+					t.Fatalf("valid policy: warnings %v, baselines %v", w, e.baselines)
 				}
 				return
 			}
-			if len(w) != 1 || e.baseline != nil {
-				t.Fatalf("invalid policy: warnings %v, baseline %v", w, e.baseline)
+			if len(w) != 1 || len(e.baselines) != 0 {
+				t.Fatalf("invalid policy: warnings %v, baselines %v", w, e.baselines)
 			}
 			for _, want := range append([]string{"BaselineAdminNetworkPolicy default ignored: the API server would reject it: "}, tc.want...) {
 				if !strings.Contains(w[0].Message, want) {

@@ -1,8 +1,12 @@
 // Package policyfetch reads from a cluster what the policy engine needs to
 // judge flows: the pods involved, namespaces (their labels feed
-// namespaceSelectors), the NetworkPolicies of the pods' namespaces, and
-// AdminNetworkPolicies and the BaselineAdminNetworkPolicy when their CRDs are
-// installed. Reads run concurrently; only what the question needs is read.
+// namespaceSelectors), the NetworkPolicies of the pods' namespaces,
+// AdminNetworkPolicies and the BaselineAdminNetworkPolicy, and
+// ClusterNetworkPolicies when their CRDs are installed. Policies of other
+// APIs (a CNI's own kinds, see UnjudgedKinds) are found through discovery
+// and listed as unjudged: the engine does not evaluate them, and leaves the
+// pods they may select undecided. Reads run concurrently; only what the
+// question needs is read.
 package policyfetch
 
 import (
@@ -20,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
@@ -49,6 +54,11 @@ type Result struct {
 	Snapshot policy.Snapshot
 	// AdminCRDs: the AdminNetworkPolicy API is served by the cluster.
 	AdminCRDs bool
+	// PolicyAPIs are the policy kinds the cluster serves beyond
+	// NetworkPolicy, judged or not, as group/version/Kind
+	// ("policy.networking.k8s.io/v1beta1/ClusterNetworkPolicy",
+	// "cilium.io/v2/CiliumNetworkPolicy"), sorted.
+	PolicyAPIs []string
 	// Missing are pods that do not exist.
 	Missing []policy.PodRef
 }
@@ -56,7 +66,9 @@ type Result struct {
 // Fetch reads the snapshot. Any read that would leave the verdict unsound
 // (forbidden or failed policy or namespace reads) is an error: a verdict
 // computed without a policy that exists could wrongly say "allowed". A
-// missing pod is not an error: it is listed in Result.Missing.
+// missing pod is not an error: it is listed in Result.Missing. Neither is a
+// policy kind the engine does not judge that the API server refuses to list:
+// it is an entry of Snapshot.Unjudged naming the permission.
 func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, req Request) (*Result, error) {
 	res := &Result{}
 	var mu sync.Mutex
@@ -109,16 +121,56 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		// Every namespace was listed: one the snapshot lacks does not exist.
 		res.Snapshot.NamespacesComplete = true
 	})
+	unjudge := func(u []policy.UnjudgedPolicy) {
+		mu.Lock()
+		res.Snapshot.Unjudged = append(res.Snapshot.Unjudged, u...)
+		mu.Unlock()
+	}
+	var found *apis
 	if dyn != nil {
 		wg.Go(func() {
-			// Discovery (readable by every authenticated user) says whether
-			// the admin API exists: when it does not, RBAC on it is moot.
-			if served, err := adminAPIServed(client); err == nil && !served {
+			// Discovery (readable by every authenticated user) says which
+			// policy APIs exist: for those that do not, RBAC is moot.
+			a, err := discover(client)
+			if err != nil {
+				fail(err)
 				return
 			}
-			if err := readAdmin(ctx, dyn, res); err != nil {
-				fail(err)
+			found = a
+			unjudge(a.unknown)
+			var inner sync.WaitGroup
+			if a.admin || a.policyGroupFailed {
+				inner.Go(func() {
+					if err := readAdmin(ctx, dyn, res, &mu); err != nil {
+						fail(err)
+					}
+				})
 			}
+			inner.Go(func() {
+				list, version, err := readCNP(ctx, dyn, a)
+				if err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				res.Snapshot.ClusterNetworkPolicies = list
+				if a.cnp.Empty() && version != "" { // read blindly
+					a.detected = append(a.detected, cnp.GroupName+"/"+version+"/ClusterNetworkPolicy")
+				}
+				mu.Unlock()
+			})
+			for _, k := range a.unjudged {
+				if !k.Namespaced {
+					inner.Go(func() {
+						u, err := listUnjudged(ctx, dyn, k, "")
+						if err != nil {
+							fail(err)
+						}
+						unjudge(u)
+					})
+				}
+			}
+			inner.Wait()
 		})
 	}
 	wg.Wait()
@@ -138,6 +190,15 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	}
 	policyNS = append(policyNS, req.ListPodsIn...)
 	for _, ns := range uniq(policyNS) {
+		for _, k := range unjudgedIn(found) {
+			wg.Go(func() {
+				u, err := listUnjudged(ctx, dyn, k, ns)
+				if err != nil {
+					fail(err)
+				}
+				unjudge(u)
+			})
+		}
 		wg.Go(func() {
 			list, err := client.NetworkingV1().NetworkPolicies(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
@@ -155,8 +216,16 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	}
 	res.Snapshot.Pods = dedupPods(res.Snapshot.Pods)
 	res.Snapshot.NetworkPolicies = dedupPolicies(res.Snapshot.NetworkPolicies)
+	sortUnjudged(res.Snapshot.Unjudged)
+	if found != nil {
+		res.PolicyAPIs = found.detected
+		if res.AdminCRDs && !found.admin { // read blindly
+			res.PolicyAPIs = append(res.PolicyAPIs, anpResource.GroupVersion().String()+"/AdminNetworkPolicy")
+		}
+		sort.Strings(res.PolicyAPIs)
+	}
 	if hasNodesPeer(res.Snapshot) {
-		// Only admin policies' nodes peers need Nodes. Unreadable, they
+		// Only admin and cluster policies' nodes peers need Nodes. Unreadable, they
 		// stay unknown and those peers undecided: not an error.
 		if list, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err == nil {
 			res.Snapshot.Nodes = list.Items
@@ -167,9 +236,32 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	return res, nil
 }
 
-// hasNodesPeer reports whether an admin policy of the snapshot has a nodes
-// peer (only egress rules have them).
+// unjudgedIn lists the namespaced unjudged kinds to read in each namespace.
+func unjudgedIn(a *apis) []servedKind {
+	if a == nil {
+		return nil
+	}
+	var out []servedKind
+	for _, k := range a.unjudged {
+		if k.Namespaced {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// hasNodesPeer reports whether an admin or cluster policy of the snapshot
+// has a nodes peer (only egress rules have them).
 func hasNodesPeer(s policy.Snapshot) bool {
+	for _, c := range s.ClusterNetworkPolicies {
+		for _, r := range c.Spec.Egress {
+			for _, p := range r.To {
+				if p.Nodes != nil {
+					return true
+				}
+			}
+		}
+	}
 	for _, a := range s.AdminNetworkPolicies {
 		for _, r := range a.Spec.Egress {
 			for _, p := range r.To {
@@ -191,25 +283,9 @@ func hasNodesPeer(s policy.Snapshot) bool {
 	return false
 }
 
-// adminAPIServed asks discovery whether AdminNetworkPolicies are served.
-func adminAPIServed(client kubernetes.Interface) (bool, error) {
-	list, err := client.Discovery().ServerResourcesForGroupVersion(anpResource.GroupVersion().String())
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	for _, r := range list.APIResources {
-		if r.Name == anpResource.Resource || r.Name == banpResource.Resource {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// readAdmin lists AdminNetworkPolicies and the baseline when the API exists.
-func readAdmin(ctx context.Context, dyn dynamic.Interface, res *Result) error {
+// readAdmin lists AdminNetworkPolicies and the baseline when the API exists;
+// mu guards res.
+func readAdmin(ctx context.Context, dyn dynamic.Interface, res *Result, mu *sync.Mutex) error {
 	list, err := dyn.Resource(anpResource).List(ctx, metav1.ListOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil // CRDs not installed
@@ -217,14 +293,18 @@ func readAdmin(ctx context.Context, dyn dynamic.Interface, res *Result) error {
 	if err != nil {
 		return kube.Read(kube.List(anpResource.Group, anpResource.Resource, ""), err)
 	}
-	res.AdminCRDs = true
+	var admins []anp.AdminNetworkPolicy
 	for _, u := range list.Items {
 		var a anp.AdminNetworkPolicy
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &a); err != nil {
 			return fmt.Errorf("decoding AdminNetworkPolicy %s: %w", u.GetName(), err)
 		}
-		res.Snapshot.AdminNetworkPolicies = append(res.Snapshot.AdminNetworkPolicies, a)
+		admins = append(admins, a)
 	}
+	mu.Lock()
+	res.AdminCRDs = true
+	res.Snapshot.AdminNetworkPolicies = admins
+	mu.Unlock()
 	b, err := dyn.Resource(banpResource).Get(ctx, "default", metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -236,7 +316,9 @@ func readAdmin(ctx context.Context, dyn dynamic.Interface, res *Result) error {
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(b.Object, &banp); err != nil {
 		return fmt.Errorf("decoding BaselineAdminNetworkPolicy: %w", err)
 	}
+	mu.Lock()
 	res.Snapshot.BaselineAdminNetworkPolicy = &banp
+	mu.Unlock()
 	return nil
 }
 

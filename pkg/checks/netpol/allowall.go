@@ -173,11 +173,11 @@ func PlanAllowAll(ctx context.Context, c kube.Clients, req AllowAllRequest) (*Al
 	seen := map[string]bool{}
 	for _, sd := range []policy.SideDescription{d.Ingress, d.Egress} {
 		for _, ps := range sd.Admin {
-			if ps.Policy.Kind != policy.KindAdminNetworkPolicy || seen[ps.Policy.Name] {
+			if ps.Tier != policy.TierAdmin || seen[ps.Policy.String()] {
 				continue
 			}
-			seen[ps.Policy.Name] = true
-			what := ps.Policy.Name
+			seen[ps.Policy.String()] = true
+			what := ps.Policy.String()
 			for _, r := range ps.Rules {
 				if r.Action == "Deny" {
 					what += " (has Deny rules)"
@@ -188,7 +188,7 @@ func PlanAllowAll(ctx context.Context, c kube.Clients, req AllowAllRequest) (*Al
 		}
 	}
 	if len(admins) > 0 {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("AdminNetworkPolicy %s selects the pod: an allow-all NetworkPolicy cannot override an AdminNetworkPolicy Deny (admin policies are evaluated first)", strings.Join(admins, ", ")))
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s select(s) the pod: an allow-all NetworkPolicy cannot override a Deny of the Admin tier (evaluated before NetworkPolicy)", strings.Join(admins, ", ")))
 	}
 	return plan, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -122,6 +123,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interf
 		return w, keep(w, err, known)
 	}
 	w.AdminAPI = res.AdminCRDs
+	w.PolicyAPIs = res.PolicyAPIs
 	w.Snapshot = res.Snapshot
 	w.Engine = policy.New(res.Snapshot)
 	w.PolicyNamespaces = policyNamespaces(res.Snapshot.Pods, req.ListPodsIn)
@@ -234,6 +236,47 @@ func (w *World) describeRead() string {
 		} else {
 			s += ", no BaselineAdminNetworkPolicy"
 		}
+	}
+	if n := len(w.Snapshot.ClusterNetworkPolicies); n > 0 || w.cnpAPI() {
+		s += fmt.Sprintf("; %d ClusterNetworkPolicy(ies)", n)
+	}
+	return s + describeUnjudged(w.Snapshot.Unjudged)
+}
+
+// cnpAPI reports whether the cluster serves ClusterNetworkPolicies.
+func (w *World) cnpAPI() bool {
+	for _, api := range w.PolicyAPIs {
+		if strings.HasPrefix(api, "policy.networking.k8s.io/") && strings.HasSuffix(api, "/ClusterNetworkPolicy") {
+			return true
+		}
+	}
+	return false
+}
+
+// describeUnjudged counts the policies read but not evaluated, per kind, and
+// names the kinds that could not be listed: "; not evaluated: 2
+// CiliumNetworkPolicy, 1 GlobalNetworkPolicy; not listed:
+// CiliumClusterwideNetworkPolicy".
+func describeUnjudged(us []policy.UnjudgedPolicy) string {
+	objects := map[string]int{}
+	unlisted := map[string]bool{}
+	for _, u := range us {
+		if u.Name == "" {
+			unlisted[u.Kind] = true
+		} else {
+			objects[u.Kind]++
+		}
+	}
+	s := ""
+	if len(objects) > 0 {
+		var counts []string
+		for _, k := range sortedKeys(objects) {
+			counts = append(counts, fmt.Sprintf("%d %s", objects[k], k))
+		}
+		s += "; not evaluated: " + checks.ListSome(counts, 3)
+	}
+	if len(unlisted) > 0 {
+		s += "; not listed: " + checks.ListSome(sortedKeys(unlisted), 3)
 	}
 	return s
 }

@@ -22,10 +22,11 @@ type SideData struct {
 // is 0-based (-1: the policy has no rule for the direction); text counts
 // from 1.
 type PolicyRules struct {
-	Policy           PolicyData `json:"policy"`
-	Priority         *int32     `json:"priority,omitempty"`
-	SubjectUncertain bool       `json:"subjectUncertain,omitempty"`
-	Rules            []RuleText `json:"rules"`
+	Policy           PolicyData  `json:"policy"`
+	Tier             policy.Tier `json:"tier,omitempty"`
+	Priority         *int32      `json:"priority,omitempty"`
+	SubjectUncertain bool        `json:"subjectUncertain,omitempty"`
+	Rules            []RuleText  `json:"rules"`
 }
 
 // RuleText is one rule in words.
@@ -65,7 +66,10 @@ func checkIsolation(sd policy.SideDescription) report.Check {
 
 func policyRules(ps policy.PolicySummary, admin bool) PolicyRules {
 	pr := PolicyRules{Policy: policyData(ps.Policy), SubjectUncertain: ps.SubjectUncertain}
-	if admin && ps.Policy.Kind == policy.KindAdminNetworkPolicy {
+	if admin {
+		pr.Tier = ps.Tier
+	}
+	if admin && ps.Policy.Kind != policy.KindBaselineAdminNetworkPolicy {
 		prio := ps.Priority
 		pr.Priority = &prio
 	}
@@ -89,8 +93,11 @@ func describeText(d policy.PodDescription) string {
 		fmt.Fprintf(&b, "  %s\n", sd.Summary)
 		for _, ps := range sd.Admin {
 			title := ps.Policy.String()
-			if ps.Policy.Kind == policy.KindAdminNetworkPolicy {
+			switch ps.Policy.Kind {
+			case policy.KindAdminNetworkPolicy:
 				title += fmt.Sprintf(" (priority %d)", ps.Priority)
+			case policy.KindClusterNetworkPolicy:
+				title += fmt.Sprintf(" (%s tier, priority %d)", ps.Tier, ps.Priority)
 			}
 			if ps.SubjectUncertain {
 				title += " (subject unreadable by this version: may not apply)"

@@ -34,6 +34,9 @@ type World struct {
 	Cluster bool
 	// AdminAPI: the AdminNetworkPolicy API is served (cluster only).
 	AdminAPI bool
+	// PolicyAPIs are the policy kinds served beyond NetworkPolicy, as
+	// group/version/Kind (cluster only; policyfetch.Result.PolicyAPIs).
+	PolicyAPIs []string
 	// PolicyNamespaces are the namespaces whose NetworkPolicies were read;
 	// "" means all namespaces.
 	PolicyNamespaces []string
@@ -143,6 +146,8 @@ func policyCommand(ref policy.PolicyRef) string {
 		return "kubectl get adminnetworkpolicy " + ref.Name + " -o yaml"
 	case policy.KindBaselineAdminNetworkPolicy:
 		return "kubectl get baselineadminnetworkpolicy " + ref.Name + " -o yaml"
+	case policy.KindClusterNetworkPolicy:
+		return "kubectl get clusternetworkpolicy " + ref.Name + " -o yaml"
 	}
 	return kubectlNS(ref.Namespace) + " get networkpolicy " + ref.Name + " -o yaml"
 }

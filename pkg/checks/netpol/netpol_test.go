@@ -350,12 +350,13 @@ func TestNetpolGatherFlannelSaysVerdictsAreTheory(t *testing.T) {
 	if err != nil || w.ReadErr != nil {
 		t.Fatal(err, w.ReadErr)
 	}
-	// Two pods, discovery, DaemonSets, namespaces, the shop's policies.
+	// Two pods, discovery (groups, then their resources), DaemonSets,
+	// namespaces, the shop's policies.
 	var reqs []string
 	for _, a := range client.Actions() {
 		reqs = append(reqs, a.GetVerb()+" "+a.GetResource().Resource)
 	}
-	if len(reqs) != 6 {
+	if len(reqs) != 7 {
 		t.Errorf("%d requests: %v", len(reqs), reqs)
 	}
 	res, err := Flow(w, FlowRequest{Src: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "frontend"}}, Dst: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "api"}}})

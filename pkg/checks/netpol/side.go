@@ -41,15 +41,17 @@ type RuleMatchData struct {
 
 // AdminMatchData is an admin policy rule that matched, or might have.
 type AdminMatchData struct {
-	Policy   PolicyData `json:"policy"`
-	Priority int32      `json:"priority"`
-	Rule     int        `json:"ruleIndex"`
-	RuleName string     `json:"ruleName,omitempty"`
-	Action   string     `json:"action"`
-	Peer     int        `json:"peerIndex"`
-	Port     int        `json:"portIndex"`
-	Certain  bool       `json:"certain"`
-	Reason   string     `json:"reason"`
+	Policy PolicyData `json:"policy"`
+	// Layer is the policy's kind and tier (policy.Layer values).
+	Layer    string `json:"layer"`
+	Priority int32  `json:"priority"`
+	Rule     int    `json:"ruleIndex"`
+	RuleName string `json:"ruleName,omitempty"`
+	Action   string `json:"action"`
+	Peer     int    `json:"peerIndex"`
+	Port     int    `json:"portIndex"`
+	Certain  bool   `json:"certain"`
+	Reason   string `json:"reason"`
 }
 
 // MissData is why one NetworkPolicy rule did not allow a flow; lower
@@ -82,7 +84,7 @@ func sideData(sv policy.SideVerdict) SideVerdictData {
 		d.AllowedBy = append(d.AllowedBy, RuleMatchData{Policy: policyData(m.Policy), Rule: m.Rule, Peer: m.Peer, Port: m.Port, Reason: m.Reason})
 	}
 	for _, m := range sv.Admin {
-		d.Admin = append(d.Admin, AdminMatchData{Policy: policyData(m.Policy), Priority: m.Priority, Rule: m.Rule, RuleName: m.RuleName,
+		d.Admin = append(d.Admin, AdminMatchData{Policy: policyData(m.Policy), Layer: string(m.Layer), Priority: m.Priority, Rule: m.Rule, RuleName: m.RuleName,
 			Action: m.Action, Peer: m.Peer, Port: m.Port, Certain: m.Certain, Reason: m.Reason})
 	}
 	for _, m := range sv.Misses {
@@ -184,7 +186,7 @@ func denyNext(sv policy.SideVerdict) []string {
 		for _, m := range sv.Misses {
 			add(m.Policy)
 		}
-	case policy.LayerAdmin, policy.LayerBaseline:
+	case policy.LayerAdmin, policy.LayerBaseline, policy.LayerClusterAdmin, policy.LayerClusterBaseline:
 		for i := len(sv.Admin) - 1; i >= 0; i-- {
 			if sv.Admin[i].Certain {
 				add(sv.Admin[i].Policy)
