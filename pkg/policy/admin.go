@@ -42,6 +42,20 @@ type adminPolicy struct {
 	priority int32
 	subject  adminSubject
 	rules    [2][]adminRule
+	// selects and mayselect hold the pods the subject selects, and those
+	// it may select (subject.match, computed once).
+	selects, mayselect bitset
+}
+
+// subjectOf is subject.match for pod pi, from the precomputed sets.
+func (a *adminPolicy) subjectOf(pi int) tri {
+	switch {
+	case a.selects.has(pi):
+		return triYes
+	case a.mayselect.has(pi):
+		return triUnknown
+	}
+	return triNo
 }
 
 // baselinePriority places the BaselineAdminNetworkPolicy, which has no

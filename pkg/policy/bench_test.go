@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // benchCluster generates, from a fixed seed, nPods pods spread over nNS
@@ -80,6 +82,61 @@ func BenchmarkMatrix1000Pods200Policies(b *testing.B) {
 	b.ReportMetric(float64(allowed)/float64(len(pods)*len(pods)), "allowed-ratio")
 }
 
+// mixedCluster is benchCluster with a fifth of the policies replaced by
+// admin policies of every kind the engine judges: AdminNetworkPolicies, a
+// BaselineAdminNetworkPolicy and ClusterNetworkPolicies of both tiers, with
+// Accept/Allow, Deny and Pass rules on namespace, pod, network and port
+// peers. Each admin kind selects its own namespaces, so no pod sees both
+// API generations (that case is benchmarked by its own test cost, not
+// here).
+func mixedCluster(nNS, nPods, nPolicies int) Snapshot {
+	nAdmin := nPolicies / 5
+	s := benchCluster(nNS, nPods, nPolicies-nAdmin)
+	r := rand.New(rand.NewPCG(7, 3))
+	team := func() string { return fmt.Sprintf("team=t%d", r.IntN(5)) }
+	for i := 0; i < nAdmin; i++ {
+		prio := int32(r.IntN(1000))
+		switch i % 3 {
+		case 0: // ANP on prod namespaces
+			subj := anpNS("env=prod," + team())
+			s.AdminNetworkPolicies = append(s.AdminNetworkPolicies, mkANP(fmt.Sprintf("anp%03d", i), prio, subj,
+				[]anp.AdminNetworkPolicyIngressRule{anpIn(pass, fromNS(team())), anpIn(deny, fromNS("env=dev"), anpTCP(8080))},
+				[]anp.AdminNetworkPolicyEgressRule{anpOut(allow, toNets("10.0.0.0/22")), anpOut(deny, toNS(team()))}))
+		default: // CNP on dev namespaces, both tiers
+			tier := []cnp.Tier{cnp.AdminTier, cnp.BaselineTier}[r.IntN(2)]
+			c := mkCNP(fmt.Sprintf("cnp%03d", i), tier, prio, "env=dev,"+team(),
+				[]cnp.ClusterNetworkPolicyIngressRule{cnpInPods(accept, team(), fmt.Sprintf("app=app%d", r.IntN(10))), cnpIn(cnpDeny, "env=prod", cnpTCP(8080), cnpUDPRange(5000, 6000))},
+				[]cnp.ClusterNetworkPolicyEgressRule{cnpOut(cnpPass, cnp.ClusterNetworkPolicyEgressPeer{Namespaces: sel(team())}), cnpOut(cnpDeny, cnp.ClusterNetworkPolicyEgressPeer{Networks: []cnp.CIDR{"10.0.2.0/24"}})})
+			s.ClusterNetworkPolicies = append(s.ClusterNetworkPolicies, c)
+		}
+	}
+	s.BaselineAdminNetworkPolicy = mkBANP(anpNS("env=prod"), []anp.BaselineAdminNetworkPolicyIngressRule{banpIn("Deny", fromNS("env=dev"))}, nil)
+	return s
+}
+
+// BenchmarkMatrixMixedKinds decides the 1,000 x 1,000 matrix over 200
+// policies of mixed kinds (160 NetworkPolicies, 40 admin policies of both
+// generations and tiers, a baseline); one op is one matrix.
+func BenchmarkMatrixMixedKinds(b *testing.B) {
+	e := New(mixedCluster(20, 1000, 200))
+	if len(e.Warnings()) != 0 {
+		b.Fatal(e.Warnings())
+	}
+	pods := e.Pods()
+	counts := map[Result]int{}
+	for b.Loop() {
+		m := e.Matrix(pods, corev1.ProtocolTCP, intstr.FromInt32(8080))
+		clear(counts)
+		for i := range pods {
+			for j := range pods {
+				counts[m.At(i, j)]++
+			}
+		}
+	}
+	b.ReportMetric(float64(counts[Allowed])/float64(len(pods)*len(pods)), "allowed-ratio")
+	b.ReportMetric(float64(counts[Undecided])/float64(len(pods)*len(pods)), "undecided-ratio")
+}
+
 // BenchmarkNew1000Pods200Policies measures building the engine (indexing).
 func BenchmarkNew1000Pods200Policies(b *testing.B) {
 	s := benchCluster(20, 1000, 200)
@@ -99,10 +156,19 @@ func BenchmarkEvaluateWithExplanation(b *testing.B) {
 	}
 }
 
-// TestMatrixAgreesWithEvaluate checks the fast path on the bench cluster.
+// TestMatrixAgreesWithEvaluate checks the fast path on the bench clusters.
 func TestMatrixAgreesWithEvaluate(t *testing.T) {
-	s := benchCluster(4, 60, 40)
+	for _, s := range []Snapshot{benchCluster(4, 60, 40), mixedCluster(4, 60, 40)} {
+		matrixAgreesWithEvaluate(t, s)
+	}
+}
+
+func matrixAgreesWithEvaluate(t *testing.T, s Snapshot) {
+	t.Helper()
 	e := New(s)
+	if len(e.Warnings()) != 0 {
+		t.Fatal(e.Warnings())
+	}
 	pods := e.Pods()
 	m := e.Matrix(pods, corev1.ProtocolTCP, intstr.FromString("http"))
 	counts := map[Result]int{}

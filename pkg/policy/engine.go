@@ -300,9 +300,15 @@ func (e *Engine) linkPodsToPolicies() {
 	} {
 		for i := range tier.policies {
 			a := &tier.policies[i]
+			a.selects, a.mayselect = newBitset(len(e.pods)), newBitset(len(e.pods))
 			for pi := range e.pods {
-				if a.subject.match(e, pi) == triNo {
+				switch a.subject.match(e, pi) {
+				case triNo:
 					continue
+				case triYes:
+					a.selects.set(pi)
+				default:
+					a.mayselect.set(pi)
 				}
 				for d := range 2 {
 					if len(a.rules[d]) > 0 {

@@ -78,8 +78,7 @@ func (e *Engine) sideOutcome(d int, ctx *flowCtx, sv *SideVerdict) outcome {
 // judgedOutcome walks the layers with the admin policies of generation gen.
 func (e *Engine) judgedOutcome(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, gen generation) outcome {
 	var mask outcome
-	st := tierStage{e: e, tier: e.admins, list: p.adminsFor[d], gen: gen, d: d, p: p, peer: peer, ctx: ctx, sv: sv, onPath: true}
-	needNP, pathToNP := st.walk(&mask)
+	needNP, pathToNP := e.walkTier(e.admins, p.adminsFor[d], gen, true, d, p, peer, ctx, sv, &mask)
 	if !needNP {
 		return mask
 	}
@@ -90,8 +89,7 @@ func (e *Engine) judgedOutcome(d int, p *podInfo, peer endpoint, ctx *flowCtx, s
 		}
 		return mask
 	}
-	st = tierStage{e: e, tier: e.baselines, list: p.baselinesFor[d], gen: gen, d: d, p: p, peer: peer, ctx: ctx, sv: sv, onPath: pathToNP}
-	needDefault, pathToDefault := st.walk(&mask)
+	needDefault, pathToDefault := e.walkTier(e.baselines, p.baselinesFor[d], gen, pathToNP, d, p, peer, ctx, sv, &mask)
 	if !needDefault {
 		return mask
 	}
@@ -101,39 +99,23 @@ func (e *Engine) judgedOutcome(d int, p *podInfo, peer endpoint, ctx *flowCtx, s
 	return mask | outAllow
 }
 
-// tierStage evaluates the admin policies of one tier that select a pod.
-type tierStage struct {
-	e *Engine
-	// tier holds the tier's policies in priority order; list the indices
-	// of those that select or may select p for direction d.
-	tier []adminPolicy
-	list []int
-	// gen restricts the walk to the policies of one API generation.
-	gen  generation
-	d    int
-	p    *podInfo
-	peer endpoint
-	ctx  *flowCtx
-	sv   *SideVerdict
-	// onPath: the certain path of the earlier layers reaches this tier, so
-	// a certain decision here is the one sv.DecidedBy names.
-	onPath bool
-}
-
-// walk evaluates the policies group by group of equal priority. It adds
-// the results of Allow and Deny matches to mask and reports whether
-// evaluation may continue to the next tier (after a Pass or when no rule
-// surely matched), and whether the certain path does. On the certain path,
-// the first policy of a certain decision sets sv.DecidedBy.
-func (st *tierStage) walk(mask *outcome) (next, pathToNext bool) {
-	list := st.list
+// walkTier evaluates the policies of one tier that select p for direction
+// d (list: indices in tier, which is in priority order), of generation gen,
+// group by group of equal priority. It adds the results of Allow and Deny
+// matches to mask and reports whether evaluation may continue to the next
+// tier (after a Pass or when no rule surely matched), and whether the
+// certain path does. When onPath (the certain path of the earlier layers
+// reaches this tier), the first policy of a certain decision sets
+// sv.DecidedBy. Plain parameters rather than a struct keep ctx and sv off
+// the heap on the matrix's path.
+func (e *Engine) walkTier(tier []adminPolicy, list []int, gen generation, onPath bool, d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, mask *outcome) (next, pathToNext bool) {
 	pathOpen := true // the certain path has not been decided yet
 	for i := 0; i < len(list); {
 		j := i
-		for j < len(list) && st.tier[list[j]].priority == st.tier[list[i]].priority {
+		for j < len(list) && tier[list[j]].priority == tier[list[i]].priority {
 			j++
 		}
-		acts, certain, decider, noMatchPossible := st.group(list[i:j])
+		acts, certain, decider, noMatchPossible := e.tierGroup(tier, list[i:j], gen, d, p, peer, ctx, sv)
 		i = j
 		*mask |= acts.outcomes()
 		if acts&actPass != 0 || acts&actUnknown != 0 {
@@ -142,8 +124,8 @@ func (st *tierStage) walk(mask *outcome) (next, pathToNext bool) {
 		if pathOpen && certain != 0 {
 			pathOpen = false
 			if certain&(actAllow|actDeny|actUnknown) != 0 {
-				if st.sv != nil && st.onPath {
-					st.sv.DecidedBy = decider.layer()
+				if sv != nil && onPath {
+					sv.DecidedBy = tier[decider].layer()
 				}
 			} else {
 				pathToNext = true
@@ -216,37 +198,37 @@ func (s actionSet) outcomes() outcome {
 	return o
 }
 
-// group evaluates policies of one priority. Each policy's first matching
+// tierGroup evaluates policies of one priority. Each policy's first matching
 // rule counts; an unevaluable rule adds its action and lets the walk go on.
 // It returns the possible actions, the actions of rules that surely
-// matched, the first policy with such a rule, and whether no rule matching
+// matched, the first policy with such a rule (an index in tier), and
+// whether no rule matching
 // at all is possible.
-func (st *tierStage) group(group []int) (acts, certain actionSet, decider *adminPolicy, noMatchPossible bool) {
-	e, d, sv := st.e, st.d, st.sv
+func (e *Engine) tierGroup(tier []adminPolicy, group []int, gen generation, d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict) (acts, certain actionSet, decider int, noMatchPossible bool) {
 	noMatchPossible = true
 	for _, ai := range group {
-		a := &st.tier[ai]
-		if !st.gen.has(a) {
+		a := &tier[ai]
+		if !gen.has(a) {
 			continue
 		}
-		subj := a.subject.match(e, st.p.idx)
+		subj := a.subjectOf(p.idx)
 		for ri := range a.rules[d] {
 			r := &a.rules[d][ri]
-			m, act := e.adminRuleMatch(d, r, st.p, st.peer, st.ctx)
+			m, act := e.adminRuleMatch(d, r, p, peer, ctx)
 			m = m.and(subj)
 			if m == triNo {
 				if sv != nil {
-					e.noteDomainNames(sv, a, ri, r, st.peer)
+					e.noteDomainNames(sv, a, ri, r, peer)
 				}
 				continue
 			}
 			acts |= act
 			if sv != nil {
-				e.recordAdmin(sv, a, d, ri, m, act, subj, st.p, st.peer, st.ctx)
+				e.recordAdmin(sv, a, d, ri, m, act, subj, p, peer, ctx)
 			}
 			if m == triYes {
 				if certain == 0 {
-					decider = a
+					decider = ai
 				}
 				certain |= act
 				noMatchPossible = false
@@ -255,7 +237,7 @@ func (st *tierStage) group(group []int) (acts, certain actionSet, decider *admin
 		}
 	}
 	if sv != nil && bitsCount(uint8(certain)) > 1 {
-		sv.Caveats = append(sv.Caveats, Caveat{CaveatAdminSamePriority, fmt.Sprintf("%s tier policies of priority %d disagree on this flow: the API lets the implementation apply either", st.tier[group[0]].tier, st.tier[group[0]].priority)})
+		sv.Caveats = append(sv.Caveats, Caveat{CaveatAdminSamePriority, fmt.Sprintf("%s tier policies of priority %d disagree on this flow: the API lets the implementation apply either", tier[group[0]].tier, tier[group[0]].priority)})
 	}
 	return acts, certain, decider, noMatchPossible
 }
