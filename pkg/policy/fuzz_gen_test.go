@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // byteSource turns fuzz input into choices. Once the input is used up it
@@ -127,7 +128,116 @@ func genScenario(b *byteSource) (Snapshot, []Flow) {
 	}
 	// A cluster read lists every namespace; manifests do not.
 	s.NamespacesComplete = b.chance(2)
+	if b.chance(3) {
+		asClusterNetworkPolicies(&s, b)
+	}
 	return s, flows
+}
+
+// asClusterNetworkPolicies replaces the v1alpha1 admin policies by
+// ClusterNetworkPolicies with the same rules: the AdminNetworkPolicies in the
+// Admin tier, the baseline and one more generated policy (which may Pass)
+// in the Baseline tier. One generation per scenario: the reference does not
+// model both at once (TestAdminGenerationsDisagree does).
+func asClusterNetworkPolicies(s *Snapshot, b *byteSource) {
+	for _, a := range s.AdminNetworkPolicies {
+		s.ClusterNetworkPolicies = append(s.ClusterNetworkPolicies, cnpOf(a, cnp.AdminTier))
+	}
+	if banp := s.BaselineAdminNetworkPolicy; banp != nil {
+		a := anp.AdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "baseline"}, Spec: anp.AdminNetworkPolicySpec{Priority: int32(b.intn(3)), Subject: banp.Spec.Subject}}
+		for _, r := range banp.Spec.Ingress {
+			a.Spec.Ingress = append(a.Spec.Ingress, anp.AdminNetworkPolicyIngressRule{Action: anp.AdminNetworkPolicyRuleAction(r.Action), From: r.From, Ports: r.Ports})
+		}
+		for _, r := range banp.Spec.Egress {
+			var to []anp.AdminNetworkPolicyEgressPeer
+			for _, p := range r.To {
+				to = append(to, anp.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks})
+			}
+			a.Spec.Egress = append(a.Spec.Egress, anp.AdminNetworkPolicyEgressRule{Action: anp.AdminNetworkPolicyRuleAction(r.Action), To: to, Ports: r.Ports})
+		}
+		s.ClusterNetworkPolicies = append(s.ClusterNetworkPolicies, cnpOf(a, cnp.BaselineTier))
+	}
+	if b.chance(2) {
+		extra := genANP(b, 9)
+		extra.Name = "more-baseline"
+		s.ClusterNetworkPolicies = append(s.ClusterNetworkPolicies, cnpOf(extra, cnp.BaselineTier))
+	}
+	s.AdminNetworkPolicies, s.BaselineAdminNetworkPolicy = nil, nil
+}
+
+// cnpOf writes an AdminNetworkPolicy as a ClusterNetworkPolicy of tier.
+func cnpOf(a anp.AdminNetworkPolicy, tier cnp.Tier) cnp.ClusterNetworkPolicy {
+	c := cnp.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "c-" + a.Name}, Spec: cnp.ClusterNetworkPolicySpec{Tier: tier, Priority: a.Spec.Priority}}
+	c.Spec.Subject = cnp.ClusterNetworkPolicySubject{Namespaces: a.Spec.Subject.Namespaces, Pods: cnpPodsOf(a.Spec.Subject.Pods)}
+	action := func(x anp.AdminNetworkPolicyRuleAction) cnp.ClusterNetworkPolicyRuleAction {
+		if x == allow {
+			return accept
+		}
+		return cnp.ClusterNetworkPolicyRuleAction(x)
+	}
+	for _, r := range a.Spec.Ingress {
+		rule := cnp.ClusterNetworkPolicyIngressRule{Action: action(r.Action), Protocols: protocolsOf(r.Ports)}
+		for _, p := range r.From {
+			rule.From = append(rule.From, cnp.ClusterNetworkPolicyIngressPeer{Namespaces: p.Namespaces, Pods: cnpPodsOf(p.Pods)})
+		}
+		c.Spec.Ingress = append(c.Spec.Ingress, rule)
+	}
+	for _, r := range a.Spec.Egress {
+		rule := cnp.ClusterNetworkPolicyEgressRule{Action: action(r.Action), Protocols: protocolsOf(r.Ports)}
+		for _, p := range r.To {
+			peer := cnp.ClusterNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: cnpPodsOf(p.Pods), Nodes: p.Nodes}
+			for _, n := range p.Networks {
+				peer.Networks = append(peer.Networks, cnp.CIDR(n))
+			}
+			for _, d := range p.DomainNames {
+				peer.DomainNames = append(peer.DomainNames, cnp.DomainName(d))
+			}
+			rule.To = append(rule.To, peer)
+		}
+		c.Spec.Egress = append(c.Spec.Egress, rule)
+	}
+	return c
+}
+
+func cnpPodsOf(p *anp.NamespacedPod) *cnp.NamespacedPod {
+	if p == nil {
+		return nil
+	}
+	return &cnp.NamespacedPod{NamespaceSelector: p.NamespaceSelector, PodSelector: p.PodSelector}
+}
+
+// protocolsOf writes generated ports as protocols. An empty list (which
+// fails closed in an AdminNetworkPolicy) has no valid protocols form and
+// becomes "all ports".
+func protocolsOf(ports *[]anp.AdminNetworkPolicyPort) []cnp.ClusterNetworkPolicyProtocol {
+	if ports == nil {
+		return nil
+	}
+	var out []cnp.ClusterNetworkPolicyProtocol
+	for _, p := range *ports {
+		var proto corev1.Protocol
+		var port cnp.Port
+		switch {
+		case p.NamedPort != nil:
+			out = append(out, cnp.ClusterNetworkPolicyProtocol{DestinationNamedPort: *p.NamedPort})
+			continue
+		case p.PortNumber != nil:
+			proto, port = p.PortNumber.Protocol, cnp.Port{Number: p.PortNumber.Port}
+		case p.PortRange != nil:
+			proto, port = p.PortRange.Protocol, cnp.Port{Range: &cnp.PortRange{Start: p.PortRange.Start, End: p.PortRange.End}}
+		default:
+			continue
+		}
+		switch proto {
+		case corev1.ProtocolUDP:
+			out = append(out, cnp.ClusterNetworkPolicyProtocol{UDP: &cnp.ClusterNetworkPolicyProtocolUDP{DestinationPort: &port}})
+		case corev1.ProtocolSCTP:
+			out = append(out, cnp.ClusterNetworkPolicyProtocol{SCTP: &cnp.ClusterNetworkPolicyProtocolSCTP{DestinationPort: &port}})
+		default:
+			out = append(out, cnp.ClusterNetworkPolicyProtocol{TCP: &cnp.ClusterNetworkPolicyProtocolTCP{DestinationPort: &port}})
+		}
+	}
+	return out
 }
 
 func genEndpoint(b *byteSource, s Snapshot) Endpoint {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // FuzzEngineInvariants builds random small clusters and checks:
@@ -91,7 +92,7 @@ func FuzzEngineInvariants(f *testing.F) {
 		removed := snap.NetworkPolicies[i]
 		reduced.NetworkPolicies = slices.Delete(reduced.NetworkPolicies, i, i+1)
 		er := New(reduced)
-		noAdmin := len(snap.AdminNetworkPolicies) == 0 && snap.BaselineAdminNetworkPolicy == nil
+		noAdmin := len(snap.AdminNetworkPolicies) == 0 && snap.BaselineAdminNetworkPolicy == nil && len(snap.ClusterNetworkPolicies) == 0
 		for _, fl := range flows {
 			before, after := e.Evaluate(fl), er.Evaluate(fl)
 			if !selectsEndpoint(snap, &removed, fl) && before.Result != after.Result {
@@ -590,6 +591,15 @@ func (r *refFlow) side(self, peer refEnd, dir Direction) (Result, bool) {
 		}
 		return Denied, true
 	}
+	if act, ok := r.tierHits(r.cnpPolicies(cnp.BaselineTier), self, peer, dir); !ok {
+		return "", false
+	} else if act != "" {
+		// The Baseline tier decided, or passed to the default allow.
+		if act == actionDeny {
+			return Denied, true
+		}
+		return Allowed, true
+	}
 	b := r.s.BaselineAdminNetworkPolicy
 	if b == nil || b.Name != "default" {
 		return Allowed, true
@@ -644,38 +654,139 @@ func ingressPeers(from []anp.AdminNetworkPolicyIngressPeer) []anp.AdminNetworkPo
 	return out
 }
 
+// refPolicy is an admin policy of either generation as the reference reads
+// it: actions by their v1alpha1 names.
+type refPolicy struct {
+	prio    int32
+	subject anp.AdminNetworkPolicySubject
+	rules   [2][]refRule // ingress, egress
+}
+
+// cnpPolicies reads the ClusterNetworkPolicies of a tier.
+func (r *refFlow) cnpPolicies(tier cnp.Tier) []refPolicy {
+	var out []refPolicy
+	for _, c := range r.s.ClusterNetworkPolicies {
+		if c.Spec.Tier != tier {
+			continue
+		}
+		p := refPolicy{prio: c.Spec.Priority, subject: anp.AdminNetworkPolicySubject{Namespaces: c.Spec.Subject.Namespaces, Pods: anpPodsOf(c.Spec.Subject.Pods)}}
+		for _, ru := range c.Spec.Ingress {
+			var peers []anp.AdminNetworkPolicyEgressPeer
+			for _, x := range ru.From {
+				peers = append(peers, anp.AdminNetworkPolicyEgressPeer{Namespaces: x.Namespaces, Pods: anpPodsOf(x.Pods)})
+			}
+			p.rules[0] = append(p.rules[0], refRule{refAction(ru.Action), peers, refPorts(ru.Protocols)})
+		}
+		for _, ru := range c.Spec.Egress {
+			var peers []anp.AdminNetworkPolicyEgressPeer
+			for _, x := range ru.To {
+				peer := anp.AdminNetworkPolicyEgressPeer{Namespaces: x.Namespaces, Pods: anpPodsOf(x.Pods), Nodes: x.Nodes}
+				for _, n := range x.Networks {
+					peer.Networks = append(peer.Networks, anp.CIDR(n))
+				}
+				for _, d := range x.DomainNames {
+					peer.DomainNames = append(peer.DomainNames, anp.DomainName(d))
+				}
+				peers = append(peers, peer)
+			}
+			p.rules[1] = append(p.rules[1], refRule{refAction(ru.Action), peers, refPorts(ru.Protocols)})
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func refAction(a cnp.ClusterNetworkPolicyRuleAction) string {
+	if a == accept {
+		return actionAllow
+	}
+	return string(a)
+}
+
+func anpPodsOf(p *cnp.NamespacedPod) *anp.NamespacedPod {
+	if p == nil {
+		return nil
+	}
+	return &anp.NamespacedPod{NamespaceSelector: p.NamespaceSelector, PodSelector: p.PodSelector}
+}
+
+// refPorts reads protocols as AdminNetworkPolicy ports (the generator only
+// writes valid ones).
+func refPorts(protocols []cnp.ClusterNetworkPolicyProtocol) *[]anp.AdminNetworkPolicyPort {
+	if protocols == nil {
+		return nil
+	}
+	var out []anp.AdminNetworkPolicyPort
+	for _, p := range protocols {
+		var proto corev1.Protocol
+		var port *cnp.Port
+		switch {
+		case p.DestinationNamedPort != "":
+			out = append(out, anp.AdminNetworkPolicyPort{NamedPort: &p.DestinationNamedPort})
+			continue
+		case p.TCP != nil:
+			proto, port = corev1.ProtocolTCP, p.TCP.DestinationPort
+		case p.UDP != nil:
+			proto, port = corev1.ProtocolUDP, p.UDP.DestinationPort
+		case p.SCTP != nil:
+			proto, port = corev1.ProtocolSCTP, p.SCTP.DestinationPort
+		}
+		if port.Range != nil {
+			out = append(out, anp.AdminNetworkPolicyPort{PortRange: &anp.PortRange{Protocol: proto, Start: port.Range.Start, End: port.Range.End}})
+		} else {
+			out = append(out, anp.AdminNetworkPolicyPort{PortNumber: &anp.Port{Protocol: proto, Port: port.Number}})
+		}
+	}
+	return &out
+}
+
 // adminStage returns "Allow", "Deny", or "" (no match or Pass).
 func (r *refFlow) adminStage(self, peer refEnd, dir Direction) (string, bool) {
+	policies := r.cnpPolicies(cnp.AdminTier)
+	for _, a := range r.s.AdminNetworkPolicies {
+		p := refPolicy{prio: a.Spec.Priority, subject: a.Spec.Subject}
+		for _, ru := range a.Spec.Ingress {
+			p.rules[0] = append(p.rules[0], refRule{string(ru.Action), ingressPeers(ru.From), ru.Ports})
+		}
+		for _, ru := range a.Spec.Egress {
+			p.rules[1] = append(p.rules[1], refRule{string(ru.Action), ru.To, ru.Ports})
+		}
+		policies = append(policies, p)
+	}
+	act, ok := r.tierHits(policies, self, peer, dir)
+	if act == actionPass {
+		act = ""
+	}
+	return act, ok
+}
+
+// tierHits applies the first matching rule of the highest-precedence
+// policies that match: "Allow", "Deny", "Pass", or "" when none matches.
+func (r *refFlow) tierHits(policies []refPolicy, self, peer refEnd, dir Direction) (string, bool) {
 	type hit struct {
 		prio   int32
 		action string
 	}
 	var hits []hit
-	for _, a := range r.s.AdminNetworkPolicies {
-		subj, ok := r.subjectSelects(a.Spec.Subject, self.pod)
+	d := 0
+	if dir == Egress {
+		d = 1
+	}
+	for _, a := range policies {
+		subj, ok := r.subjectSelects(a.subject, self.pod)
 		if !ok {
 			return "", false
 		}
 		if !subj {
 			continue
 		}
-		var rules []refRule
-		if dir == Ingress {
-			for _, ru := range a.Spec.Ingress {
-				rules = append(rules, refRule{string(ru.Action), ingressPeers(ru.From), ru.Ports})
-			}
-		} else {
-			for _, ru := range a.Spec.Egress {
-				rules = append(rules, refRule{string(ru.Action), ru.To, ru.Ports})
-			}
-		}
-		for _, ru := range rules {
+		for _, ru := range a.rules[d] {
 			m, act, ok := r.ruleMatches(ru, self, peer, dir)
 			if !ok {
 				return "", false
 			}
 			if m {
-				hits = append(hits, hit{a.Spec.Priority, act})
+				hits = append(hits, hit{a.prio, act})
 				break
 			}
 		}
@@ -693,9 +804,6 @@ func (r *refFlow) adminStage(self, peer refEnd, dir Direction) (string, bool) {
 		if h.prio == best.prio && h.action != best.action {
 			return "", false // tie between policies that disagree
 		}
-	}
-	if best.action == actionPass {
-		return "", true
 	}
 	return best.action, true
 }
