@@ -31,6 +31,8 @@ type Engine struct {
 	// tiers, sorted by priority, then kind and name.
 	admins    []adminPolicy
 	baselines []adminPolicy
+	// cilium holds the rules of the Cilium policies.
+	cilium []ciliumRule
 	// unjudged are the policies of APIs the engine does not evaluate.
 	unjudged []UnjudgedPolicy
 	warnings []Finding
@@ -72,6 +74,11 @@ type podInfo struct {
 	// bothGenerations: per direction, admin policies of both API
 	// generations (v1alpha1 and ClusterNetworkPolicy) may select the pod.
 	bothGenerations [2]bool
+	// cilium lists the Engine.cilium rules that select or may select the
+	// pod; ciliumLabels is the identity Cilium gives it (set when the
+	// snapshot has Cilium policies).
+	cilium       []int
+	ciliumLabels map[string]string
 	// unjudged lists the Engine.unjudged policies that may select the pod.
 	unjudged []int
 
@@ -145,9 +152,11 @@ func New(s Snapshot) *Engine {
 		e.addNetpol(&s.NetworkPolicies[i])
 	}
 	e.compileAdmins(s)
+	e.compileCilium(s.CiliumPolicies)
 	e.unjudged = slices.Clone(s.Unjudged)
 	e.prepareEvaluation(s)
 	e.linkPodsToPolicies()
+	e.linkCilium()
 	return e
 }
 

@@ -82,6 +82,9 @@ func (e *Engine) judgedOutcome(d int, p *podInfo, peer endpoint, ctx *flowCtx, s
 	if !needNP {
 		return mask
 	}
+	if len(p.cilium) > 0 {
+		return mask | e.ciliumStage(d, p, peer, ctx, sv, gen, pathToNP)
+	}
 	if len(p.netpolsFor[d]) > 0 {
 		mask |= e.netpolStage(d, p, peer, ctx, sv)
 		if sv != nil && pathToNP {
@@ -89,14 +92,77 @@ func (e *Engine) judgedOutcome(d int, p *podInfo, peer endpoint, ctx *flowCtx, s
 		}
 		return mask
 	}
-	needDefault, pathToDefault := e.walkTier(e.baselines, p.baselinesFor[d], gen, pathToNP, d, p, peer, ctx, sv, &mask)
+	return mask | e.baselineStage(d, p, peer, ctx, sv, gen, pathToNP)
+}
+
+// baselineStage walks the Baseline tier, then the default allow.
+func (e *Engine) baselineStage(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, gen generation, onPath bool) outcome {
+	var mask outcome
+	needDefault, pathToDefault := e.walkTier(e.baselines, p.baselinesFor[d], gen, onPath, d, p, peer, ctx, sv, &mask)
 	if !needDefault {
 		return mask
 	}
-	if sv != nil && pathToNP && pathToDefault {
+	if sv != nil && onPath && pathToDefault {
 		sv.DecidedBy = LayerDefault
 	}
 	return mask | outAllow
+}
+
+// ciliumStage replaces the NetworkPolicy stage for a pod Cilium policies
+// select: a Cilium deny rule wins; otherwise, when NetworkPolicy or Cilium
+// isolates the pod, the allows of both add up; otherwise the Baseline tier
+// and the default follow.
+func (e *Engine) ciliumStage(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, gen generation, onPath bool) outcome {
+	c := e.ciliumSide(d, p, peer, ctx, sv)
+	decided := func(l Layer) {
+		if sv != nil && onPath {
+			sv.DecidedBy = l
+		}
+	}
+	if c.deny == triYes {
+		decided(LayerCilium)
+		return outDeny
+	}
+	var mask outcome
+	if c.deny == triUnknown {
+		mask |= outDeny
+	}
+	npIsolates := len(p.netpolsFor[d]) > 0
+	if !npIsolates && c.isolates == triNo {
+		return mask | e.baselineStage(d, p, peer, ctx, sv, gen, onPath)
+	}
+	if sv != nil && c.isolates != triNo {
+		sv.Isolated = true
+	}
+	np := outDeny
+	switch {
+	case npIsolates:
+		np = e.netpolStage(d, p, peer, ctx, sv)
+	case e.exemption(p, peer) != ExemptNone:
+		// As for NetworkPolicy: a pod reaches itself, and its node
+		// reaches it (Cilium's allow-localhost default).
+		np = e.netpolStage(d, p, peer, ctx, sv)
+	}
+	switch {
+	case np == outAllow:
+		decided(LayerNetworkPolicy)
+		mask |= outAllow
+	case c.allow == triYes:
+		decided(LayerCilium)
+		mask |= outAllow
+	case c.allow == triUnknown:
+		mask |= np | outAllow
+	case npIsolates:
+		decided(LayerNetworkPolicy)
+		mask |= np
+	default:
+		decided(LayerCilium)
+		mask |= np
+	}
+	if !npIsolates && c.isolates == triUnknown {
+		mask |= e.baselineStage(d, p, peer, ctx, nil, gen, false)
+	}
+	return mask
 }
 
 // walkTier evaluates the policies of one tier that select p for direction
@@ -286,8 +352,10 @@ func (e *Engine) sideReason(sv *SideVerdict, ctx *flowCtx) string {
 		} else {
 			b.WriteString(string(sv.DecidedBy) + " decided")
 		}
-	case sv.DecidedBy == LayerNetworkPolicy:
+	case sv.DecidedBy == LayerNetworkPolicy || sv.DecidedBy == LayerCilium:
 		switch {
+		case sv.Result == Denied && len(sv.DeniedBy) > 0:
+			b.WriteString(sv.DeniedBy[0].Reason + " (deny rules win over every allow)")
 		case sv.Exemption == ExemptSamePod:
 			b.WriteString("a pod cannot block traffic to itself")
 		case sv.Exemption == ExemptOwnNode:

@@ -22,6 +22,10 @@ type Snapshot struct {
 	// ClusterNetworkPolicies of both tiers, as the cluster serves them
 	// (v1beta1, or v1alpha2: the same schema, decoded into v1beta1 types).
 	ClusterNetworkPolicies []cnp.ClusterNetworkPolicy
+	// CiliumPolicies are CiliumNetworkPolicies and
+	// CiliumClusterwideNetworkPolicies (DecodeCiliumPolicy), judged at
+	// L3/L4 together with NetworkPolicy, as Cilium enforces them.
+	CiliumPolicies []CiliumPolicy
 	// Unjudged are policies of APIs this version detects but does not
 	// evaluate (CNI-native kinds), and kinds it could not list. Each may
 	// select any pod of its namespace (any pod at all when cluster-scoped,
@@ -156,6 +160,9 @@ const (
 	LayerClusterAdmin Layer = "ClusterNetworkPolicy/Admin"
 	// LayerNetworkPolicy: the pod is isolated and NetworkPolicy decided.
 	LayerNetworkPolicy Layer = "NetworkPolicy"
+	// LayerCilium: a Cilium policy decided: a deny rule, an allow rule, or
+	// the default deny it put the pod in.
+	LayerCilium Layer = "CiliumNetworkPolicy"
 	// LayerBaseline: a BaselineAdminNetworkPolicy rule decided.
 	LayerBaseline Layer = "BaselineAdminNetworkPolicy"
 	// LayerClusterBaseline: a rule of a ClusterNetworkPolicy of the
@@ -202,11 +209,14 @@ type PolicyRef struct {
 	Name      string
 }
 
-// String is "ns/name" for NetworkPolicies and "Kind name" for the
-// cluster-scoped kinds.
+// String is "ns/name" for NetworkPolicies, "Kind ns/name" for other
+// namespaced kinds and "Kind name" for the cluster-scoped ones.
 func (r PolicyRef) String() string {
-	if r.Kind == KindNetworkPolicy {
+	switch {
+	case r.Kind == KindNetworkPolicy:
 		return r.Namespace + "/" + r.Name
+	case r.Namespace != "":
+		return string(r.Kind) + " " + r.Namespace + "/" + r.Name
 	}
 	return string(r.Kind) + " " + r.Name
 }
@@ -262,9 +272,12 @@ type SideVerdict struct {
 	// SelectingPolicies are the NetworkPolicies that isolate the pod for
 	// this direction.
 	SelectingPolicies []PolicyRef
-	// AllowedBy lists every NetworkPolicy rule, peer and port that allows
-	// the flow (allows are a union: any one suffices).
+	// AllowedBy lists every NetworkPolicy (or Cilium) rule, peer and port
+	// that allows the flow (allows are a union: any one suffices).
 	AllowedBy []RuleMatch
+	// DeniedBy lists the Cilium deny rules that match the flow: they win
+	// over every allow.
+	DeniedBy []RuleMatch
 	// Admin lists the admin rules that matched the flow, or might have,
 	// in evaluation order; the last certain one decided unless DecidedBy
 	// says otherwise.
@@ -283,7 +296,8 @@ type SideVerdict struct {
 	Reason  string
 }
 
-// RuleMatch is one NetworkPolicy rule that allows a flow. Indices are
+// RuleMatch is one NetworkPolicy or Cilium rule that allows (or denies) a
+// flow. Indices are
 // 0-based; Peer is -1 for a rule without peers (all peers) and Port is -1 for
 // a rule without ports (all ports).
 type RuleMatch struct {

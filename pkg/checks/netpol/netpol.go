@@ -148,6 +148,10 @@ func policyCommand(ref policy.PolicyRef) string {
 		return "kubectl get baselineadminnetworkpolicy " + ref.Name + " -o yaml"
 	case policy.KindClusterNetworkPolicy:
 		return "kubectl get clusternetworkpolicy " + ref.Name + " -o yaml"
+	case policy.KindCiliumClusterwideNetworkPolicy:
+		return "kubectl get ciliumclusterwidenetworkpolicy " + ref.Name + " -o yaml"
+	case policy.KindCiliumNetworkPolicy:
+		return kubectlNS(ref.Namespace) + " get ciliumnetworkpolicy " + ref.Name + " -o yaml"
 	}
 	return kubectlNS(ref.Namespace) + " get networkpolicy " + ref.Name + " -o yaml"
 }

@@ -24,13 +24,16 @@ type SideVerdictData struct {
 	Isolated          bool             `json:"isolated"`
 	SelectingPolicies []PolicyData     `json:"selectingPolicies,omitempty"`
 	AllowedBy         []RuleMatchData  `json:"allowedBy,omitempty"`
+	DeniedBy          []RuleMatchData  `json:"deniedBy,omitempty"`
+	Uncertain         []RuleMatchData  `json:"uncertain,omitempty"`
 	Admin             []AdminMatchData `json:"admin,omitempty"`
 	Misses            []MissData       `json:"misses,omitempty"`
 	Caveats           []CaveatData     `json:"caveats,omitempty"`
 	Reason            string           `json:"reason"`
 }
 
-// RuleMatchData is a NetworkPolicy rule, peer and port that allow a flow.
+// RuleMatchData is a NetworkPolicy or Cilium rule, peer and port that
+// allow a flow (deny it, or may allow or deny it).
 type RuleMatchData struct {
 	Policy PolicyData `json:"policy"`
 	Rule   int        `json:"ruleIndex"`
@@ -80,8 +83,13 @@ func sideData(sv policy.SideVerdict) SideVerdictData {
 	for _, p := range sv.SelectingPolicies {
 		d.SelectingPolicies = append(d.SelectingPolicies, policyData(p))
 	}
-	for _, m := range sv.AllowedBy {
-		d.AllowedBy = append(d.AllowedBy, RuleMatchData{Policy: policyData(m.Policy), Rule: m.Rule, Peer: m.Peer, Port: m.Port, Reason: m.Reason})
+	for _, list := range []struct {
+		from []policy.RuleMatch
+		to   *[]RuleMatchData
+	}{{sv.AllowedBy, &d.AllowedBy}, {sv.DeniedBy, &d.DeniedBy}, {sv.Uncertain, &d.Uncertain}} {
+		for _, m := range list.from {
+			*list.to = append(*list.to, RuleMatchData{Policy: policyData(m.Policy), Rule: m.Rule, Peer: m.Peer, Port: m.Port, Reason: m.Reason})
+		}
 	}
 	for _, m := range sv.Admin {
 		d.Admin = append(d.Admin, AdminMatchData{Policy: policyData(m.Policy), Layer: string(m.Layer), Priority: m.Priority, Rule: m.Rule, RuleName: m.RuleName,
@@ -182,9 +190,15 @@ func denyNext(sv policy.SideVerdict) []string {
 		refs = append(refs, r)
 	}
 	switch sv.DecidedBy {
-	case policy.LayerNetworkPolicy:
+	case policy.LayerNetworkPolicy, policy.LayerCilium:
+		for _, m := range sv.DeniedBy {
+			add(m.Policy)
+		}
 		for _, m := range sv.Misses {
 			add(m.Policy)
+		}
+		for _, r := range sv.SelectingPolicies {
+			add(r)
 		}
 	case policy.LayerAdmin, policy.LayerBaseline, policy.LayerClusterAdmin, policy.LayerClusterBaseline:
 		for i := len(sv.Admin) - 1; i >= 0; i-- {
