@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
@@ -86,12 +87,13 @@ func BenchmarkMatrix1000Pods200Policies(b *testing.B) {
 // admin policies of every kind the engine judges: AdminNetworkPolicies, a
 // BaselineAdminNetworkPolicy and ClusterNetworkPolicies of both tiers, with
 // Accept/Allow, Deny and Pass rules on namespace, pod, network and port
-// peers. Each admin kind selects its own namespaces, so no pod sees both
+// peers; and a tenth by Cilium policies (allow, deny, entities, CIDRs,
+// ports). Each admin kind selects its own namespaces, so no pod sees both
 // API generations (that case is benchmarked by its own test cost, not
 // here).
 func mixedCluster(nNS, nPods, nPolicies int) Snapshot {
-	nAdmin := nPolicies / 5
-	s := benchCluster(nNS, nPods, nPolicies-nAdmin)
+	nAdmin, nCilium := nPolicies/5, nPolicies/10
+	s := benchCluster(nNS, nPods, nPolicies-nAdmin-nCilium)
 	r := rand.New(rand.NewPCG(7, 3))
 	team := func() string { return fmt.Sprintf("team=t%d", r.IntN(5)) }
 	for i := 0; i < nAdmin; i++ {
@@ -111,12 +113,29 @@ func mixedCluster(nNS, nPods, nPolicies int) Snapshot {
 		}
 	}
 	s.BaselineAdminNetworkPolicy = mkBANP(anpNS("env=prod"), []anp.BaselineAdminNetworkPolicyIngressRule{banpIn("Deny", fromNS("env=dev"))}, nil)
+	for i := 0; i < nCilium; i++ {
+		app := fmt.Sprintf("app%d", r.IntN(10))
+		rule := CiliumRule{EndpointSelector: sel("app=" + app),
+			Ingress: []CiliumPeerRule{
+				{FromEndpoints: []metav1.LabelSelector{*sel("tier=web")}, ToPorts: []CiliumPortRule{{Ports: []CiliumPort{{Port: "8080", Protocol: "TCP"}}}}},
+				{FromEntities: []string{"cluster"}, ToPorts: []CiliumPortRule{{Ports: []CiliumPort{{Port: "9000", EndPort: 9100}}}}},
+			},
+			IngressDeny: []CiliumPeerRule{{FromEndpoints: []metav1.LabelSelector{*sel("io.cilium.k8s.namespace.labels.env=dev")}}},
+			Egress:      []CiliumPeerRule{{ToCIDRSet: []CiliumCIDRRule{{CIDR: "10.0.0.0/8", Except: []string{"10.0.3.0/24"}}}}, {ToEndpoints: []metav1.LabelSelector{{}}}},
+		}
+		kind, ns := KindCiliumNetworkPolicy, fmt.Sprintf("ns%02d", r.IntN(nNS))
+		if i%4 == 0 {
+			kind, ns = KindCiliumClusterwideNetworkPolicy, ""
+		}
+		s.CiliumPolicies = append(s.CiliumPolicies, CiliumPolicy{Kind: kind, Namespace: ns, Name: fmt.Sprintf("cnp%03d", i), Rules: []CiliumRule{rule}})
+	}
 	return s
 }
 
 // BenchmarkMatrixMixedKinds decides the 1,000 x 1,000 matrix over 200
-// policies of mixed kinds (160 NetworkPolicies, 40 admin policies of both
-// generations and tiers, a baseline); one op is one matrix.
+// policies of mixed kinds (140 NetworkPolicies, 40 admin policies of both
+// generations and tiers, a baseline, 20 Cilium policies); one op is one
+// matrix.
 func BenchmarkMatrixMixedKinds(b *testing.B) {
 	e := New(mixedCluster(20, 1000, 200))
 	if len(e.Warnings()) != 0 {

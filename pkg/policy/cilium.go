@@ -49,6 +49,9 @@ type ciliumSelector struct {
 	unknown string
 	// nsLabels: the selector reads namespace labels.
 	nsLabels bool
+	// yes and maybe hold the pods it selects and may select (set by
+	// linkCilium; ciliumSelects reads them).
+	yes, maybe bitset
 }
 
 type ciliumPeerRule struct {
@@ -299,6 +302,13 @@ func (e *Engine) linkCilium() {
 	}
 	for i := range e.cilium {
 		r := &e.cilium[i]
+		for _, rules := range [][]ciliumPeerRule{r.allow[0], r.allow[1], r.deny[0], r.deny[1]} {
+			for j := range rules {
+				for k := range rules[j].endpoints {
+					e.indexCiliumSelector(&rules[j].endpoints[k])
+				}
+			}
+		}
 		r.selects, r.mayselect = newBitset(len(e.pods)), newBitset(len(e.pods))
 		for pi := range e.pods {
 			p := &e.pods[pi]
@@ -342,9 +352,36 @@ func (e *Engine) ciliumLabelsOf(p *podInfo) map[string]string {
 	return l
 }
 
-// ciliumSelects matches an endpoint selector against pod pi, which must be
-// a Cilium endpoint: hostNetwork pods are not (they are the host).
+// indexCiliumSelector computes once the pods a peer selector selects.
+func (e *Engine) indexCiliumSelector(s *ciliumSelector) {
+	yes, maybe := newBitset(len(e.pods)), newBitset(len(e.pods))
+	for pi := range e.pods {
+		switch e.matchCiliumSelector(s, pi) {
+		case triYes:
+			yes.set(pi)
+		case triUnknown:
+			maybe.set(pi)
+		}
+	}
+	s.yes, s.maybe = yes, maybe
+}
+
+// ciliumSelects is whether an endpoint selector selects pod pi.
 func (e *Engine) ciliumSelects(s *ciliumSelector, pi int) tri {
+	switch {
+	case s.yes == nil:
+		return e.matchCiliumSelector(s, pi)
+	case s.yes.has(pi):
+		return triYes
+	case s.maybe.has(pi):
+		return triUnknown
+	}
+	return triNo
+}
+
+// matchCiliumSelector matches an endpoint selector against pod pi, which
+// must be a Cilium endpoint: hostNetwork pods are not (they are the host).
+func (e *Engine) matchCiliumSelector(s *ciliumSelector, pi int) tri {
 	p := &e.pods[pi]
 	switch {
 	case p.hostNetwork:

@@ -351,3 +351,31 @@ spec:
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestDescribeCilium(t *testing.T) {
+	e := New(ciliumCluster(t, `
+kind: CiliumNetworkPolicy
+metadata: {name: guard, namespace: x}
+spec:
+  endpointSelector: {}
+  ingressDeny:
+  - fromEntities: [world]
+  ingress:
+  - fromEndpoints: [{matchLabels: {pod: b}}]
+    toPorts: [{ports: [{port: "80", protocol: TCP}]}]`))
+	d, err := e.Describe(PodRef{Namespace: "x", Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Ingress.Isolated || len(d.Ingress.Policies) != 1 || d.Egress.Isolated || len(d.Egress.Policies) != 0 {
+		t.Fatalf("description: %+v", d)
+	}
+	var texts []string
+	for _, r := range d.Ingress.Policies[0].Rules {
+		texts = append(texts, r.Text)
+	}
+	want := []string{"ingressDeny rule 1: denies from entities world on all ports", "ingress rule 1: allows from endpoints pod=b in namespace x on TCP 80"}
+	if strings.Join(texts, "|") != strings.Join(want, "|") {
+		t.Errorf("rules:\n%s\nwant:\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
+	}
+}

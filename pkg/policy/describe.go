@@ -20,9 +20,11 @@ type PodDescription struct {
 // SideDescription covers one direction of a pod.
 type SideDescription struct {
 	Direction Direction
-	// Isolated: a NetworkPolicy selecting the pod has this policyType.
+	// Isolated: a NetworkPolicy selecting the pod has this policyType, or a
+	// Cilium rule selecting it puts it in default deny.
 	Isolated bool
-	// Policies are the NetworkPolicies isolating the pod for the direction.
+	// Policies are the NetworkPolicies isolating the pod for the direction,
+	// then the Cilium policies with rules selecting it for the direction.
 	Policies []PolicySummary
 	// Admin are the AdminNetworkPolicies, in evaluation order, then the
 	// BaselineAdminNetworkPolicy, whose subject selects the pod and that have
@@ -71,6 +73,12 @@ func (e *Engine) Describe(ref PodRef) (PodDescription, error) {
 		sd := SideDescription{Direction: dir, Isolated: len(p.netpolsFor[d]) > 0}
 		for _, ni := range p.netpolsFor[d] {
 			sd.Policies = append(sd.Policies, e.describeNetpol(&e.netpols[ni], d, p))
+		}
+		for _, ci := range p.cilium {
+			if ps, ok := e.describeCilium(&e.cilium[ci], d, p); ok {
+				sd.Policies = append(sd.Policies, ps)
+				sd.Isolated = sd.Isolated || (e.cilium[ci].defaultDeny[d] && e.cilium[ci].subjectOf(pi) == triYes)
+			}
 		}
 		for _, ai := range p.adminsFor[d] {
 			sd.Admin = append(sd.Admin, e.describeAdmin(&e.admins[ai], d, p))
@@ -185,4 +193,76 @@ func (e *Engine) describeAdmin(a *adminPolicy, d int, p *podInfo) PolicySummary 
 			Text: fmt.Sprintf("%s: %s %s %s on %s", label, r.action, dirWord, strings.Join(peers, " or "), ports)})
 	}
 	return ps
+}
+
+// describeCilium lists the rules of one Cilium rule set for a direction;
+// ok is false when it has none there.
+func (e *Engine) describeCilium(r *ciliumRule, d int, p *podInfo) (PolicySummary, bool) {
+	ps := PolicySummary{Policy: r.ref, SubjectUncertain: r.subjectOf(p.idx) == triUnknown}
+	section := []string{"ingress", "egress"}[d]
+	word := []string{"from", "to"}[d]
+	for _, set := range []struct {
+		rules  []ciliumPeerRule
+		action string
+		name   string
+	}{{r.deny[d], actionDeny, section + "Deny"}, {r.allow[d], actionAllow, section}} {
+		for i := range set.rules {
+			pr := &set.rules[i]
+			verb := map[string]string{actionDeny: "denies", actionAllow: "allows"}[set.action]
+			ps.Rules = append(ps.Rules, RuleSummary{Index: pr.index, Action: set.action,
+				Text: fmt.Sprintf("%s rule %d: %s %s %s on %s", set.name, pr.index+1, verb, word, pr.peersText(), pr.portsText())})
+		}
+	}
+	if len(ps.Rules) == 0 && !r.defaultDeny[d] {
+		return ps, false
+	}
+	if len(ps.Rules) == 0 {
+		ps.Rules = append(ps.Rules, RuleSummary{Index: -1, Action: actionDeny, Text: "no rules: default deny, allows nothing"})
+	}
+	return ps, true
+}
+
+func (pr *ciliumPeerRule) peersText() string {
+	if !pr.hasL3 {
+		if pr.ports == nil && !pr.icmpOnly {
+			return "nothing (an empty rule)"
+		}
+		return "anywhere"
+	}
+	var out []string
+	for _, s := range pr.endpoints {
+		t := "endpoints " + s.sel.String()
+		if s.namespace != "" {
+			t += " in namespace " + s.namespace
+		}
+		out = append(out, t)
+	}
+	if len(pr.entities) > 0 {
+		out = append(out, "entities "+strings.Join(pr.entities, ","))
+	}
+	for i := range pr.cidrs {
+		out = append(out, pr.cidrs[i].String())
+	}
+	for i := range pr.nodes {
+		out = append(out, "nodes "+pr.nodes[i].String())
+	}
+	out = append(out, pr.undecidable...)
+	return strings.Join(out, " or ")
+}
+
+func (pr *ciliumPeerRule) portsText() string {
+	switch {
+	case pr.icmpOnly:
+		return "ICMP only"
+	case pr.ports == nil:
+		return "all ports"
+	}
+	out := make([]string, len(pr.ports))
+	for i := range pr.ports {
+		out[i] = pr.ports[i].String()
+		if pr.ports[i].l7 != "" {
+			out[i] += " (filtered by " + pr.ports[i].l7 + ")"
+		}
+	}
+	return strings.Join(out, ", ")
 }
