@@ -1,7 +1,9 @@
 // Package cnidetect recognises the cluster's network plugin (and NetworkPolicy
 // enforcers) from the DaemonSets that run their node agents, and says
 // whether NetworkPolicy is enforced at all: a verdict of the policy engine is
-// theory on a cluster whose CNI ignores policies.
+// theory on a cluster whose CNI ignores policies. It also says which policy
+// APIs (AdminNetworkPolicy, CiliumNetworkPolicy, ...) the plugins enforce,
+// per their documentation and what their DaemonSets show.
 package cnidetect
 
 import (
@@ -38,6 +40,12 @@ type Agent struct {
 	Selector map[string]string `json:"-"`
 	Desired  int32             `json:"desired"`
 	Ready    int32             `json:"ready"`
+	// Version is the plugin's version read from its image tag, when the
+	// table says which image carries it ("" when unknown).
+	Version string `json:"version,omitempty"`
+	// PolicyAPIs are the policy APIs the agent enforces, with how sure
+	// that is; empty when it enforces none.
+	PolicyAPIs []PolicyAPI `json:"policyAPIs,omitempty"`
 }
 
 // Info is what was found.
@@ -48,6 +56,11 @@ type Info struct {
 	Enforced Enforcement `json:"networkPolicyEnforced"`
 	// Evidence lists the DaemonSets looked at when nothing was recognised.
 	Evidence []string `json:"evidence,omitempty"`
+	// PolicyAPIs names the policy APIs the recognised agents enforce, e.g.
+	// "NetworkPolicy", "CiliumNetworkPolicy.cilium.io", "AdminNetworkPolicy
+	// (by version: calico v3.29 to v3.31)"; see PolicyAPI.String. Empty when
+	// no agent was recognised or none enforces any.
+	PolicyAPIs []string `json:"policyAPIs,omitempty"`
 }
 
 // Names lists the recognised plugins, e.g. "calico+flannel".
@@ -62,29 +75,106 @@ func (i Info) Names() string {
 	return strings.Join(names, "+")
 }
 
-// known maps a DaemonSet name to its plugin. Order matters only for
-// readability; matching is on the exact name or a prefix ending in "-".
-var known = []struct {
+// knownAgent is what this version knows of one network plugin: the
+// DaemonSets that run its node agent, whether it enforces NetworkPolicy and
+// which policy APIs it enforces (per the plugin's documentation; see
+// policyAPIRule).
+type knownAgent struct {
+	// names match the DaemonSet: the exact name or a prefix ending in "-".
 	names    []string
 	plugin   string
 	enforces Enforcement
 	note     string
-}{
-	{[]string{"cilium", "cilium-agent"}, "cilium", Enforces, ""},
-	{[]string{"anetd"}, "gke-dataplane-v2", Enforces, "GKE Dataplane V2 (Cilium-based)"},
-	{[]string{"calico-node"}, "calico", Enforces, ""},
-	{[]string{"canal"}, "canal", Enforces, "flannel networking with Calico policy"},
-	{[]string{"kube-flannel-ds", "kube-flannel", "flannel"}, "flannel", NoEnforce, "flannel alone does not enforce NetworkPolicy"},
-	{[]string{"weave-net"}, "weave", Enforces, "enforced by weave-npc"},
-	{[]string{"antrea-agent"}, "antrea", Enforces, ""},
-	{[]string{"kube-router"}, "kube-router", MaybeEnforce, "enforces unless started with --run-firewall=false"},
-	{[]string{"ovnkube-node"}, "ovn-kubernetes", Enforces, ""},
-	{[]string{"aws-node"}, "aws-vpc-cni", MaybeEnforce, "enforces only with the network policy agent enabled (ENABLE_NETWORK_POLICY)"},
-	{[]string{"azure-npm"}, "azure-npm", Enforces, "Azure Network Policy Manager"},
-	{[]string{"azure-cns", "azure-cni"}, "azure-cni", NoEnforce, "Azure CNI alone does not enforce NetworkPolicy (needs azure-npm, Calico or Cilium)"},
-	{[]string{"kindnet"}, "kindnet", MaybeEnforce, "kindnet enforces NetworkPolicy since v1.0; older versions do not"},
-	{[]string{"kube-network-policies"}, "kube-network-policies", Enforces, "standalone NetworkPolicy enforcer"},
-	{[]string{"netd"}, "gke-netd", NoEnforce, ""},
+	// images are the repositories (as the image reference ends, without
+	// registry) whose tag gives the plugin's version, e.g. "calico/node".
+	images []string
+	apis   []policyAPIRule
+}
+
+// knownAgents is the table of the node agents this version recognises.
+// Order matters only for readability. Sources of the policy API claims:
+//   - cilium: https://docs.cilium.io/en/stable/network/kubernetes/policy/
+//   - gke-dataplane-v2: https://cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2,
+//     https://cloud.google.com/kubernetes-engine/docs/how-to/configure-cilium-network-policy
+//   - calico, canal: https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy
+//     and the release notes of Calico v3.29 (AdminNetworkPolicy), v3.30
+//     (BaselineAdminNetworkPolicy) and v3.32 (ClusterNetworkPolicy; both
+//     v1alpha1 kinds no longer enforced)
+//   - antrea: https://github.com/antrea-io/antrea/blob/main/docs/feature-gates.md,
+//     docs/admin-network-policy.md, docs/cluster-network-policy.md
+//   - ovn-kubernetes: https://github.com/ovn-kubernetes/ovn-kubernetes/blob/master/docs/features/network-security-controls/
+//     (flags enable-admin-network-policy, enable-egress-firewall in go-controller/pkg/config)
+//   - kube-network-policies: https://github.com/kubernetes-sigs/kube-network-policies
+//     (flags --admin-network-policy and --baseline-admin-network-policy up to
+//     v0.8; images tagged -npa-v1alpha1 / -npa-v1alpha2 since v0.9)
+//   - kube-router: https://kube-router.io/docs/see-it-in-action/
+//   - kindnet: https://github.com/kubernetes-sigs/kindnet (cmd/kindnetd)
+func knownAgents() []knownAgent {
+	const (
+		k8s      = "networking.k8s.io"
+		npa      = "policy.networking.k8s.io"
+		calico   = "projectcalico.org"
+		antrea   = "crd.antrea.io"
+		ciliumio = "cilium.io"
+	)
+	networkPolicy := policyAPIRule{group: k8s, kind: "NetworkPolicy", support: SupportYes}
+	calicoAPIs := []policyAPIRule{
+		networkPolicy,
+		{group: calico, kind: "NetworkPolicy", support: SupportYes},
+		{group: calico, kind: "GlobalNetworkPolicy", support: SupportYes},
+		{group: npa, kind: "AdminNetworkPolicy", support: SupportYes, since: "3.29", until: "3.31"},
+		{group: npa, kind: "BaselineAdminNetworkPolicy", support: SupportYes, since: "3.30", until: "3.31"},
+		{group: npa, kind: "ClusterNetworkPolicy", support: SupportYes, since: "3.32"},
+	}
+	ovnSetting := func(kind, group, flag, env string) policyAPIRule {
+		return policyAPIRule{group: group, kind: kind, support: SupportBySetting, note: "ovnkube --" + flag, flag: flag, env: env}
+	}
+	return []knownAgent{
+		{names: []string{"cilium", "cilium-agent"}, plugin: "cilium", enforces: Enforces, apis: []policyAPIRule{
+			networkPolicy,
+			{group: ciliumio, kind: "CiliumNetworkPolicy", support: SupportYes},
+			{group: ciliumio, kind: "CiliumClusterwideNetworkPolicy", support: SupportYes},
+		}},
+		{names: []string{"anetd"}, plugin: "gke-dataplane-v2", enforces: Enforces, note: "GKE Dataplane V2 (Cilium-based)", apis: []policyAPIRule{
+			networkPolicy,
+			{group: ciliumio, kind: "CiliumClusterwideNetworkPolicy", support: SupportBySetting, note: "GKE Cilium cluster-wide network policy enabled"},
+		}},
+		{names: []string{"calico-node"}, plugin: "calico", enforces: Enforces, images: []string{"calico/node"}, apis: calicoAPIs},
+		{names: []string{"canal"}, plugin: "canal", enforces: Enforces, note: "flannel networking with Calico policy", images: []string{"calico/node"}, apis: calicoAPIs},
+		{names: []string{"kube-flannel-ds", "kube-flannel", "flannel"}, plugin: "flannel", enforces: NoEnforce, note: "flannel alone does not enforce NetworkPolicy"},
+		{names: []string{"weave-net"}, plugin: "weave", enforces: Enforces, note: "enforced by weave-npc", apis: []policyAPIRule{networkPolicy}},
+		{names: []string{"antrea-agent"}, plugin: "antrea", enforces: Enforces, images: []string{"antrea/antrea-agent-ubuntu", "antrea/antrea-ubuntu"}, apis: []policyAPIRule{
+			networkPolicy,
+			{group: antrea, kind: "NetworkPolicy", support: SupportYes},
+			{group: antrea, kind: "ClusterNetworkPolicy", support: SupportYes},
+			{group: npa, kind: "AdminNetworkPolicy", support: SupportBySetting, note: "feature gate AdminNetworkPolicy (deprecated)", since: "1.13"},
+			{group: npa, kind: "BaselineAdminNetworkPolicy", support: SupportBySetting, note: "feature gate AdminNetworkPolicy (deprecated)", since: "1.13"},
+			{group: npa, kind: "ClusterNetworkPolicy", support: SupportBySetting, note: "feature gate ClusterNetworkPolicy", since: "2.7"},
+		}},
+		{names: []string{"kube-router"}, plugin: "kube-router", enforces: MaybeEnforce, note: "enforces unless started with --run-firewall=false", apis: []policyAPIRule{networkPolicy}},
+		{names: []string{"ovnkube-node"}, plugin: "ovn-kubernetes", enforces: Enforces, apis: []policyAPIRule{
+			networkPolicy,
+			ovnSetting("AdminNetworkPolicy", npa, "enable-admin-network-policy", "OVN_ADMIN_NETWORK_POLICY_ENABLE"),
+			ovnSetting("BaselineAdminNetworkPolicy", npa, "enable-admin-network-policy", "OVN_ADMIN_NETWORK_POLICY_ENABLE"),
+			ovnSetting("EgressFirewall", "k8s.ovn.org", "enable-egress-firewall", "OVN_EGRESSFIREWALL_ENABLE"),
+		}},
+		{names: []string{"aws-node"}, plugin: "aws-vpc-cni", enforces: MaybeEnforce, note: "enforces only with the network policy agent enabled (ENABLE_NETWORK_POLICY)", apis: []policyAPIRule{networkPolicy}},
+		{names: []string{"azure-npm"}, plugin: "azure-npm", enforces: Enforces, note: "Azure Network Policy Manager", apis: []policyAPIRule{networkPolicy}},
+		{names: []string{"azure-cns", "azure-cni"}, plugin: "azure-cni", enforces: NoEnforce, note: "Azure CNI alone does not enforce NetworkPolicy (needs azure-npm, Calico or Cilium)"},
+		{names: []string{"kindnet"}, plugin: "kindnet", enforces: MaybeEnforce, note: "kindnet enforces NetworkPolicy since v1.0; older versions do not", apis: []policyAPIRule{
+			{group: k8s, kind: "NetworkPolicy", support: SupportByVersion},
+			{group: npa, kind: "AdminNetworkPolicy", support: SupportUnknown, note: "documented for some standalone kindnet versions, absent from its current code"},
+		}},
+		{names: []string{"kube-network-policies"}, plugin: "kube-network-policies", enforces: Enforces, note: "standalone NetworkPolicy enforcer", apis: []policyAPIRule{
+			networkPolicy,
+			// Up to v0.8 one binary, switched by flags; since v0.9 an image
+			// per API version, no flags.
+			{group: npa, kind: "AdminNetworkPolicy", flag: "admin-network-policy", tagSuffix: "-npa-v1alpha1"},
+			{group: npa, kind: "BaselineAdminNetworkPolicy", flag: "baseline-admin-network-policy", tagSuffix: "-npa-v1alpha1"},
+			{group: npa, kind: "ClusterNetworkPolicy", tagSuffix: "-npa-v1alpha2"},
+		}},
+		{names: []string{"netd"}, plugin: "gke-netd", enforces: NoEnforce},
+	}
 }
 
 // Detect lists the DaemonSets of the cluster (kube-system only when listing
@@ -104,8 +194,9 @@ func Detect(ctx context.Context, client kubernetes.Interface) (Info, error) {
 // Recognise classifies DaemonSets.
 func Recognise(dss []appsv1.DaemonSet) Info {
 	var info Info
+	table := knownAgents()
 	for _, ds := range dss {
-		if a, ok := recognise(ds); ok {
+		if a, ok := recognise(ds, table); ok {
 			info.Agents = append(info.Agents, a)
 		}
 	}
@@ -119,6 +210,7 @@ func Recognise(dss []appsv1.DaemonSet) Info {
 			info.Enforced = MaybeEnforce
 		}
 	}
+	info.PolicyAPIs = mergePolicyAPIs(info.Agents)
 	if len(info.Agents) == 0 {
 		info.Enforced = MaybeEnforce
 		for _, ds := range dss {
@@ -130,8 +222,8 @@ func Recognise(dss []appsv1.DaemonSet) Info {
 	return info
 }
 
-func recognise(ds appsv1.DaemonSet) (Agent, bool) {
-	for _, k := range known {
+func recognise(ds appsv1.DaemonSet, table []knownAgent) (Agent, bool) {
+	for _, k := range table {
 		for _, n := range k.names {
 			if ds.Name == n || strings.HasPrefix(ds.Name, n+"-") {
 				a := Agent{
@@ -143,6 +235,10 @@ func recognise(ds appsv1.DaemonSet) (Agent, bool) {
 					a.Selector = ds.Spec.Selector.MatchLabels
 				}
 				refine(&a, ds)
+				a.Version = imageVersion(ds.Spec.Template.Spec.Containers, k.images)
+				if a.Enforces != NoEnforce {
+					a.PolicyAPIs = resolvePolicyAPIs(k.plugin, k.apis, a.Version, ds.Spec.Template.Spec.Containers)
+				}
 				return a, true
 			}
 		}
