@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/manifest"
@@ -22,8 +23,8 @@ const maxChangeFacts = 50
 // or replaces the one with the same kind, namespace and name.
 type WhatIf struct {
 	Files []string
-	// Policies holds the NetworkPolicies, AdminNetworkPolicies and the
-	// BaselineAdminNetworkPolicy read from Files; other objects are ignored.
+	// Policies holds the policies of every kind read from Files; other
+	// objects are ignored.
 	Policies policy.Snapshot
 	// Ignored counts the pods and workloads of the files, which what-if
 	// does not use.
@@ -39,6 +40,9 @@ func NewWhatIf(files []string, res *manifest.Result) *WhatIf {
 			NetworkPolicies:            s.NetworkPolicies,
 			AdminNetworkPolicies:       s.AdminNetworkPolicies,
 			BaselineAdminNetworkPolicy: s.BaselineAdminNetworkPolicy,
+			ClusterNetworkPolicies:     s.ClusterNetworkPolicies,
+			CiliumPolicies:             s.CiliumPolicies,
+			Unjudged:                   s.Unjudged,
 		},
 		Ignored: len(s.Pods),
 	}
@@ -48,48 +52,47 @@ func NewWhatIf(files []string, res *manifest.Result) *WhatIf {
 // says what each of them does ("adds NetworkPolicy shop/x"). The world's
 // snapshot is not modified.
 func (w *World) withPolicies(wi *WhatIf) (*policy.Engine, []string) {
-	s := w.Snapshot
+	after := w.Snapshot
 	var actions []string
-	nps := slices.Clone(s.NetworkPolicies)
-	for _, np := range wi.Policies.NetworkPolicies {
-		i := slices.IndexFunc(nps, func(x networkingv1.NetworkPolicy) bool { return x.Namespace == np.Namespace && x.Name == np.Name })
-		if i >= 0 {
-			nps[i] = np
-			actions = append(actions, "replaces NetworkPolicy "+np.Namespace+"/"+np.Name)
-		} else {
-			nps = append(nps, np)
-			actions = append(actions, "adds NetworkPolicy "+np.Namespace+"/"+np.Name)
-		}
-	}
-	anps := slices.Clone(s.AdminNetworkPolicies)
-	for _, a := range wi.Policies.AdminNetworkPolicies {
-		i := slices.IndexFunc(anps, func(x anp.AdminNetworkPolicy) bool { return x.Name == a.Name })
-		if i >= 0 {
-			anps[i] = a
-			actions = append(actions, "replaces AdminNetworkPolicy "+a.Name)
-		} else {
-			anps = append(anps, a)
-			actions = append(actions, "adds AdminNetworkPolicy "+a.Name)
-		}
-	}
-	banp := s.BaselineAdminNetworkPolicy
+	after.NetworkPolicies = upsert(after.NetworkPolicies, wi.Policies.NetworkPolicies, &actions, func(np networkingv1.NetworkPolicy) string {
+		return "NetworkPolicy " + np.Namespace + "/" + np.Name
+	})
+	after.AdminNetworkPolicies = upsert(after.AdminNetworkPolicies, wi.Policies.AdminNetworkPolicies, &actions, func(a anp.AdminNetworkPolicy) string {
+		return "AdminNetworkPolicy " + a.Name
+	})
+	after.ClusterNetworkPolicies = upsert(after.ClusterNetworkPolicies, wi.Policies.ClusterNetworkPolicies, &actions, func(c cnp.ClusterNetworkPolicy) string {
+		return "ClusterNetworkPolicy " + c.Name
+	})
+	after.CiliumPolicies = upsert(after.CiliumPolicies, wi.Policies.CiliumPolicies, &actions, func(c policy.CiliumPolicy) string {
+		return c.Ref().String()
+	})
+	after.Unjudged = upsert(after.Unjudged, wi.Policies.Unjudged, &actions, policy.UnjudgedPolicy.String)
 	if b := wi.Policies.BaselineAdminNetworkPolicy; b != nil {
-		if banp != nil {
+		if after.BaselineAdminNetworkPolicy != nil {
 			actions = append(actions, "replaces BaselineAdminNetworkPolicy "+b.Name)
 		} else {
 			actions = append(actions, "adds BaselineAdminNetworkPolicy "+b.Name)
 		}
-		banp = b
-	}
-	after := policy.Snapshot{
-		Namespaces:                 s.Namespaces,
-		Pods:                       s.Pods,
-		NetworkPolicies:            nps,
-		AdminNetworkPolicies:       anps,
-		BaselineAdminNetworkPolicy: banp,
-		NamespacesComplete:         s.NamespacesComplete,
+		after.BaselineAdminNetworkPolicy = b
 	}
 	return policy.New(after), actions
+}
+
+// upsert adds each of more to a copy of list, replacing the object of the
+// same identity (name, as kubectl apply would), and records what it did.
+func upsert[T any](list, more []T, actions *[]string, id func(T) string) []T {
+	out := slices.Clone(list)
+	for _, x := range more {
+		name := id(x)
+		if i := slices.IndexFunc(out, func(y T) bool { return id(y) == name }); i >= 0 {
+			out[i] = x
+			*actions = append(*actions, "replaces "+name)
+		} else {
+			out = append(out, x)
+			*actions = append(*actions, "adds "+name)
+		}
+	}
+	return out
 }
 
 // FlowChangeData is a flow whose result changes in the what-if world.
