@@ -25,6 +25,8 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte("kind: List\napiVersion: v1\nitems: [{kind: Pod, apiVersion: v1, metadata: {name: a}}]"))
 	f.Add([]byte(`{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}`))
+	f.Add([]byte("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: p}" + cnpSpec))
+	f.Add([]byte(unjudgedDocs))
 	limits := Limits{MaxDocumentBytes: 64 << 10, MaxFileBytes: 1 << 20, MaxDepth: 32}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := LoadBytes("fuzz.yaml", data, Options{Limits: limits})

@@ -1,6 +1,7 @@
 package policyfetch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -119,6 +120,9 @@ func discover(client kubernetes.Interface) (*apis, error) {
 			}
 		}
 	}
+	if !a.cnp.Empty() {
+		a.detected = append(a.detected, cnp.GroupName+"/"+a.cnp.Version+"/ClusterNetworkPolicy")
+	}
 	// Objects served under two groups are read once, from
 	// projectcalico.org when it can list them.
 	listable := map[string]bool{}
@@ -162,26 +166,23 @@ func versionsOf(g *metav1.APIGroup) []string {
 	return out
 }
 
-// judged notes a resource of policy.networking.k8s.io.
+// judged notes a resource of policy.networking.k8s.io. Of the
+// ClusterNetworkPolicy versions (one CRD), only the one read is detected.
 func (a *apis) judged(version string, r metav1.APIResource) {
-	gv := cnp.GroupName + "/" + version + "/" + r.Kind
 	switch {
 	case version == anpResource.Version && (r.Name == anpResource.Resource || r.Name == banpResource.Resource):
 		a.admin = true
+		kind := "AdminNetworkPolicy"
+		if r.Name == banpResource.Resource {
+			kind = "BaselineAdminNetworkPolicy"
+		}
+		a.detected = append(a.detected, cnp.GroupName+"/"+version+"/"+cmp.Or(r.Kind, kind))
 	case r.Name == cnpBeta.Resource && version == cnpBeta.Version:
 		a.cnp = cnpBeta
 	case r.Name == cnpAlpha2.Resource && version == cnpAlpha2.Version:
 		if a.cnp.Empty() {
 			a.cnp = cnpAlpha2
 		}
-	default:
-		return
-	}
-	if r.Kind == "" { // fake discovery may leave it out
-		return
-	}
-	if !slices.Contains(a.detected, gv) {
-		a.detected = append(a.detected, gv)
 	}
 }
 

@@ -1,0 +1,88 @@
+package netpol
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+)
+
+// NP002's summary names the ClusterNetworkPolicies read and the policies not
+// evaluated, and stays as it was when there are none.
+func TestNetpolDescribeReadPolicyAPIs(t *testing.T) {
+	cilium := func(ns, name string) policy.UnjudgedPolicy {
+		return policy.UnjudgedPolicy{Group: "cilium.io", Kind: "CiliumNetworkPolicy", Namespaced: true, Namespace: ns, Name: name}
+	}
+	for _, tc := range []struct {
+		name string
+		w    World
+		want string
+	}{
+		{"nothing new", World{Cluster: true, PolicyNamespaces: []string{"shop"}},
+			"0 NetworkPolicy(ies) in namespace(s) shop; AdminNetworkPolicy API not installed"},
+		{"ClusterNetworkPolicy API, none", World{Cluster: true, PolicyNamespaces: []string{"shop"},
+			PolicyAPIs: []string{"policy.networking.k8s.io/v1alpha2/ClusterNetworkPolicy"}},
+			"0 NetworkPolicy(ies) in namespace(s) shop; AdminNetworkPolicy API not installed; 0 ClusterNetworkPolicy(ies)"},
+		{"unjudged", World{Cluster: true, PolicyNamespaces: []string{""}, PolicyAPIs: []string{"policy.networking.k8s.io/v1beta1/ClusterNetworkPolicy"},
+			Snapshot: policy.Snapshot{
+				ClusterNetworkPolicies: make([]cnp.ClusterNetworkPolicy, 2),
+				Unjudged: []policy.UnjudgedPolicy{
+					cilium("a", "x"), cilium("b", "y"),
+					{Group: "crd.projectcalico.org", Kind: "GlobalNetworkPolicy", Name: "deny"},
+					{Group: "cilium.io", Kind: "CiliumClusterwideNetworkPolicy", Reason: "cannot list ..."},
+				}}},
+			"0 NetworkPolicy(ies) in all namespaces; AdminNetworkPolicy API not installed; 2 ClusterNetworkPolicy(ies)" +
+				"; not evaluated: 2 CiliumNetworkPolicy, 1 GlobalNetworkPolicy; not listed: CiliumClusterwideNetworkPolicy"},
+		{"offline", World{Snapshot: policy.Snapshot{ClusterNetworkPolicies: make([]cnp.ClusterNetworkPolicy, 1), Unjudged: []policy.UnjudgedPolicy{cilium("a", "x")}}},
+			"0 NetworkPolicy(ies), 0 AdminNetworkPolicy(ies), no BaselineAdminNetworkPolicy; 1 ClusterNetworkPolicy(ies); not evaluated: 1 CiliumNetworkPolicy"},
+	} {
+		if got := tc.w.describeRead(); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Gather hands the ClusterNetworkPolicies and the unjudged policies read to
+// the engine: a CiliumNetworkPolicy in the destination's namespace leaves
+// the flow undecided.
+func TestNetpolGatherUnjudged(t *testing.T) {
+	client, _ := fakeCluster(t)
+	ciliumGVR := schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
+	client.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "cilium.io/v2", APIResources: []metav1.APIResource{{Name: "ciliumnetworkpolicies", Kind: "CiliumNetworkPolicy", Namespaced: true, Verbs: []string{"list"}}}},
+		{GroupVersion: "policy.networking.k8s.io/v1beta1", APIResources: []metav1.APIResource{{Name: "clusternetworkpolicies", Kind: "ClusterNetworkPolicy", Verbs: []string{"list"}}}},
+	}
+	l7 := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+		"metadata": map[string]any{"name": "l7", "namespace": "shop"}}}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		ciliumGVR: "CiliumNetworkPolicyList",
+		{Group: "policy.networking.k8s.io", Version: "v1beta1", Resource: "clusternetworkpolicies"}: "ClusterNetworkPolicyList",
+	}, l7)
+	w, err := Gather(context.Background(), client, dyn, GatherRequest{Pods: []policy.PodRef{{Namespace: "shop", Name: "frontend"}, {Namespace: "shop", Name: "api"}}, SkipCNI: true})
+	if err != nil || w.ReadErr != nil {
+		t.Fatal(err, w.ReadErr)
+	}
+	if got := w.describeRead(); !strings.HasSuffix(got, "; 0 ClusterNetworkPolicy(ies); not evaluated: 1 CiliumNetworkPolicy") {
+		t.Errorf("summary %q", got)
+	}
+	res, err := Flow(w, FlowRequest{Src: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "frontend"}}, Dst: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "api"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "CiliumNetworkPolicy shop/l7") {
+		t.Errorf("the report does not name the CiliumNetworkPolicy: %s", out)
+	}
+}

@@ -1,0 +1,222 @@
+package manifest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+)
+
+const cnpSpec = `
+spec:
+  tier: Admin
+  priority: 10
+  subject:
+    namespaces: {matchLabels: {team: shop}}
+  ingress:
+  - name: deny-ops
+    action: Deny
+    from:
+    - namespaces: {matchLabels: {team: ops}}
+`
+
+func TestClusterNetworkPolicyVersions(t *testing.T) {
+	for _, version := range []string{"v1beta1", "v1alpha2"} {
+		doc := "apiVersion: policy.networking.k8s.io/" + version + "\nkind: ClusterNetworkPolicy\nmetadata: {name: deny-ops}" + cnpSpec
+		res, err := LoadBytes("cnp.yaml", []byte(doc), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", version, err)
+		}
+		cnps := res.Snapshot.ClusterNetworkPolicies
+		if len(cnps) != 1 {
+			t.Fatalf("%s: %d ClusterNetworkPolicies", version, len(cnps))
+		}
+		p := cnps[0]
+		if p.APIVersion != "policy.networking.k8s.io/v1beta1" || p.Name != "deny-ops" || p.Spec.Tier != "Admin" || p.Spec.Priority != 10 ||
+			len(p.Spec.Ingress) != 1 || p.Spec.Ingress[0].From[0].Namespaces.MatchLabels["team"] != "ops" {
+			t.Errorf("%s: decoded %+v", version, p)
+		}
+		if len(res.Warnings) != 0 {
+			t.Errorf("%s: warnings %v", version, res.Warnings)
+		}
+	}
+}
+
+// The two versions are one CRD: a v1alpha2 object replaces a v1beta1 one
+// of the same name, as kubectl apply would.
+func TestClusterNetworkPolicyReplacedAcrossVersions(t *testing.T) {
+	doc := "apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {name: p}" + cnpSpec +
+		"---\napiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: p}" +
+		strings.Replace(cnpSpec, "priority: 10", "priority: 20", 1)
+	res, err := LoadBytes("cnp.yaml", []byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cnps := res.Snapshot.ClusterNetworkPolicies; len(cnps) != 1 || cnps[0].Spec.Priority != 20 {
+		t.Errorf("ClusterNetworkPolicies %+v, want the second one only", cnps)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].String() != "cnp.yaml: document 2: ClusterNetworkPolicy p given again: this one replaces the earlier one" {
+		t.Errorf("warnings %v", res.Warnings)
+	}
+}
+
+func TestClusterNetworkPolicyErrors(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{"apiVersion: policy.networking.k8s.io/v1alpha1\nkind: ClusterNetworkPolicy\nmetadata: {name: p}" + cnpSpec,
+			`ClusterNetworkPolicy with apiVersion "policy.networking.k8s.io/v1alpha1" is not supported: use policy.networking.k8s.io/v1beta1`},
+		{"apiVersion: networking.k8s.io/v1\nkind: ClusterNetworkPolicy\nmetadata: {name: p}" + cnpSpec,
+			`ClusterNetworkPolicy with apiVersion "networking.k8s.io/v1" is not supported: use policy.networking.k8s.io/v1beta1`},
+		{"apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: p}" + strings.Replace(cnpSpec, "tier:", "teir:", 1),
+			`unknown field "spec.teir"`},
+		{"apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {}" + cnpSpec,
+			"ClusterNetworkPolicy has no metadata.name"},
+	} {
+		_, err := LoadBytes("cnp.yaml", []byte(tc.doc), Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
+	}
+}
+
+const unjudgedDocs = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: l7, namespace: shop}
+spec: {endpointSelector: {}}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: defaulted}
+---
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: host-fw}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: default.allow-dns, namespace: shop}
+spec: {selector: all()}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: GlobalNetworkPolicy
+metadata: {name: default-deny}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: StagedNetworkPolicy
+metadata: {name: trial, namespace: shop}
+---
+apiVersion: k8s.ovn.org/v1
+kind: EgressFirewall
+metadata: {name: default, namespace: ops}
+---
+apiVersion: example.net/v1
+kind: FirewallNetworkPolicy
+metadata: {name: odd, namespace: ops}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicyList
+items:
+- metadata: {name: from-list, namespace: ops}
+`
+
+// Policies of APIs the engine does not evaluate become unjudged entries
+// (dropping them could turn a deny into a wrong "allowed"), with a warning
+// each; Calico's staged policies do not enforce and are skipped.
+func TestUnjudgedKinds(t *testing.T) {
+	res, err := LoadBytes("cni.yaml", []byte(unjudgedDocs), Options{DefaultNamespace: "team-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range res.Snapshot.Unjudged {
+		if u.Reason != u.Kind+" is not evaluated by this version" {
+			t.Errorf("%+v: reason", u)
+		}
+		got = append(got, fmt.Sprintf("%s %s namespaced=%t", u.Group, u, u.Namespaced))
+	}
+	want := []string{
+		"cilium.io CiliumNetworkPolicy shop/l7 namespaced=true",
+		"cilium.io CiliumNetworkPolicy team-a/defaulted namespaced=true",
+		"cilium.io CiliumClusterwideNetworkPolicy host-fw namespaced=false",
+		"projectcalico.org NetworkPolicy shop/default.allow-dns namespaced=true",
+		"crd.projectcalico.org GlobalNetworkPolicy default-deny namespaced=false",
+		"k8s.ovn.org EgressFirewall ops/default namespaced=true",
+		// Outside the table the scope is unknown: taken as cluster-wide.
+		"example.net FirewallNetworkPolicy odd namespaced=false",
+		"cilium.io CiliumNetworkPolicy ops/from-list namespaced=true",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("unjudged\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	var warnings []string
+	for _, w := range res.Warnings {
+		warnings = append(warnings, w.String())
+	}
+	for _, w := range []string{
+		"cni.yaml: document 1: CiliumNetworkPolicy shop/l7 (cilium.io/v2) not evaluated by this version: pods it may select are undecided",
+		"cni.yaml: document 6: StagedNetworkPolicy (crd.projectcalico.org/v1) skipped: not used by network policy analysis",
+		"cni.yaml: document 8: FirewallNetworkPolicy odd (example.net/v1) not evaluated by this version: pods it may select are undecided; its scope is unknown, so it may select pods of every namespace",
+	} {
+		if !slices.Contains(warnings, w) {
+			t.Errorf("missing warning %q in\n  %s", w, strings.Join(warnings, "\n  "))
+		}
+	}
+}
+
+// The same object under Calico's two groups, or given twice, is one entry.
+func TestUnjudgedReplaced(t *testing.T) {
+	doc := "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: a, namespace: shop}\n---\n" +
+		"apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: a, namespace: shop}\n"
+	res, err := LoadBytes("calico.yaml", []byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := res.Snapshot.Unjudged; len(u) != 1 || u[0].Group != "crd.projectcalico.org" {
+		t.Errorf("unjudged %+v, want the second object only", u)
+	}
+}
+
+// A NetworkPolicy of the core group is a mistake, not another API: still an
+// error, as before.
+func TestCoreNetworkPolicyStillAnError(t *testing.T) {
+	_, err := LoadBytes("np.yaml", []byte("apiVersion: v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"), Options{})
+	if err == nil || !strings.Contains(err.Error(), `NetworkPolicy with apiVersion "v1" is not supported: use networking.k8s.io/v1`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// The engine leaves undecided a flow to a pod an unjudged policy may select,
+// and decides one to a pod it cannot select.
+func TestUnjudgedPolicyMakesFlowsUndecided(t *testing.T) {
+	doc := `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: ops, labels: {app: web}}
+status: {podIP: 10.0.0.2}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: l7, namespace: shop}
+`
+	res, err := LoadBytes("flow.yaml", []byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := policy.New(res.Snapshot)
+	flow := func(dstNS string) policy.Flow {
+		return policy.Flow{Src: policy.PodEndpoint("ops", "web"), Dst: policy.PodEndpoint(dstNS, "web"), Port: intstr.FromInt32(80)}
+	}
+	if got := e.Decide(flow("shop")); got != policy.Undecided {
+		t.Errorf("to shop/web (a CiliumNetworkPolicy may select it): %s", got)
+	}
+	if got := e.Decide(flow("ops")); got != policy.Allowed {
+		t.Errorf("to ops/web (no policy may select it): %s", got)
+	}
+}
