@@ -201,6 +201,13 @@ func (c *collector) addObject(name string, doc, item int, j []byte, issues []str
 	}
 	k, ok := lookupKind(group(tm.APIVersion), tm.Kind)
 	if !ok {
+		if kind, ok := policyfetch.CiliumKind(group(tm.APIVersion), tm.Kind); ok {
+			if err := c.objects.addCilium(c, source{file: name, doc: doc, item: item}, kind, j); err == nil {
+				return
+			} else {
+				c.warn(name, doc, item, "%s: %v", tm.Kind, err)
+			}
+		}
 		if uk, isPolicy, inTable := policyfetch.ClassifyKind(group(tm.APIVersion), tm.Kind); isPolicy {
 			// Only the metadata is read; the spec is not evaluated.
 			var meta metav1.PartialObjectMetadata

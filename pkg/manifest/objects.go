@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	sigsjson "sigs.k8s.io/json"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
@@ -108,20 +109,22 @@ type nsName struct{ namespace, name string }
 // objects keeps the decoded objects in reading order; a later object with
 // the same identity replaces an earlier one, as kubectl apply would.
 type objects struct {
-	namespaces []corev1.Namespace
-	nsIndex    map[string]int
-	pods       []corev1.Pod
-	podIndex   map[nsName]int
-	podSource  map[nsName]source
-	netpols    []networkingv1.NetworkPolicy
-	npIndex    map[nsName]int
-	anps       []anp.AdminNetworkPolicy
-	anpIndex   map[string]int
-	banp       *anp.BaselineAdminNetworkPolicy
-	cnps       []cnp.ClusterNetworkPolicy
-	cnpIndex   map[string]int
-	unjudged   []policy.UnjudgedPolicy
-	ujIndex    map[unjudgedKey]int
+	namespaces  []corev1.Namespace
+	nsIndex     map[string]int
+	pods        []corev1.Pod
+	podIndex    map[nsName]int
+	podSource   map[nsName]source
+	netpols     []networkingv1.NetworkPolicy
+	npIndex     map[nsName]int
+	anps        []anp.AdminNetworkPolicy
+	anpIndex    map[string]int
+	banp        *anp.BaselineAdminNetworkPolicy
+	cnps        []cnp.ClusterNetworkPolicy
+	cnpIndex    map[string]int
+	unjudged    []policy.UnjudgedPolicy
+	ujIndex     map[unjudgedKey]int
+	cilium      []policy.CiliumPolicy
+	ciliumIndex map[policy.PolicyRef]int
 	// nodes stay nil unless a Node is given: the engine then knows it
 	// does not know them.
 	nodes     []corev1.Node
@@ -130,7 +133,7 @@ type objects struct {
 
 func newObjects() objects {
 	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{},
-		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, nodeIndex: map[string]int{}}
+		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, ciliumIndex: map[policy.PolicyRef]int{}, nodeIndex: map[string]int{}}
 }
 
 func (o *objects) add(c *collector, src source, obj any) error {
@@ -190,6 +193,30 @@ func (o *objects) add(c *collector, src source, obj any) error {
 	return nil
 }
 
+// addCilium decodes a Cilium policy for the engine. An object it cannot
+// read whole (a field this version does not know) is an error, and the
+// caller records it as unjudged.
+func (o *objects) addCilium(c *collector, src source, kind policy.PolicyKind, raw []byte) error {
+	var obj map[string]any
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &obj); err != nil {
+		return err
+	}
+	cp, err := policy.DecodeCiliumPolicy(kind, obj)
+	if err != nil {
+		return fmt.Errorf("not judged, it has a field this version cannot read: %w", err)
+	}
+	meta := metav1.ObjectMeta{Name: cp.Name, Namespace: cp.Namespace}
+	if err := c.nameAndNamespace(&meta, src, string(kind)); err != nil {
+		return err
+	}
+	if kind == policy.KindCiliumNetworkPolicy {
+		cp.Namespace = meta.Namespace
+	}
+	ref := cp.Ref()
+	o.cilium = upsert(c, src, o.cilium, o.ciliumIndex, ref, cp, ref.String())
+	return nil
+}
+
 // unjudgedKey is the identity of an unjudged object: groups serving the same
 // objects (Calico's two) count as one.
 type unjudgedKey struct{ group, kind, namespace, name string }
@@ -199,7 +226,7 @@ type unjudgedKey struct{ group, kind, namespace, name string }
 // select undecided. A kind outside the table has an unknown scope: it is
 // taken to be cluster-scoped (it may select any pod), whatever namespace the
 // object names.
-func (o *objects) addUnjudged(c *collector, src source, k policyfetch.UnjudgedKind, inTable bool, apiVersion string, meta *metav1.ObjectMeta) error {
+func (o *objects) addUnjudged(c *collector, src source, k policyfetch.NativeKind, inTable bool, apiVersion string, meta *metav1.ObjectMeta) error {
 	if err := c.nameAndNamespace(meta, src, k.Kind); err != nil {
 		return err
 	}
@@ -340,6 +367,7 @@ func (o *objects) snapshot(c *collector) policy.Snapshot {
 		BaselineAdminNetworkPolicy: o.banp,
 		ClusterNetworkPolicies:     o.cnps,
 		Unjudged:                   o.unjudged,
+		CiliumPolicies:             o.cilium,
 		Nodes:                      o.nodes,
 		// Manifests never list every namespace of a cluster.
 		NamespacesComplete: false,

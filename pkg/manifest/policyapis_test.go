@@ -120,11 +120,18 @@ apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicyList
 items:
 - metadata: {name: from-list, namespace: ops}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: future, namespace: shop}
+spec: {endpointSelector: {}, ingress: [{fromFuture: [{}]}]}
 `
 
-// Policies of APIs the engine does not evaluate become unjudged entries
-// (dropping them could turn a deny into a wrong "allowed"), with a warning
-// each; Calico's staged policies do not enforce and are skipped.
+// Cilium policies are decoded for the engine, unless they hold a field this
+// version cannot read. Policies of APIs the engine does not evaluate become
+// unjudged entries (dropping them could turn a deny into a wrong
+// "allowed"), with a warning each; Calico's staged policies do not enforce
+// and are skipped.
 func TestUnjudgedKinds(t *testing.T) {
 	res, err := LoadBytes("cni.yaml", []byte(unjudgedDocs), Options{DefaultNamespace: "team-a"})
 	if err != nil {
@@ -138,25 +145,31 @@ func TestUnjudgedKinds(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s namespaced=%t", u.Group, u, u.Namespaced))
 	}
 	want := []string{
-		"cilium.io CiliumNetworkPolicy shop/l7 namespaced=true",
-		"cilium.io CiliumNetworkPolicy team-a/defaulted namespaced=true",
-		"cilium.io CiliumClusterwideNetworkPolicy host-fw namespaced=false",
 		"projectcalico.org NetworkPolicy shop/default.allow-dns namespaced=true",
 		"crd.projectcalico.org GlobalNetworkPolicy default-deny namespaced=false",
 		"k8s.ovn.org EgressFirewall ops/default namespaced=true",
 		// Outside the table the scope is unknown: taken as cluster-wide.
 		"example.net FirewallNetworkPolicy odd namespaced=false",
-		"cilium.io CiliumNetworkPolicy ops/from-list namespaced=true",
+		"cilium.io CiliumNetworkPolicy shop/future namespaced=true",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("unjudged\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	var cilium []string
+	for _, c := range res.Snapshot.CiliumPolicies {
+		cilium = append(cilium, c.Ref().String())
+	}
+	wantCilium := []string{"CiliumNetworkPolicy shop/l7", "CiliumNetworkPolicy team-a/defaulted", "CiliumClusterwideNetworkPolicy host-fw", "CiliumNetworkPolicy ops/from-list"}
+	if !slices.Equal(cilium, wantCilium) {
+		t.Errorf("cilium\n  %s\nwant\n  %s", strings.Join(cilium, "\n  "), strings.Join(wantCilium, "\n  "))
 	}
 	var warnings []string
 	for _, w := range res.Warnings {
 		warnings = append(warnings, w.String())
 	}
 	for _, w := range []string{
-		"cni.yaml: document 1: CiliumNetworkPolicy shop/l7 (cilium.io/v2) not evaluated by this version: pods it may select are undecided",
+		"cni.yaml: document 4: NetworkPolicy shop/default.allow-dns (projectcalico.org/v3) not evaluated by this version: pods it may select are undecided",
+		`cni.yaml: document 10: CiliumNetworkPolicy: not judged, it has a field this version cannot read: spec: json: unknown field "fromFuture"`,
 		"cni.yaml: document 6: StagedNetworkPolicy (crd.projectcalico.org/v1) skipped: not used by network policy analysis",
 		"cni.yaml: document 8: FirewallNetworkPolicy odd (example.net/v1) not evaluated by this version: pods it may select are undecided; its scope is unknown, so it may select pods of every namespace",
 	} {
@@ -201,8 +214,8 @@ kind: Pod
 metadata: {name: web, namespace: ops, labels: {app: web}}
 status: {podIP: 10.0.0.2}
 ---
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
 metadata: {name: l7, namespace: shop}
 `
 	res, err := LoadBytes("flow.yaml", []byte(doc), Options{})
@@ -214,9 +227,53 @@ metadata: {name: l7, namespace: shop}
 		return policy.Flow{Src: policy.PodEndpoint("ops", "web"), Dst: policy.PodEndpoint(dstNS, "web"), Port: intstr.FromInt32(80)}
 	}
 	if got := e.Decide(flow("shop")); got != policy.Undecided {
-		t.Errorf("to shop/web (a CiliumNetworkPolicy may select it): %s", got)
+		t.Errorf("to shop/web (a Calico NetworkPolicy may select it): %s", got)
 	}
 	if got := e.Decide(flow("ops")); got != policy.Allowed {
 		t.Errorf("to ops/web (no policy may select it): %s", got)
+	}
+}
+
+// Cilium policies from manifests are judged: the allow decides for the pod
+// it selects, and default deny holds for the others it selects.
+func TestCiliumFromManifests(t *testing.T) {
+	doc := `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: ops, labels: {app: client}}
+status: {podIP: 10.0.0.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: ops, labels: {app: other}}
+status: {podIP: 10.0.0.3}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: client, k8s:io.kubernetes.pod.namespace: ops}}]
+    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+`
+	res, err := LoadBytes("cilium.yaml", []byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := policy.New(res.Snapshot)
+	for _, tc := range []struct {
+		from string
+		port int32
+		want policy.Result
+	}{{"client", 80, policy.Allowed}, {"client", 81, policy.Denied}, {"other", 80, policy.Denied}} {
+		f := policy.Flow{Src: policy.PodEndpoint("ops", tc.from), Dst: policy.PodEndpoint("shop", "web"), Port: intstr.FromInt32(tc.port)}
+		if v := e.Evaluate(f); v.Result != tc.want {
+			t.Errorf("%s -> shop/web:%d = %s, want %s (%s)", tc.from, tc.port, v.Result, tc.want, v.Reason)
+		}
 	}
 }

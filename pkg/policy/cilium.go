@@ -179,10 +179,10 @@ func compileCiliumSelector(ls *metav1.LabelSelector, namespace string) ciliumSel
 func compileCiliumPeerRule(i int, r *CiliumPeerRule, d int, namespace string) ciliumPeerRule {
 	out := ciliumPeerRule{index: i}
 	endpoints, requires, cidr, cidrSet, entities, nodes := r.FromEndpoints, r.FromRequires, r.FromCIDR, r.FromCIDRSet, r.FromEntities, r.FromNodes
-	opaque := map[string]bool{"fromGroups": len(r.FromGroups) > 0}
+	opaque := map[string]bool{"fromGroups": present(r.FromGroups)}
 	if d == 1 {
 		endpoints, requires, cidr, cidrSet, entities, nodes = r.ToEndpoints, r.ToRequires, r.ToCIDR, r.ToCIDRSet, r.ToEntities, r.ToNodes
-		opaque = map[string]bool{"toGroups": len(r.ToGroups) > 0, "toServices": len(r.ToServices) > 0, "toFQDNs": len(r.ToFQDNs) > 0}
+		opaque = map[string]bool{"toGroups": present(r.ToGroups), "toServices": present(r.ToServices), "toFQDNs": present(r.ToFQDNs)}
 	}
 	for name, set := range opaque {
 		if set {
@@ -193,7 +193,7 @@ func compileCiliumPeerRule(i int, r *CiliumPeerRule, d int, namespace string) ci
 	if len(requires) > 0 {
 		out.undecidable = append(out.undecidable, []string{"fromRequires", "toRequires"}[d])
 	}
-	if len(r.Authentication) > 0 {
+	if present(r.Authentication) {
 		out.undecidable = append(out.undecidable, "authentication")
 	}
 	for j := range endpoints {
@@ -227,14 +227,14 @@ func compileCiliumPeerRule(i int, r *CiliumPeerRule, d int, namespace string) ci
 	out.hasL3 = out.hasL3 || len(endpoints)+len(entities)+len(cidr)+len(cidrSet)+len(nodes)+len(requires) > 0
 	slices.Sort(out.undecidable)
 	if len(r.ToPorts) == 0 {
-		out.icmpOnly = len(r.ICMPs) > 0
+		out.icmpOnly = present(r.ICMPs)
 		return out
 	}
 	out.ports = []ciliumPort{}
 	for _, pr := range r.ToPorts {
 		l7 := ""
 		for name, raw := range map[string][]byte{"L7 rules": pr.Rules, "serverNames": pr.ServerNames, "originatingTLS": pr.OriginatingTLS, "terminatingTLS": pr.TerminatingTLS, "listener": pr.Listener} {
-			if len(raw) > 0 && string(raw) != "null" && string(raw) != "{}" {
+			if present(raw) && string(raw) != "{}" {
 				l7 = name
 			}
 		}
@@ -256,6 +256,11 @@ func compileCiliumPeerRule(i int, r *CiliumPeerRule, d int, namespace string) ci
 		}
 	}
 	return out
+}
+
+// present: an opaque field is set (JSON null is not).
+func present(raw []byte) bool {
+	return len(raw) > 0 && string(raw) != "null"
 }
 
 // compileCiliumPort expands a port entry over the protocols it names.

@@ -32,7 +32,7 @@ var (
 // servedKind is an unjudged policy kind the cluster serves, at the version
 // to read.
 type servedKind struct {
-	UnjudgedKind
+	NativeKind
 	Version string
 }
 
@@ -108,7 +108,7 @@ func discover(client kubernetes.Interface) (*apis, error) {
 					continue
 				}
 				uk.Resource, uk.Namespaced = r.Name, r.Namespaced
-				k := servedKind{UnjudgedKind: uk, Version: v}
+				k := servedKind{NativeKind: uk, Version: v}
 				seen[key] = k
 				a.detected = append(a.detected, g.Name+"/"+v+"/"+r.Kind)
 				if len(r.Verbs) > 0 && !slices.Contains(r.Verbs, "list") {
@@ -134,7 +134,7 @@ func discover(client kubernetes.Interface) (*apis, error) {
 	})
 	// A known policy kind whose group failed discovery may exist: unless
 	// the same objects are served elsewhere, it cannot be listed.
-	for _, uk := range UnjudgedKinds() {
+	for _, uk := range NativeKinds() {
 		errs := failed[uk.Group]
 		if len(errs) == 0 {
 			continue
@@ -220,12 +220,21 @@ func readCNP(ctx context.Context, dyn dynamic.Interface, a *apis) ([]cnp.Cluster
 	return nil, "", nil
 }
 
-// listUnjudged lists the objects of an unjudged kind in ns ("" = all
-// namespaces; ignored for a cluster-scoped kind). An answer of the API
-// server refusing the list (forbidden, or any other error status) becomes
-// one entry for the kind: the engine then leaves the pods it may select
-// undecided. Only a failure to reach the API server is an error.
-func listUnjudged(ctx context.Context, dyn dynamic.Interface, k servedKind, ns string) ([]policy.UnjudgedPolicy, error) {
+// listed is what a list of a CNI-native policy kind gave: Cilium policies
+// the engine judges, and entries it does not.
+type listed struct {
+	cilium   []policy.CiliumPolicy
+	unjudged []policy.UnjudgedPolicy
+}
+
+// listKind lists the objects of a CNI-native policy kind in ns ("" = all
+// namespaces; ignored for a cluster-scoped kind). Cilium policies are
+// decoded for the engine; an object it cannot read whole, and every object
+// of the other kinds, becomes an unjudged entry. An answer of the API server
+// refusing the list (forbidden, or any other error status) becomes one entry
+// for the kind: the engine then leaves the pods it may select undecided.
+// Only a failure to reach the API server is an error.
+func listKind(ctx context.Context, dyn dynamic.Interface, k servedKind, ns string) (listed, error) {
 	if !k.Namespaced {
 		ns = ""
 	}
@@ -236,20 +245,28 @@ func listUnjudged(ctx context.Context, dyn dynamic.Interface, k servedKind, ns s
 	list, err := ri.List(ctx, metav1.ListOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil, nil // removed since discovery
+		return listed{}, nil // removed since discovery
 	case err != nil && kube.IsAPIAnswer(err):
-		return []policy.UnjudgedPolicy{{Group: k.Group, Kind: k.Kind, Namespaced: k.Namespaced, Namespace: ns,
-			Reason: cannotList(k, ns, err)}}, nil
+		return listed{unjudged: []policy.UnjudgedPolicy{{Group: k.Group, Kind: k.Kind, Namespaced: k.Namespaced, Namespace: ns,
+			Reason: cannotList(k, ns, err)}}}, nil
 	case err != nil:
-		return nil, kube.Read(kube.List(k.Group, k.Resource, ns), err)
+		return listed{}, kube.Read(kube.List(k.Group, k.Resource, ns), err)
 	}
-	out := make([]policy.UnjudgedPolicy, 0, len(list.Items))
+	var out listed
 	for _, u := range list.Items {
 		p := policy.UnjudgedPolicy{Group: k.Group, Kind: k.Kind, Namespaced: k.Namespaced, Name: u.GetName(), Reason: NotEvaluated(k.Kind)}
 		if k.Namespaced {
 			p.Namespace = u.GetNamespace()
 		}
-		out = append(out, p)
+		if kind, ok := CiliumKind(k.Group, k.Kind); ok {
+			c, err := policy.DecodeCiliumPolicy(kind, u.Object)
+			if err == nil {
+				out.cilium = append(out.cilium, c)
+				continue
+			}
+			p.Reason = "has a field this version cannot read: " + err.Error()
+		}
+		out.unjudged = append(out.unjudged, p)
 	}
 	return out, nil
 }

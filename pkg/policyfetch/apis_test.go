@@ -70,7 +70,7 @@ func describe(us []policy.UnjudgedPolicy) []string {
 	return out
 }
 
-func listed(dyn *dynamicfake.FakeDynamicClient) []string {
+func requests(dyn *dynamicfake.FakeDynamicClient) []string {
 	var out []string
 	for _, a := range dyn.Actions() {
 		out = append(out, a.GetVerb()+" "+a.GetResource().GroupResource().String()+" "+a.GetResource().Version)
@@ -97,7 +97,7 @@ func TestCalicoGroupsReadOnce(t *testing.T) {
 	if want := []string{"crd.projectcalico.org/v1/NetworkPolicy", "projectcalico.org/v3/NetworkPolicy"}; !slices.Equal(res.PolicyAPIs, want) {
 		t.Errorf("policy APIs %v, want %v", res.PolicyAPIs, want)
 	}
-	if got := listed(dyn); !slices.Equal(got, []string{"list networkpolicies.projectcalico.org v3"}) {
+	if got := requests(dyn); !slices.Equal(got, []string{"list networkpolicies.projectcalico.org v3"}) {
 		t.Errorf("dynamic reads %v", got)
 	}
 }
@@ -138,8 +138,8 @@ func TestPartialDiscoveryFailure(t *testing.T) {
 		}
 	}
 	for _, r := range []string{"list clusternetworkpolicies.policy.networking.k8s.io v1beta1", "list adminnetworkpolicies.policy.networking.k8s.io v1alpha1"} {
-		if !slices.Contains(listed(dyn), r) {
-			t.Errorf("no blind read %q among %v", r, listed(dyn))
+		if !slices.Contains(requests(dyn), r) {
+			t.Errorf("no blind read %q among %v", r, requests(dyn))
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -298,8 +299,9 @@ func TestEnvClusterNetworkPolicyVersions(t *testing.T) {
 	check("v1alpha2")
 }
 
-// Cilium and Calico policies are not evaluated: each object that may select
-// a pod of the question is listed as unjudged, the others are not read.
+// Cilium policies are decoded for the engine and Calico's are not evaluated:
+// each object that may select a pod of the question is read (Cilium) or
+// listed as unjudged (Calico), the others are not read.
 func TestEnvUnjudgedPolicies(t *testing.T) {
 	e := cluster(t)
 	admin := as(t, e, "")
@@ -333,6 +335,11 @@ func TestEnvUnjudgedPolicies(t *testing.T) {
 				t.Errorf("unexpected entry %+v", u)
 			}
 			got = append(got, u.Group+" "+u.String())
+		}
+		for _, c := range res.Snapshot.CiliumPolicies {
+			if strings.HasPrefix(c.Namespace, "uj-") || strings.HasPrefix(c.Name, "uj-") {
+				got = append(got, "cilium.io "+c.Ref().String())
+			}
 		}
 		for _, want := range []string{"cilium.io/v2/CiliumNetworkPolicy", "cilium.io/v2/CiliumClusterwideNetworkPolicy",
 			"crd.projectcalico.org/v1/NetworkPolicy", "crd.projectcalico.org/v1/GlobalNetworkPolicy"} {
@@ -388,6 +395,25 @@ func grant(t *testing.T, c kubernetes.Interface, user string, rules ...rbacv1.Po
 		Subjects:   []rbacv1.Subject{{Kind: "User", Name: user}},
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	// The authorizer learns of the binding through a watch: wait until it
+	// grants the first rule, so that the test does not race it.
+	r := rules[0]
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		review, err := c.AuthorizationV1().SubjectAccessReviews().Create(ctx(t), &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: user, ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "list", Group: r.APIGroups[0], Resource: r.Resources[0]},
+		}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if review.Status.Allowed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("user %s still not granted its rules", user)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

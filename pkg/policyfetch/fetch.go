@@ -3,7 +3,7 @@
 // namespaceSelectors), the NetworkPolicies of the pods' namespaces,
 // AdminNetworkPolicies and the BaselineAdminNetworkPolicy, and
 // ClusterNetworkPolicies when their CRDs are installed. Policies of other
-// APIs (a CNI's own kinds, see UnjudgedKinds) are found through discovery
+// APIs (a CNI's own kinds, see NativeKinds) are found through discovery
 // and listed as unjudged: the engine does not evaluate them, and leaves the
 // pods they may select undecided. Reads run concurrently; only what the
 // question needs is read.
@@ -121,9 +121,10 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		// Every namespace was listed: one the snapshot lacks does not exist.
 		res.Snapshot.NamespacesComplete = true
 	})
-	unjudge := func(u []policy.UnjudgedPolicy) {
+	keep := func(l listed) {
 		mu.Lock()
-		res.Snapshot.Unjudged = append(res.Snapshot.Unjudged, u...)
+		res.Snapshot.Unjudged = append(res.Snapshot.Unjudged, l.unjudged...)
+		res.Snapshot.CiliumPolicies = append(res.Snapshot.CiliumPolicies, l.cilium...)
 		mu.Unlock()
 	}
 	var found *apis
@@ -137,7 +138,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 				return
 			}
 			found = a
-			unjudge(a.unknown)
+			keep(listed{unjudged: a.unknown})
 			var inner sync.WaitGroup
 			if a.admin || a.policyGroupFailed {
 				inner.Go(func() {
@@ -162,11 +163,11 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 			for _, k := range a.unjudged {
 				if !k.Namespaced {
 					inner.Go(func() {
-						u, err := listUnjudged(ctx, dyn, k, "")
+						l, err := listKind(ctx, dyn, k, "")
 						if err != nil {
 							fail(err)
 						}
-						unjudge(u)
+						keep(l)
 					})
 				}
 			}
@@ -192,11 +193,11 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	for _, ns := range uniq(policyNS) {
 		for _, k := range unjudgedIn(found) {
 			wg.Go(func() {
-				u, err := listUnjudged(ctx, dyn, k, ns)
+				l, err := listKind(ctx, dyn, k, ns)
 				if err != nil {
 					fail(err)
 				}
-				unjudge(u)
+				keep(l)
 			})
 		}
 		wg.Go(func() {
@@ -224,9 +225,10 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		}
 		sort.Strings(res.PolicyAPIs)
 	}
-	if hasNodesPeer(res.Snapshot) {
-		// Only admin and cluster policies' nodes peers need Nodes. Unreadable, they
-		// stay unknown and those peers undecided: not an error.
+	if hasNodesPeer(res.Snapshot) || len(res.Snapshot.CiliumPolicies) > 0 {
+		// Only admin policies' nodes peers and Cilium's node entities
+		// (host, remote-node, world) need Nodes. Unreadable, they stay
+		// unknown and those peers undecided: not an error.
 		if list, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err == nil {
 			res.Snapshot.Nodes = list.Items
 		} else if !kube.IsAPIAnswer(err) {

@@ -1,12 +1,16 @@
 package policyfetch
 
-import "strings"
+import (
+	"strings"
 
-// UnjudgedKind is a policy kind of an API the engine does not evaluate (a
-// CNI's own policies): its objects may allow or deny traffic, so each one
-// read becomes a policy.UnjudgedPolicy and the pods it may select get no
-// verdict.
-type UnjudgedKind struct {
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+)
+
+// NativeKind is a policy kind of a network plugin's own API. Cilium's are
+// decoded for the engine (ciliumKind); the objects of the others, which it
+// does not evaluate, may allow or deny traffic, so each one read becomes a
+// policy.UnjudgedPolicy and the pods it may select get no verdict.
+type NativeKind struct {
 	// Group and Kind name the API: "cilium.io", "CiliumNetworkPolicy".
 	Group string
 	Kind  string
@@ -17,11 +21,11 @@ type UnjudgedKind struct {
 	Namespaced bool
 }
 
-// UnjudgedKinds is the table of the policy kinds this version knows and does
-// not evaluate. Served kinds outside it can still count as policies by the
-// general rule of ClassifyKind.
-func UnjudgedKinds() []UnjudgedKind {
-	return []UnjudgedKind{
+// NativeKinds is the table of the plugins' policy kinds this version knows.
+// Served kinds outside it can still count as policies by the general rule
+// of ClassifyKind.
+func NativeKinds() []NativeKind {
+	return []NativeKind{
 		{Group: "cilium.io", Kind: "CiliumNetworkPolicy", Resource: "ciliumnetworkpolicies", Namespaced: true},
 		{Group: "cilium.io", Kind: "CiliumClusterwideNetworkPolicy", Resource: "ciliumclusterwidenetworkpolicies"},
 		// Calico: the aggregated API (v3) and the CRDs behind it (v1) hold
@@ -52,16 +56,16 @@ func SameObjectsGroup(group string) string {
 }
 
 // ClassifyKind says whether kind of group is a policy kind the engine does
-// not evaluate: a kind of UnjudgedKinds, or by the general rule any kind
+// not evaluate: a kind of NativeKinds, or by the general rule any kind
 // named *NetworkPolicy or *NetworkPolicies of another group. inTable: it is
-// in UnjudgedKinds, and k says its resource and scope; otherwise k has only
+// in NativeKinds, and k says its resource and scope; otherwise k has only
 // Group and Kind, and the caller must learn the rest (discovery) or assume
 // the worst (cluster scope). Kinds the engine judges (networking.k8s.io,
 // policy.networking.k8s.io), the core group, Calico's staged
 // policies (they do not enforce) and Antrea's internal control-plane view
 // (computed from the policies of the other APIs) are not policies here.
-func ClassifyKind(group, kind string) (k UnjudgedKind, isPolicy, inTable bool) {
-	for _, u := range UnjudgedKinds() {
+func ClassifyKind(group, kind string) (k NativeKind, isPolicy, inTable bool) {
+	for _, u := range NativeKinds() {
 		if u.Group == group && u.Kind == kind {
 			return u, true, true
 		}
@@ -71,16 +75,28 @@ func ClassifyKind(group, kind string) (k UnjudgedKind, isPolicy, inTable bool) {
 		"networking.k8s.io", "policy.networking.k8s.io",
 		"extensions",             // old NetworkPolicy API, the same objects as networking.k8s.io
 		"controlplane.antrea.io": // Antrea's computed view of every policy, NetworkPolicies included
-		return UnjudgedKind{}, false, false
+		return NativeKind{}, false, false
 	case "projectcalico.org", "crd.projectcalico.org":
 		if strings.HasPrefix(kind, "Staged") {
-			return UnjudgedKind{}, false, false
+			return NativeKind{}, false, false
 		}
 	}
 	if strings.HasSuffix(kind, "NetworkPolicy") || strings.HasSuffix(kind, "NetworkPolicies") {
-		return UnjudgedKind{Group: group, Kind: kind}, true, false
+		return NativeKind{Group: group, Kind: kind}, true, false
 	}
-	return UnjudgedKind{}, false, false
+	return NativeKind{}, false, false
+}
+
+// CiliumKind says whether group/kind is a Cilium policy the engine judges.
+func CiliumKind(group, kind string) (policy.PolicyKind, bool) {
+	if group != "cilium.io" {
+		return "", false
+	}
+	switch k := policy.PolicyKind(kind); k {
+	case policy.KindCiliumNetworkPolicy, policy.KindCiliumClusterwideNetworkPolicy:
+		return k, true
+	}
+	return "", false
 }
 
 // NotEvaluated is the reason given for an object of an unjudged kind.
