@@ -31,6 +31,10 @@ PAUSE_IMAGE=netdebug.local/pause:dev
 TOOLS_IMAGE=netdebug.local/tools:dev
 COREDNS_IMAGE=netdebug.local/coredns:v1.14.6
 KNP_IMAGE=netdebug.local/kube-network-policies:v0.8.0
+# The AdminNetworkPolicy/BaselineAdminNetworkPolicy CRDs (v1alpha1) of the
+# network-policy-api version kube-network-policies v0.8.0 is built with: it
+# enforces them behind --admin-network-policy/--baseline-admin-network-policy.
+NPA_VERSION=v0.1.6-0.20250401132235-45061d10895e
 ETCD_PORT=12379 ETCD_PEER_PORT=12380
 KCM_PORT=10257 SCHED_PORT=10259 KUBELET_PORT=10250 KUBELET_HEALTHZ_PORT=10248
 PROXY_METRICS_PORT=10249 PROXY_HEALTHZ_PORT=10256 KNP_METRICS_PORT=19080 KNP_QUEUE=98
@@ -463,6 +467,23 @@ NFT
     iptables -w -t mangle -A POSTROUTING -j NETDEBUG-NETPOL
 }
 
+# install_admin_policy_crds applies the AdminNetworkPolicy and
+# BaselineAdminNetworkPolicy CRDs from the Go module cache (the module proxy
+# serves them; nothing else is downloaded) and waits until they are served,
+# so that kube-network-policies finds them when it starts.
+install_admin_policy_crds() {
+  local dir crd
+  dir=$(cd / && go mod download -json "sigs.k8s.io/network-policy-api@$NPA_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || die "network-policy-api $NPA_VERSION: not in the Go module cache (go mod download failed)"
+  for crd in adminnetworkpolicies baselineadminnetworkpolicies; do
+    kubectl_ apply -f "$dir/config/crd/experimental/policy.networking.k8s.io_$crd.yaml" >/dev/null ||
+      die "applying the $crd CRD failed"
+  done
+  kubectl_ wait --for condition=established --timeout=60s \
+    crd/adminnetworkpolicies.policy.networking.k8s.io crd/baselineadminnetworkpolicies.policy.networking.k8s.io >/dev/null ||
+    die "the admin policy CRDs were not established"
+}
+
 # --------------------------------------------------------------- up ----------
 cmd_up() {
   [ "$(id -u)" = 0 ] || die "must run as root"
@@ -567,6 +588,7 @@ cmd_up() {
     "$here/manifests/coredns.yaml" >"$STATE/config/coredns.yaml"
   sed -e "s|__KNP_IMAGE__|$KNP_IMAGE|g" -e "s|__KNP_METRICS__|127.0.0.1:$KNP_METRICS_PORT|g" -e "s|__KNP_QUEUE__|$KNP_QUEUE|g" \
     "$here/manifests/kube-network-policies.yaml" >"$STATE/config/kube-network-policies.yaml"
+  install_admin_policy_crds
   kubectl_ apply -f "$STATE/config/coredns.yaml" -f "$STATE/config/kube-network-policies.yaml" >/dev/null
   kubectl_ -n kube-system rollout status deployment/coredns --timeout=120s >/dev/null ||
     fail_with_logs "CoreDNS did not become available" kubelet containerd

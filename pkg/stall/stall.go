@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -129,12 +130,15 @@ func (e *statusError) Error() string {
 }
 
 // timedOut names a request cut by its own timeout: the transport only says
-// "request canceled".
+// "request canceled". The client's timer starts before this transport does,
+// so the cut can come a moment before timeout has passed here: a margin
+// keeps that from reading as another failure.
 func (w *Watch) timedOut(start time.Time, err error) error {
 	w.mu.Lock()
 	timeout := w.timeout
 	w.mu.Unlock()
-	if timeout > 0 && time.Since(start) >= timeout {
+	var ne net.Error
+	if timeout > 0 && (time.Since(start) >= timeout-timeout/10 || (errors.As(err, &ne) && ne.Timeout())) {
 		return fmt.Errorf("no answer within %s", timeout)
 	}
 	return err

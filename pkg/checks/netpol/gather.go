@@ -240,6 +240,9 @@ func (w *World) describeRead() string {
 	if n := len(w.Snapshot.ClusterNetworkPolicies); n > 0 || w.cnpAPI() {
 		s += fmt.Sprintf("; %d ClusterNetworkPolicy(ies)", n)
 	}
+	if n := len(w.Snapshot.CiliumPolicies); n > 0 {
+		s += fmt.Sprintf("; %d Cilium policy(ies)", n)
+	}
 	return s + describeUnjudged(w.Snapshot.Unjudged)
 }
 

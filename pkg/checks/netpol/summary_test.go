@@ -14,6 +14,7 @@ import (
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
 // NP002's summary names the ClusterNetworkPolicies read and the policies not
@@ -51,9 +52,10 @@ func TestNetpolDescribeReadPolicyAPIs(t *testing.T) {
 	}
 }
 
-// Gather hands the ClusterNetworkPolicies and the unjudged policies read to
-// the engine: a CiliumNetworkPolicy in the destination's namespace leaves
-// the flow undecided.
+// Gather hands the ClusterNetworkPolicies and the Cilium policies read to
+// the engine: a CiliumNetworkPolicy with an empty ingress rule selects the
+// destination (named among the policies isolating it), and the
+// NetworkPolicy's allow adds to it, as Cilium enforces them.
 func TestNetpolGatherUnjudged(t *testing.T) {
 	client, _ := fakeCluster(t)
 	ciliumGVR := schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
@@ -62,7 +64,8 @@ func TestNetpolGatherUnjudged(t *testing.T) {
 		{GroupVersion: "policy.networking.k8s.io/v1beta1", APIResources: []metav1.APIResource{{Name: "clusternetworkpolicies", Kind: "ClusterNetworkPolicy", Verbs: []string{"list"}}}},
 	}
 	l7 := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
-		"metadata": map[string]any{"name": "l7", "namespace": "shop"}}}
+		"metadata": map[string]any{"name": "l7", "namespace": "shop"},
+		"spec":     map[string]any{"endpointSelector": map[string]any{}, "ingress": []any{map[string]any{}}}}}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
 		ciliumGVR: "CiliumNetworkPolicyList",
 		{Group: "policy.networking.k8s.io", Version: "v1beta1", Resource: "clusternetworkpolicies"}: "ClusterNetworkPolicyList",
@@ -71,7 +74,7 @@ func TestNetpolGatherUnjudged(t *testing.T) {
 	if err != nil || w.ReadErr != nil {
 		t.Fatal(err, w.ReadErr)
 	}
-	if got := w.describeRead(); !strings.HasSuffix(got, "; 0 ClusterNetworkPolicy(ies); not evaluated: 1 CiliumNetworkPolicy") {
+	if got := w.describeRead(); !strings.HasSuffix(got, "; 0 ClusterNetworkPolicy(ies); 1 Cilium policy(ies)") {
 		t.Errorf("summary %q", got)
 	}
 	res, err := Flow(w, FlowRequest{Src: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "frontend"}}, Dst: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "api"}}})
@@ -82,7 +85,7 @@ func TestNetpolGatherUnjudged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(out), "CiliumNetworkPolicy shop/l7") {
+	if !strings.Contains(string(out), `"selected by","value":"shop/allow-frontend, CiliumNetworkPolicy shop/l7"`) || res.Verdict.Outcome != report.OK {
 		t.Errorf("the report does not name the CiliumNetworkPolicy: %s", out)
 	}
 }

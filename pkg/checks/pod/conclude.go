@@ -39,7 +39,7 @@ func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []pol
 				Next:    []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tlnp", dst.Namespace, dst.Name)}}
 		case (r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable) && v.Result == policy.Denied:
 			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodPolicy),
-				Message: fmt.Sprintf("connection to %s %s because NetworkPolicy %s", dest, happened(r.Outcome), v.Reason),
+				Message: fmt.Sprintf("connection to %s %s because %s %s", dest, happened(r.Outcome), denier(v), v.Reason),
 				Next:    []string{fmt.Sprintf("kubectl netdebug netpol %s/%s %s/%s --port %d", src.Namespace, src.Name, dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable:
 			same := src.Spec.NodeName == dst.Spec.NodeName
@@ -51,14 +51,26 @@ func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []pol
 				Message: fmt.Sprintf("connection to %s %s although NetworkPolicy allows it: packets are lost %s", dest, happened(r.Outcome), where),
 				Next:    []string{"kubectl netdebug cni --node " + src.Spec.NodeName, fmt.Sprintf("kubectl netdebug capture %s/%s -f 'port %d' -w dst.pcap", dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.Connected && v.Result == policy.Denied:
-			msg := fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: the network plugin is not enforcing policies", dest)
+			msg := fmt.Sprintf("connection to %s succeeds although %s denies it: the network plugin is not enforcing policies", dest, denier(v))
 			if cf != nil && cf.Info.Enforced == cnidetect.Enforces {
-				msg = fmt.Sprintf("connection to %s succeeds although NetworkPolicy denies it: %s should enforce it, so its agent on node %s is failing or the policy was added moments ago", dest, cf.Info.Names(), dst.Spec.NodeName)
+				msg = fmt.Sprintf("connection to %s succeeds although %s denies it: %s should enforce it, so its agent on node %s is failing or the policy was added moments ago", dest, denier(v), cf.Info.Names(), dst.Spec.NodeName)
 			}
 			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodPolicy), Message: msg, Next: []string{"kubectl netdebug cni --node " + dst.Spec.NodeName}}
 		}
 	}
 	return base
+}
+
+// denier names the kind of policy that denies the flow: the layer of the
+// denying side ("AdminNetworkPolicy", "CiliumNetworkPolicy"...), else
+// NetworkPolicy.
+func denier(v policy.Verdict) string {
+	for _, sv := range []policy.SideVerdict{v.Egress, v.Ingress} {
+		if sv.Result == policy.Denied && sv.DecidedBy != policy.LayerNone && sv.DecidedBy != policy.LayerDefault {
+			return string(sv.DecidedBy)
+		}
+	}
+	return "NetworkPolicy"
 }
 
 // happened words a failed connect for a sentence.
