@@ -26,6 +26,14 @@ type Snapshot struct {
 	// CiliumClusterwideNetworkPolicies (DecodeCiliumPolicy), judged at
 	// L3/L4 together with NetworkPolicy, as Cilium enforces them.
 	CiliumPolicies []CiliumPolicy
+	// CalicoPolicies are Calico NetworkPolicies and GlobalNetworkPolicies
+	// (DecodeCalicoPolicy), judged in their tiers with NetworkPolicy in the
+	// default tier, as Calico enforces them; CalicoTiers order the tiers
+	// (DecodeCalicoTier). CalicoTiersKnown: the Tier objects were read, so
+	// a tier missing from CalicoTiers does not exist.
+	CalicoPolicies   []CalicoPolicy
+	CalicoTiers      []CalicoTier
+	CalicoTiersKnown bool
 	// Unjudged are policies of APIs this version detects but does not
 	// evaluate (CNI-native kinds), and kinds it could not list. Each may
 	// select any pod of its namespace (any pod at all when cluster-scoped,
