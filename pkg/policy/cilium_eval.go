@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -21,6 +23,7 @@ type ciliumVerdict struct {
 func (e *Engine) ciliumSide(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict) ciliumVerdict {
 	var v ciliumVerdict
 	dst := e.portPod(d, p, peer)
+	var misses []Miss
 	for _, ci := range p.cilium {
 		r := &e.cilium[ci]
 		subj := r.subjectOf(p.idx)
@@ -50,9 +53,61 @@ func (e *Engine) ciliumSide(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *
 			if sv != nil && m != triNo {
 				e.recordCilium(sv, r, d, pr, m, "allows", p, peer, ctx, dst, l7)
 			}
+			if sv != nil && m == triNo && subj == triYes {
+				misses = append(misses, e.ciliumMiss(r, d, pr, p, peer, ctx, dst))
+			}
 		}
 	}
+	if sv != nil && v.allow == triNo && len(misses) > 0 {
+		sv.Misses = append(sv.Misses, misses...)
+		slices.SortStableFunc(sv.Misses, func(a, b Miss) int { return cmp.Compare(a.Closeness, b.Closeness) })
+	}
 	return v
+}
+
+// ciliumMiss says why an allow rule did not match, graded as NetworkPolicy
+// misses are (Miss.Closeness): the peer matched or not (an empty rule is
+// the farthest), the port matched, had the same protocol, or not.
+func (e *Engine) ciliumMiss(r *ciliumRule, d int, pr *ciliumPeerRule, p *podInfo, peer endpoint, ctx *flowCtx, dst *podInfo) Miss {
+	m := Miss{Policy: r.ref, Rule: pr.index, Peer: -1, Port: -1}
+	peerDist := 2
+	switch pm := e.ciliumPeerMatch(pr, p, peer, ctx); {
+	case !pr.hasL3 && pr.ports == nil && !pr.icmpOnly:
+		peerDist, m.PeerReason = 3, "an empty rule allows nothing"
+	case pm == triYes:
+		peerDist, m.PeerMatched = 0, true
+		m.PeerReason = fmt.Sprintf("%s matches %s", pr.peersText(), e.endpointText(peer))
+	default:
+		m.PeerReason = fmt.Sprintf("%s does not match %s", pr.peersText(), e.endpointText(peer))
+	}
+	portDist := 0
+	switch {
+	case pr.icmpOnly:
+		portDist, m.PortReason = 2, "the rule only allows ICMP"
+	case pr.ports == nil:
+		m.PortMatched = true
+	default:
+		portDist = 2
+		for i := range pr.ports {
+			portDist = min(portDist, pr.ports[i].distance(ctx.proto, ctx.port, dst))
+		}
+		m.PortMatched = portDist == 0
+		if !m.PortMatched {
+			m.PortReason = fmt.Sprintf("%s %d is not among %s", ctx.proto, ctx.port, pr.portsText())
+		}
+	}
+	m.Closeness = 3*peerDist + portDist
+	section := []string{"ingress", "egress"}[d]
+	why := m.PeerReason
+	if m.PortReason != "" {
+		if m.PeerMatched {
+			why = m.PortReason
+		} else {
+			why += "; " + m.PortReason
+		}
+	}
+	m.Reason = fmt.Sprintf("%s %s rule %d: %s", r.ref, section, pr.index+1, why)
+	return m
 }
 
 func containsRef(refs []PolicyRef, r PolicyRef) bool {

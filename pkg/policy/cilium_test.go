@@ -311,6 +311,9 @@ spec:
 	if !v.Ingress.Isolated || !strings.Contains(v.Ingress.Reason, "isolated by CiliumNetworkPolicy x/guard") {
 		t.Errorf("default deny: %q", v.Ingress.Reason)
 	}
+	if !strings.Contains(v.Ingress.Reason, "closest: CiliumNetworkPolicy x/guard ingress rule 1: endpoints io.kubernetes.pod.namespace=y does not match pod x/b") {
+		t.Errorf("closest miss: %q", v.Ingress.Reason)
+	}
 }
 
 func TestCiliumHostAndWorld(t *testing.T) {
