@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -79,6 +80,10 @@ func (e *Engine) Describe(ref PodRef) (PodDescription, error) {
 				sd.Policies = append(sd.Policies, ps)
 				sd.Isolated = sd.Isolated || (e.cilium[ci].defaultDeny[d] && e.cilium[ci].subjectOf(pi) == triYes)
 			}
+		}
+		for _, ps := range e.describeCalico(d, p) {
+			sd.Policies = append(sd.Policies, ps)
+			sd.Isolated = sd.Isolated || !ps.SubjectUncertain
 		}
 		for _, ai := range p.adminsFor[d] {
 			sd.Admin = append(sd.Admin, e.describeAdmin(&e.admins[ai], d, p))
@@ -265,4 +270,140 @@ func (pr *ciliumPeerRule) portsText() string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// describeCalico lists, in evaluation order, the Calico policies that
+// select or may select the pod for a direction, with their rules.
+func (e *Engine) describeCalico(d int, p *podInfo) []PolicySummary {
+	var out []PolicySummary
+	for _, sl := range e.calicoSlots {
+		if sl.kind != slotTier {
+			continue
+		}
+		for _, ci := range e.calicoTiers[sl.tier].policies {
+			c := &e.calicoPols[ci]
+			subj := c.subjectOf(p.idx)
+			if !c.types[d] || subj == triNo {
+				continue
+			}
+			ps := PolicySummary{Policy: c.ref, SubjectUncertain: subj == triUnknown}
+			where := c.place(e)
+			where = where[len(c.ref.String())+1:]
+			word := []string{"from", "to"}[d]
+			for ri := range c.rules[d] {
+				r := &c.rules[d][ri]
+				peerEnt, selfEnt := &r.src, &r.dst
+				if d == 1 {
+					peerEnt, selfEnt = &r.dst, &r.src
+				}
+				text := fmt.Sprintf("%s rule %d: %s %s %s", where, ri+1, r.action, word, peerEnt.text())
+				if t := r.matchText(selfEnt, d); t != "" {
+					text += " " + t
+				}
+				ps.Rules = append(ps.Rules, RuleSummary{Index: ri, Action: r.action, Text: text})
+			}
+			if len(ps.Rules) == 0 {
+				ps.Rules = append(ps.Rules, RuleSummary{Index: -1, Action: actionDeny, Text: fmt.Sprintf("%s no %s rules: the tier's default action applies", where, strings.ToLower(string(directions()[d])))})
+			}
+			out = append(out, ps)
+		}
+	}
+	return out
+}
+
+// text describes an entity's identity and network fields.
+func (en *calicoEntity) text() string {
+	var out []string
+	if en.nsSel.set {
+		out = append(out, "namespaces "+calicoSelText(&en.nsSel))
+	}
+	if en.sel.set {
+		out = append(out, "endpoints "+calicoSelText(&en.sel))
+	}
+	if en.notSel.set {
+		out = append(out, "not endpoints "+calicoSelText(&en.notSel))
+	}
+	if len(en.saNames) > 0 {
+		out = append(out, "service accounts "+strings.Join(en.saNames, ","))
+	}
+	if en.saSel.set {
+		out = append(out, "service accounts "+calicoSelText(&en.saSel))
+	}
+	if len(en.nets) > 0 {
+		out = append(out, "nets "+prefixesText(en.nets))
+	}
+	if len(en.notNets) > 0 {
+		out = append(out, "not nets "+prefixesText(en.notNets))
+	}
+	if en.services {
+		out = append(out, "a Service")
+	}
+	if len(out) == 0 {
+		return "anywhere"
+	}
+	return strings.Join(out, " and ")
+}
+
+// matchText describes the rule's protocol, the pod's own entity fields
+// and the destination ports.
+func (r *calicoRule) matchText(self *calicoEntity, d int) string {
+	var out []string
+	if id := self.text(); id != "anywhere" {
+		out = append(out, "when the pod matches "+id)
+	}
+	if r.proto != 0 {
+		out = append(out, "protocol "+calicoProtoName(r.proto))
+	}
+	if r.notProto != 0 {
+		out = append(out, "protocol not "+calicoProtoName(r.notProto))
+	}
+	dst := &r.dst
+	if len(dst.ports) > 0 {
+		out = append(out, "ports "+calicoPortsText(dst.ports))
+	}
+	if len(dst.notPorts) > 0 {
+		out = append(out, "ports not "+calicoPortsText(dst.notPorts))
+	}
+	if r.ipVersion != 0 {
+		out = append(out, familyName(r.ipVersion)+" only")
+	}
+	if r.icmp {
+		out = append(out, "ICMP only")
+	}
+	if len(r.undecidable) > 0 {
+		out = append(out, "and "+strings.Join(r.undecidable, ", ")+" matches")
+	}
+	return strings.Join(out, ", ")
+}
+
+func calicoSelText(s *calicoSel) string {
+	if t := s.sel.String(); t != "" {
+		return t
+	}
+	return "all()"
+}
+
+func calicoProtoName(n uint8) string {
+	for name, num := range calicoProtocolNumbers {
+		if num == n {
+			return name
+		}
+	}
+	return fmt.Sprint(n)
+}
+
+func calicoPortsText(ports []CalicoPort) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func prefixesText(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
 }

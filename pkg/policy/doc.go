@@ -1,8 +1,10 @@
 // Package policy decides whether a network flow between two endpoints of a
 // Kubernetes cluster is allowed by NetworkPolicy (networking.k8s.io/v1),
 // AdminNetworkPolicy and BaselineAdminNetworkPolicy
-// (policy.networking.k8s.io/v1alpha1, from sigs.k8s.io/network-policy-api
-// v0.3.0), and explains why.
+// (policy.networking.k8s.io/v1alpha1), ClusterNetworkPolicy (v1beta1 and
+// v1alpha2, from sigs.k8s.io/network-policy-api v0.3.0), Cilium's and
+// Calico's policies, and explains why. Policies of other APIs (Snapshot.
+// Unjudged) make the sides of the pods they may select Undecided.
 //
 // The package is pure: it reads typed objects from a Snapshot, never talks to
 // an API server and never prints. An Engine is built once per Snapshot with
@@ -15,13 +17,23 @@
 // A flow needs the egress side of its source and the ingress side of its
 // destination to be allowed. Each side that is a pod is evaluated in this order:
 //
-//  1. AdminNetworkPolicies whose subject selects the pod, lowest priority
-//     number first, rules in written order: the first matching rule decides
-//     (Allow, Deny) or hands over to NetworkPolicy (Pass).
+//  1. The Admin tier: AdminNetworkPolicies and ClusterNetworkPolicies of
+//     tier Admin whose subject selects the pod, lowest priority number
+//     first, rules in written order: the first matching rule decides
+//     (Allow/Accept, Deny) or hands over to NetworkPolicy (Pass).
 //  2. NetworkPolicy: if the pod is isolated for that direction, the union of
-//     the rules of the selecting policies decides.
-//  3. The BaselineAdminNetworkPolicy "default": first matching rule decides.
+//     the rules of the selecting policies decides. Cilium policies selecting
+//     the pod join this step as Cilium enforces them (deny rules first,
+//     allows added up, their own default deny).
+//  3. The Baseline tier: ClusterNetworkPolicies of tier Baseline by
+//     priority, then the BaselineAdminNetworkPolicy "default": first
+//     matching rule decides (Pass goes on to the default).
 //  4. Otherwise the traffic is allowed.
+//
+// For a pod Calico policies select, the walk is Calico's instead
+// (calico_eval.go): its tiers in order, with NetworkPolicy in the default
+// tier at order 1000 and the admin and baseline tiers at their Calico
+// orders, each tier ending in its default action.
 //
 // A side that is an IP address (not a pod) has nothing to enforce and is
 // allowed.

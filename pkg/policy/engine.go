@@ -33,6 +33,16 @@ type Engine struct {
 	baselines []adminPolicy
 	// cilium holds the rules of the Cilium policies.
 	cilium []ciliumRule
+	// calicoPols and calicoTiers are the Calico policies and the tiers
+	// that hold them (calicoDefault the default tier's index);
+	// calicoSlots are the steps of a Calico walk in order: the tiers,
+	// and the admin and baseline policies. calicoNSLabels are the labels
+	// a namespaceSelector sees, per namespace.
+	calicoPols     []calicoPol
+	calicoTiers    []calicoTierInfo
+	calicoSlots    []calicoSlot
+	calicoDefault  int
+	calicoNSLabels []map[string]string
 	// unjudged are the policies of APIs the engine does not evaluate.
 	unjudged []UnjudgedPolicy
 	warnings []Finding
@@ -79,6 +89,13 @@ type podInfo struct {
 	// snapshot has Cilium policies).
 	cilium       []int
 	ciliumLabels map[string]string
+	// calicoSlots lists, per direction, the Engine.calicoSlots that
+	// apply to the pod, when a Calico policy may select it for the
+	// direction (nil otherwise).
+	calicoSlots [2][]int
+	// calicoUnknown says, per direction, why the order of those steps is
+	// not known ("" when it is).
+	calicoUnknown [2]string
 	// unjudged lists the Engine.unjudged policies that may select the pod.
 	unjudged []int
 
@@ -153,10 +170,12 @@ func New(s Snapshot) *Engine {
 	}
 	e.compileAdmins(s)
 	e.compileCilium(s.CiliumPolicies)
+	e.compileCalico(s)
 	e.unjudged = slices.Clone(s.Unjudged)
 	e.prepareEvaluation(s)
 	e.linkPodsToPolicies()
 	e.linkCilium()
+	e.linkCalico()
 	return e
 }
 

@@ -77,6 +77,9 @@ func (e *Engine) sideOutcome(d int, ctx *flowCtx, sv *SideVerdict) outcome {
 
 // judgedOutcome walks the layers with the admin policies of generation gen.
 func (e *Engine) judgedOutcome(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *SideVerdict, gen generation) outcome {
+	if len(p.calicoSlots[d]) > 0 {
+		return e.calicoOutcome(d, p, peer, ctx, sv, gen)
+	}
 	var mask outcome
 	needNP, pathToNP := e.walkTier(e.admins, p.adminsFor[d], gen, true, d, p, peer, ctx, sv, &mask)
 	if !needNP {
@@ -351,6 +354,17 @@ func (e *Engine) sideReason(sv *SideVerdict, ctx *flowCtx) string {
 			b.WriteString(m.Reason)
 		} else {
 			b.WriteString(string(sv.DecidedBy) + " decided")
+		}
+	case sv.DecidedBy == LayerCalico:
+		switch {
+		case sv.Exemption == ExemptSamePod:
+			b.WriteString("a pod cannot block traffic to itself")
+		case sv.Result == Denied && len(sv.DeniedBy) > 0:
+			b.WriteString(sv.DeniedBy[0].Reason)
+		case sv.Result == Allowed && len(sv.AllowedBy) > 0:
+			b.WriteString(sv.AllowedBy[0].Reason)
+		default:
+			b.WriteString("decided by Calico policy")
 		}
 	case sv.DecidedBy == LayerNetworkPolicy || sv.DecidedBy == LayerCilium:
 		switch {

@@ -171,6 +171,10 @@ const (
 	// LayerCilium: a Cilium policy decided: a deny rule, an allow rule, or
 	// the default deny it put the pod in.
 	LayerCilium Layer = "CiliumNetworkPolicy"
+	// LayerCalico: a Calico policy rule (Allow or Deny) decided, or the
+	// end-of-tier deny of a Calico tier that applies to the pod, or the
+	// pod's profile after every tier passed the flow on.
+	LayerCalico Layer = "CalicoPolicy"
 	// LayerBaseline: a BaselineAdminNetworkPolicy rule decided.
 	LayerBaseline Layer = "BaselineAdminNetworkPolicy"
 	// LayerClusterBaseline: a rule of a ClusterNetworkPolicy of the
