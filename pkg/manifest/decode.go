@@ -208,6 +208,19 @@ func (c *collector) addObject(name string, doc, item int, j []byte, issues []str
 				c.warn(name, doc, item, "%s: %v", tm.Kind, err)
 			}
 		}
+		if kind, ok := policyfetch.CalicoKind(group(tm.APIVersion), tm.Kind); ok {
+			if err := c.objects.addCalico(c, source{file: name, doc: doc, item: item}, kind, j); err == nil {
+				return
+			} else {
+				c.warn(name, doc, item, "%s (%s): %v", tm.Kind, tm.APIVersion, err)
+			}
+		}
+		if policyfetch.IsCalicoTier(group(tm.APIVersion), tm.Kind) {
+			if err := c.objects.addCalicoTier(c, source{file: name, doc: doc, item: item}, tm.APIVersion, j); err != nil {
+				c.fail(name, doc, item, err)
+			}
+			return
+		}
 		if uk, isPolicy, inTable := policyfetch.ClassifyKind(group(tm.APIVersion), tm.Kind); isPolicy {
 			// Only the metadata is read; the spec is not evaluated.
 			var meta metav1.PartialObjectMetadata

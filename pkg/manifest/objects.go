@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -125,6 +127,12 @@ type objects struct {
 	ujIndex     map[unjudgedKey]int
 	cilium      []policy.CiliumPolicy
 	ciliumIndex map[policy.PolicyRef]int
+	// calico holds Calico policies of both groups: a policy's identity
+	// (policy.PolicyRef) does not name the group.
+	calico      []policy.CalicoPolicy
+	calicoIndex map[policy.PolicyRef]int
+	tiers       []policy.CalicoTier
+	tierIndex   map[string]int
 	// nodes stay nil unless a Node is given: the engine then knows it
 	// does not know them.
 	nodes     []corev1.Node
@@ -133,7 +141,8 @@ type objects struct {
 
 func newObjects() objects {
 	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{},
-		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, ciliumIndex: map[policy.PolicyRef]int{}, nodeIndex: map[string]int{}}
+		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, ciliumIndex: map[policy.PolicyRef]int{}, nodeIndex: map[string]int{},
+		calicoIndex: map[policy.PolicyRef]int{}, tierIndex: map[string]int{}}
 }
 
 func (o *objects) add(c *collector, src source, obj any) error {
@@ -213,8 +222,133 @@ func (o *objects) addCilium(c *collector, src source, kind policy.PolicyKind, ra
 		cp.Namespace = meta.Namespace
 	}
 	ref := cp.Ref()
+	o.dropUnjudged(c, src, "cilium.io", string(kind), cp.Namespace, cp.Name, ref.String())
 	o.cilium = upsert(c, src, o.cilium, o.ciliumIndex, ref, cp, ref.String())
 	return nil
+}
+
+// addCalico decodes a Calico NetworkPolicy or GlobalNetworkPolicy of either
+// group (projectcalico.org/v3, crd.projectcalico.org/v1: the same objects)
+// for the engine; a NetworkPolicy without a namespace gets the default one.
+// The name is kept as written: "default.a" and "a" are two policies (as
+// they are for Calico since v3.30). An object it cannot read whole (a field
+// this version does not know) is an error, and the caller records it as
+// unjudged.
+func (o *objects) addCalico(c *collector, src source, kind policy.PolicyKind, raw []byte) error {
+	var obj map[string]any
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &obj); err != nil {
+		return err
+	}
+	cp, err := policy.DecodeCalicoPolicy(kind, obj)
+	if err != nil {
+		return fmt.Errorf("not judged, it has a field this version cannot read: %w", err)
+	}
+	meta := metav1.ObjectMeta{Name: cp.Name, Namespace: cp.Namespace, GenerateName: generateName(obj)}
+	if err := c.nameAndNamespace(&meta, src, string(kind)); err != nil {
+		return err
+	}
+	cp.Name = meta.Name
+	if kind == policy.KindCalicoNetworkPolicy {
+		cp.Namespace = meta.Namespace
+	}
+	ref := cp.Ref()
+	o.dropUnjudged(c, src, calicoUnjudgedGroup, unjudgedKindName(kind), cp.Namespace, cp.Name, ref.String())
+	o.calico = upsert(c, src, o.calico, o.calicoIndex, ref, cp, ref.String())
+	return nil
+}
+
+// addCalicoTier records a Calico Tier of either group. One that cannot be
+// read whole is skipped with a warning: offline the tiers are never known
+// to be complete (Snapshot.CalicoTiersKnown stays false), so the engine
+// treats its policies' place as unknown.
+func (o *objects) addCalicoTier(c *collector, src source, apiVersion string, raw []byte) error {
+	var obj map[string]any
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &obj); err != nil {
+		return err
+	}
+	t, err := policy.DecodeCalicoTier(obj)
+	if t.Name == "" {
+		return errors.New("Tier has no metadata.name")
+	}
+	if err != nil {
+		c.warn(src.file, src.doc, src.item, "Tier %s (%s) skipped: it has a field this version cannot read: %v", t.Name, apiVersion, err)
+		return nil
+	}
+	o.tiers = upsert(c, src, o.tiers, o.tierIndex, t.Name, t, "Tier "+t.Name)
+	return nil
+}
+
+// calicoUnjudgedGroup is the group unjudged Calico objects are keyed by: of
+// Calico's two groups, the one SameObjectsGroup pairs, the lesser name.
+const calicoUnjudgedGroup = "crd.projectcalico.org"
+
+// unjudgedKindName is the Kind of an unjudged entry for a policy kind
+// ("NetworkPolicy" for "NetworkPolicy.projectcalico.org").
+func unjudgedKindName(kind policy.PolicyKind) string {
+	k, _, _ := strings.Cut(string(kind), ".")
+	return k
+}
+
+func generateName(obj map[string]any) string {
+	md, _ := obj["metadata"].(map[string]any)
+	s, _ := md["generateName"].(string)
+	return s
+}
+
+// dropUnjudged removes an earlier unjudged entry of the same identity as a
+// policy now decoded for the engine: the later object replaces it.
+func (o *objects) dropUnjudged(c *collector, src source, group, kind, namespace, name, what string) {
+	key := unjudgedKey{group, kind, namespace, name}
+	i, ok := o.ujIndex[key]
+	if !ok {
+		return
+	}
+	c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
+	o.unjudged = slices.Delete(o.unjudged, i, i+1)
+	delete(o.ujIndex, key)
+	for k, j := range o.ujIndex {
+		if j > i {
+			o.ujIndex[k] = j - 1
+		}
+	}
+}
+
+// dropDecoded removes an earlier Cilium or Calico policy of the same
+// identity as an object now recorded as unjudged: the later object replaces
+// it.
+func (o *objects) dropDecoded(c *collector, src source, k policyfetch.NativeKind, namespace, name, what string) {
+	var ref policy.PolicyRef
+	if kind, ok := policyfetch.CiliumKind(k.Group, k.Kind); ok {
+		ref = policy.PolicyRef{Kind: kind, Namespace: namespace, Name: name}
+		if _, ok := o.ciliumIndex[ref]; ok {
+			c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
+			o.cilium = remove(o.cilium, o.ciliumIndex, ref)
+		}
+		return
+	}
+	if kind, ok := policyfetch.CalicoKind(k.Group, k.Kind); ok {
+		ref = policy.PolicyRef{Kind: kind, Namespace: namespace, Name: name}
+		if _, ok := o.calicoIndex[ref]; ok {
+			c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
+			o.calico = remove(o.calico, o.calicoIndex, ref)
+		}
+	}
+}
+
+// remove deletes key's element from an indexed list.
+func remove[K comparable, T any](list []T, index map[K]int, key K) []T {
+	i, ok := index[key]
+	if !ok {
+		return list
+	}
+	list = slices.Delete(list, i, i+1)
+	delete(index, key)
+	for k, j := range index {
+		if j > i {
+			index[k] = j - 1
+		}
+	}
+	return list
 }
 
 // unjudgedKey is the identity of an unjudged object: groups serving the same
@@ -244,6 +378,7 @@ func (o *objects) addUnjudged(c *collector, src source, k policyfetch.NativeKind
 	if twin := policyfetch.SameObjectsGroup(group); twin != "" && twin < group {
 		group = twin
 	}
+	o.dropDecoded(c, src, k, u.Namespace, u.Name, what)
 	o.unjudged = upsert(c, src, o.unjudged, o.ujIndex, unjudgedKey{group, k.Kind, u.Namespace, u.Name}, u, what)
 	return nil
 }
@@ -368,7 +503,11 @@ func (o *objects) snapshot(c *collector) policy.Snapshot {
 		ClusterNetworkPolicies:     o.cnps,
 		Unjudged:                   o.unjudged,
 		CiliumPolicies:             o.cilium,
+		CalicoPolicies:             o.calico,
+		CalicoTiers:                o.tiers,
 		Nodes:                      o.nodes,
+		// Manifests may leave tiers out: one they do not give may exist.
+		CalicoTiersKnown: false,
 		// Manifests never list every namespace of a cluster.
 		NamespacesComplete: false,
 	}

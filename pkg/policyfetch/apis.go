@@ -29,8 +29,8 @@ var (
 	cnpAlpha2 = schema.GroupVersionResource{Group: cnp.GroupName, Version: "v1alpha2", Resource: "clusternetworkpolicies"}
 )
 
-// servedKind is an unjudged policy kind the cluster serves, at the version
-// to read.
+// servedKind is a CNI-native policy kind the cluster serves (NativeKinds or
+// the general rule of ClassifyKind), at the version to read.
 type servedKind struct {
 	NativeKind
 	Version string
@@ -50,8 +50,15 @@ type apis struct {
 	// the judged kinds it did not show are read blindly (a NotFound
 	// answer means not installed).
 	policyGroupFailed bool
-	// unjudged are the kinds to list.
+	// unjudged are the CNI-native kinds to list (Cilium's and Calico's are
+	// decoded for the engine, the others are not judged).
 	unjudged []servedKind
+	// calico: a Calico policy kind is served (listable or not), so its
+	// tiers are read: tiers is the Tier resource to list, zero when none
+	// is served, and then tiersUnread says so.
+	calico      bool
+	tiers       schema.GroupVersionResource
+	tiersUnread string
 	// unknown are the kinds that cannot be listed: their discovery failed,
 	// or they offer no list.
 	unknown []policy.UnjudgedPolicy
@@ -85,6 +92,8 @@ func discover(client kubernetes.Interface) (*apis, error) {
 	}
 	a := &apis{policyGroupFailed: len(failed[cnp.GroupName]) > 0}
 	seen := map[string]servedKind{} // group/Kind
+	// Calico's Tier resource per group, at the first version listed.
+	tiers := map[string]schema.GroupVersionResource{}
 	for _, g := range groups {
 		if g == nil {
 			continue
@@ -102,6 +111,12 @@ func discover(client kubernetes.Interface) (*apis, error) {
 					a.judged(v, r)
 					continue
 				}
+				if r.Name == "tiers" && IsCalicoTier(g.Name, cmp.Or(r.Kind, "Tier")) {
+					if _, dup := tiers[g.Name]; !dup && (len(r.Verbs) == 0 || slices.Contains(r.Verbs, "list")) {
+						tiers[g.Name] = schema.GroupVersionResource{Group: g.Name, Version: v, Resource: r.Name}
+					}
+					continue
+				}
 				uk, isPolicy, _ := ClassifyKind(g.Name, r.Kind)
 				key := g.Name + "/" + r.Kind
 				if _, dup := seen[key]; !isPolicy || dup {
@@ -110,6 +125,9 @@ func discover(client kubernetes.Interface) (*apis, error) {
 				uk.Resource, uk.Namespaced = r.Name, r.Namespaced
 				k := servedKind{NativeKind: uk, Version: v}
 				seen[key] = k
+				if _, ok := CalicoKind(g.Name, r.Kind); ok {
+					a.calico = true
+				}
 				a.detected = append(a.detected, g.Name+"/"+v+"/"+r.Kind)
 				if len(r.Verbs) > 0 && !slices.Contains(r.Verbs, "list") {
 					a.unknown = append(a.unknown, policy.UnjudgedPolicy{Group: k.Group, Kind: k.Kind, Namespaced: k.Namespaced,
@@ -148,6 +166,23 @@ func discover(client kubernetes.Interface) (*apis, error) {
 		sort.Strings(errs)
 		a.unknown = append(a.unknown, policy.UnjudgedPolicy{Group: uk.Group, Kind: uk.Kind, Namespaced: uk.Namespaced,
 			Reason: "discovery of " + uk.Group + " failed (" + strings.Join(errs, "; ") + ")"})
+		if _, ok := CalicoKind(uk.Group, uk.Kind); ok {
+			a.calico = true
+		}
+	}
+	// Calico's tiers, from projectcalico.org when it serves them (the
+	// same objects as crd.projectcalico.org).
+	a.tiers = cmp.Or(tiers["projectcalico.org"], tiers["crd.projectcalico.org"])
+	if a.calico && a.tiers.Empty() {
+		var errs []string
+		for _, g := range []string{"projectcalico.org", "crd.projectcalico.org"} {
+			errs = append(errs, failed[g]...)
+		}
+		sort.Strings(errs)
+		a.tiersUnread = "Calico serves no Tier API that can be listed"
+		if len(errs) > 0 {
+			a.tiersUnread = "discovery of Calico's Tier API failed (" + strings.Join(errs, "; ") + ")"
+		}
 	}
 	return a, nil
 }
@@ -220,20 +255,32 @@ func readCNP(ctx context.Context, dyn dynamic.Interface, a *apis) ([]cnp.Cluster
 	return nil, "", nil
 }
 
-// listed is what a list of a CNI-native policy kind gave: Cilium policies
-// the engine judges, and entries it does not.
+// listed is what a list of a CNI-native policy kind gave: Cilium and Calico
+// policies the engine judges, and entries it does not.
 type listed struct {
 	cilium   []policy.CiliumPolicy
+	calico   []policy.CalicoPolicy
 	unjudged []policy.UnjudgedPolicy
 }
 
 // listKind lists the objects of a CNI-native policy kind in ns ("" = all
-// namespaces; ignored for a cluster-scoped kind). Cilium policies are
-// decoded for the engine; an object it cannot read whole, and every object
-// of the other kinds, becomes an unjudged entry. An answer of the API server
-// refusing the list (forbidden, or any other error status) becomes one entry
-// for the kind: the engine then leaves the pods it may select undecided.
-// Only a failure to reach the API server is an error.
+// namespaces; ignored for a cluster-scoped kind). Cilium and Calico policies
+// are decoded for the engine; an object it cannot read whole, and every
+// object of the other kinds, becomes an unjudged entry. An answer of the API
+// server refusing the list (forbidden, or any other error status) becomes
+// one entry for the kind: the engine then leaves the pods it may select
+// undecided. Only a failure to reach the API server is an error.
+//
+// Calico objects read from crd.projectcalico.org/v1 (when the v3 API is not
+// served) are decoded as they are: the CRDs store the v3 spec unchanged
+// (libcalico-go writes its apiv3 types to them), so only the name may differ
+// from what the v3 API shows. Before Calico v3.32 the stored name carries
+// the tier prefix, "default." included ("default.allow-dns" where the v3 API
+// shows "allow-dns"); it is kept as stored: stripping it could not be undone
+// for a name such as "default.a.b", and policy.CalicoPolicy.LegacyNameTier
+// reads the tier those versions take from the name. spec.tier is not filled
+// in from the name either: since v3.32 it alone names the tier, and where
+// the two disagree the engine says the version of Calico decides.
 func listKind(ctx context.Context, dyn dynamic.Interface, k servedKind, ns string) (listed, error) {
 	if !k.Namespaced {
 		ns = ""
@@ -266,9 +313,51 @@ func listKind(ctx context.Context, dyn dynamic.Interface, k servedKind, ns strin
 			}
 			p.Reason = "has a field this version cannot read: " + err.Error()
 		}
+		if kind, ok := CalicoKind(k.Group, k.Kind); ok {
+			c, err := policy.DecodeCalicoPolicy(kind, u.Object)
+			if err == nil {
+				out.calico = append(out.calico, c)
+				continue
+			}
+			p.Reason = "has a field this version cannot read: " + err.Error()
+		}
 		out.unjudged = append(out.unjudged, p)
 	}
 	return out, nil
+}
+
+// readTiers lists Calico's Tier objects when a Calico policy kind is served.
+// known: every tier was read and decoded. Otherwise unread says why (the
+// API server refused the list, a tier has a field this version cannot
+// read...), and the tiers that could be read are still returned. Only a
+// failure to reach the API server is an error.
+func readTiers(ctx context.Context, dyn dynamic.Interface, a *apis) (tiers []policy.CalicoTier, known bool, unread string, err error) {
+	if !a.calico {
+		return nil, false, "", nil
+	}
+	if a.tiers.Empty() {
+		return nil, false, a.tiersUnread, nil
+	}
+	list, err := dyn.Resource(a.tiers).List(ctx, metav1.ListOptions{})
+	k := servedKind{NativeKind: NativeKind{Group: a.tiers.Group, Kind: "Tier", Resource: a.tiers.Resource}, Version: a.tiers.Version}
+	switch {
+	case err != nil && kube.IsAPIAnswer(err):
+		return nil, false, cannotList(k, "", err), nil
+	case err != nil:
+		return nil, false, "", kube.Read(kube.List(k.Group, k.Resource, ""), err)
+	}
+	var bad []string
+	for _, u := range list.Items {
+		t, err := policy.DecodeCalicoTier(u.Object)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("Tier %s has a field this version cannot read: %v", u.GetName(), err))
+			continue
+		}
+		tiers = append(tiers, t)
+	}
+	sort.Slice(tiers, func(i, j int) bool { return tiers[i].Name < tiers[j].Name })
+	sort.Strings(bad)
+	return tiers, len(bad) == 0, strings.Join(bad, "; "), nil
 }
 
 // cannotList is the reason of a kind the API server refused to list:

@@ -2,6 +2,7 @@ package policyfetch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,15 +19,19 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	sigsjson "sigs.k8s.io/json"
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 )
 
 var (
-	calicoV3NP  = schema.GroupVersionResource{Group: "projectcalico.org", Version: "v3", Resource: "networkpolicies"}
-	calicoCRDNP = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "networkpolicies"}
-	ciliumNP    = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
+	calicoV3NP    = schema.GroupVersionResource{Group: "projectcalico.org", Version: "v3", Resource: "networkpolicies"}
+	calicoCRDNP   = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "networkpolicies"}
+	calicoV3GNP   = schema.GroupVersionResource{Group: "projectcalico.org", Version: "v3", Resource: "globalnetworkpolicies"}
+	calicoV3Tier  = schema.GroupVersionResource{Group: "projectcalico.org", Version: "v3", Resource: "tiers"}
+	calicoCRDTier = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "tiers"}
+	ciliumNP      = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
 )
 
 func resource(gvr schema.GroupVersionResource, kind string, namespaced bool, verbs ...string) *metav1.APIResourceList {
@@ -53,6 +58,7 @@ func fakeAPIs(t *testing.T, lists []*metav1.APIResourceList, objs ...runtime.Obj
 		anpResource: "AdminNetworkPolicyList", banpResource: "BaselineAdminNetworkPolicyList",
 		cnpBeta: "ClusterNetworkPolicyList", cnpAlpha2: "ClusterNetworkPolicyList",
 		calicoV3NP: "NetworkPolicyList", calicoCRDNP: "NetworkPolicyList", ciliumNP: "CiliumNetworkPolicyList",
+		calicoV3GNP: "GlobalNetworkPolicyList", calicoV3Tier: "TierList", calicoCRDTier: "TierList",
 	}, objs...)
 	return client, dyn
 }
@@ -79,26 +85,155 @@ func requests(dyn *dynamicfake.FakeDynamicClient) []string {
 	return out
 }
 
+// calicoRefs names the Calico policies of a snapshot.
+func calicoRefs(s policy.Snapshot) []string {
+	var out []string
+	for _, c := range s.CalicoPolicies {
+		out = append(out, c.Ref().String())
+	}
+	return out
+}
+
+// withSpec sets an object's spec, as JSON decodes it (numbers int64 or
+// float64, as unstructured content must hold them).
+func withSpec(u *unstructured.Unstructured, spec map[string]any) *unstructured.Unstructured {
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		panic(err)
+	}
+	var m map[string]any
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
+		panic(err)
+	}
+	u.Object["spec"] = m
+	return u
+}
+
 // Calico's aggregated API and its CRDs hold the same objects: the
-// aggregated API is read when served, the CRDs otherwise.
+// aggregated API is read when served, the CRDs otherwise; its policies and
+// tiers alike. The CRDs show the name Calico stores ("default.a"), the
+// aggregated API the v3 name ("a").
 func TestCalicoGroupsReadOnce(t *testing.T) {
 	v3 := resource(calicoV3NP, "NetworkPolicy", true)
 	staged := resource(schema.GroupVersionResource{Group: "projectcalico.org", Version: "v3", Resource: "stagednetworkpolicies"}, "StagedNetworkPolicy", true)
 	v3.APIResources = append(v3.APIResources, staged.APIResources...)
-	client, dyn := fakeAPIs(t, []*metav1.APIResourceList{v3, resource(calicoCRDNP, "NetworkPolicy", true)}, uobj(calicoV3NP, "NetworkPolicy", "shop", "default.a"), uobj(calicoCRDNP, "NetworkPolicy", "shop", "default.a"))
+	v3.APIResources = append(v3.APIResources, resource(calicoV3Tier, "Tier", false).APIResources...)
+	crd := resource(calicoCRDNP, "NetworkPolicy", true)
+	crd.APIResources = append(crd.APIResources, resource(calicoCRDTier, "Tier", false).APIResources...)
+	client, dyn := fakeAPIs(t, []*metav1.APIResourceList{v3, crd},
+		withSpec(uobj(calicoV3NP, "NetworkPolicy", "shop", "a"), map[string]any{"selector": "app == 'web'", "order": 10}),
+		uobj(calicoCRDNP, "NetworkPolicy", "shop", "default.a"),
+		withSpec(uobj(calicoV3Tier, "Tier", "", "security"), map[string]any{"order": 100}),
+		withSpec(uobj(calicoV3Tier, "Tier", "", "default"), map[string]any{"order": 1000000}),
+		uobj(calicoCRDTier, "Tier", "", "crd-only"))
 	res, err := fetchShop(t, client, dyn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{`projectcalico.org NetworkPolicy ns="shop" name="default.a": NetworkPolicy is not evaluated by this version`}
-	if got := describe(res.Snapshot.Unjudged); !slices.Equal(got, want) {
-		t.Errorf("unjudged %q, want %q", got, want)
+	if len(res.Snapshot.Unjudged) != 0 {
+		t.Errorf("unjudged %q", describe(res.Snapshot.Unjudged))
+	}
+	if got, want := calicoRefs(res.Snapshot), []string{"NetworkPolicy.projectcalico.org shop/a"}; !slices.Equal(got, want) {
+		t.Errorf("calico %q, want %q", got, want)
+	}
+	if c := res.Snapshot.CalicoPolicies; len(c) == 1 && (c[0].Spec.Selector != "app == 'web'" || *c[0].Spec.Order != 10) {
+		t.Errorf("spec %+v", c[0].Spec)
+	}
+	var tiers []string
+	for _, tr := range res.Snapshot.CalicoTiers {
+		tiers = append(tiers, fmt.Sprintf("%s %v %s", tr.Name, *tr.Order, tr.DefaultAction))
+	}
+	if want := []string{"default 1e+06 Deny", "security 100 Deny"}; !slices.Equal(tiers, want) || !res.Snapshot.CalicoTiersKnown || res.CalicoTiersUnread != "" {
+		t.Errorf("tiers %q (known %t, %q), want %q", tiers, res.Snapshot.CalicoTiersKnown, res.CalicoTiersUnread, want)
 	}
 	if want := []string{"crd.projectcalico.org/v1/NetworkPolicy", "projectcalico.org/v3/NetworkPolicy"}; !slices.Equal(res.PolicyAPIs, want) {
 		t.Errorf("policy APIs %v, want %v", res.PolicyAPIs, want)
 	}
-	if got := requests(dyn); !slices.Equal(got, []string{"list networkpolicies.projectcalico.org v3"}) {
-		t.Errorf("dynamic reads %v", got)
+	if got, want := requests(dyn), []string{"list networkpolicies.projectcalico.org v3", "list tiers.projectcalico.org v3"}; !slices.Equal(got, want) {
+		t.Errorf("dynamic reads %v, want %v", got, want)
+	}
+}
+
+// Without the aggregated API, Calico's policies and tiers are read from the
+// CRDs, decoded as they are; an object with a field this version cannot
+// read stays unjudged, with the error as its reason.
+func TestCalicoCRDsDecoded(t *testing.T) {
+	crd := resource(calicoCRDNP, "NetworkPolicy", true)
+	crd.APIResources = append(crd.APIResources, resource(calicoCRDTier, "Tier", false).APIResources...)
+	client, dyn := fakeAPIs(t, []*metav1.APIResourceList{crd},
+		withSpec(uobj(calicoCRDNP, "NetworkPolicy", "shop", "default.allow"), map[string]any{"tier": "default", "ingress": []any{map[string]any{"action": "Allow"}}}),
+		withSpec(uobj(calicoCRDNP, "NetworkPolicy", "shop", "security.block"), map[string]any{"tier": "security"}),
+		withSpec(uobj(calicoCRDNP, "NetworkPolicy", "shop", "default.future"), map[string]any{"futureField": true}),
+		withSpec(uobj(calicoCRDTier, "Tier", "", "security"), map[string]any{"order": 100, "defaultAction": "Pass"}))
+	res, err := fetchShop(t, client, dyn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := calicoRefs(res.Snapshot), []string{"NetworkPolicy.projectcalico.org shop/default.allow", "NetworkPolicy.projectcalico.org shop/security.block"}; !slices.Equal(got, want) {
+		t.Errorf("calico %q, want %q", got, want)
+	}
+	for _, c := range res.Snapshot.CalicoPolicies {
+		if tier, differs := c.LegacyNameTier(); differs {
+			t.Errorf("%s: tier %s, but %s from its name", c.Ref(), c.Tier(), tier)
+		}
+	}
+	want := []string{`crd.projectcalico.org NetworkPolicy ns="shop" name="default.future": has a field this version cannot read: spec: json: unknown field "futureField"`}
+	if got := describe(res.Snapshot.Unjudged); !slices.Equal(got, want) {
+		t.Errorf("unjudged %q, want %q", got, want)
+	}
+	if tr := res.Snapshot.CalicoTiers; !res.Snapshot.CalicoTiersKnown || len(tr) != 1 || tr[0].Name != "security" || tr[0].DefaultAction != "Pass" {
+		t.Errorf("tiers %+v (known %t)", tr, res.Snapshot.CalicoTiersKnown)
+	}
+}
+
+// Tiers that cannot be read leave them unknown, not an error, and the result
+// says why; a failure to reach the API server is an error. No tier is read
+// without a Calico policy kind.
+func TestCalicoTiersUnread(t *testing.T) {
+	gnp := resource(calicoV3GNP, "GlobalNetworkPolicy", false)
+	gnp.APIResources = append(gnp.APIResources, resource(calicoV3Tier, "Tier", false).APIResources...)
+	for _, tc := range []struct {
+		name   string
+		lists  []*metav1.APIResourceList
+		tier   *unstructured.Unstructured
+		err    error
+		unread string // "-": Fetch fails
+	}{
+		{name: "forbidden", lists: []*metav1.APIResourceList{gnp}, err: apierrors.NewForbidden(calicoV3Tier.GroupResource(), "", errors.New("no")),
+			unread: "cannot list projectcalico.org tiers: forbidden (needs list on tiers.projectcalico.org)"},
+		{name: "unavailable", lists: []*metav1.APIResourceList{gnp}, err: apierrors.NewServiceUnavailable("try later"),
+			unread: "cannot list projectcalico.org tiers: try later"},
+		{name: "unreachable", lists: []*metav1.APIResourceList{gnp}, err: errors.New("connection reset by peer"), unread: "-"},
+		{name: "unknown field", lists: []*metav1.APIResourceList{gnp}, tier: withSpec(uobj(calicoV3Tier, "Tier", "", "odd"), map[string]any{"colour": "blue"}),
+			unread: `Tier odd has a field this version cannot read: spec: json: unknown field "colour"`},
+		{name: "no Tier API", lists: []*metav1.APIResourceList{resource(calicoV3GNP, "GlobalNetworkPolicy", false)},
+			unread: "Calico serves no Tier API that can be listed"},
+		{name: "no Calico policy", lists: []*metav1.APIResourceList{resource(calicoV3Tier, "Tier", false)}},
+	} {
+		var objs []runtime.Object
+		if tc.tier != nil {
+			objs = append(objs, tc.tier)
+		}
+		client, dyn := fakeAPIs(t, tc.lists, objs...)
+		if tc.err != nil {
+			dyn.PrependReactor("list", "tiers", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, tc.err })
+		}
+		res, err := fetchShop(t, client, dyn)
+		if tc.unread == "-" {
+			if err == nil || !strings.Contains(err.Error(), "connection reset") {
+				t.Errorf("%s: err = %v", tc.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if res.Snapshot.CalicoTiersKnown || res.CalicoTiersUnread != tc.unread {
+			t.Errorf("%s: known %t, unread %q, want %q", tc.name, res.Snapshot.CalicoTiersKnown, res.CalicoTiersUnread, tc.unread)
+		}
+		if tc.name == "no Calico policy" && slices.Contains(requests(dyn), "list tiers.projectcalico.org v3") {
+			t.Errorf("%s: tiers read", tc.name)
+		}
 	}
 }
 
@@ -108,7 +243,7 @@ func TestCalicoGroupsReadOnce(t *testing.T) {
 // have none here), and the judged group is read blindly.
 func TestPartialDiscoveryFailure(t *testing.T) {
 	client, dyn := fakeAPIs(t, []*metav1.APIResourceList{resource(calicoCRDNP, "NetworkPolicy", true)},
-		uobj(calicoCRDNP, "NetworkPolicy", "shop", "default.a"))
+		withSpec(uobj(calicoCRDNP, "NetworkPolicy", "shop", "default.a"), map[string]any{"bogus": 1}))
 	unavailable := apierrors.NewServiceUnavailable("the server is currently unable to handle the request")
 	client.PrependReactor("get", "resource", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, &discovery.ErrGroupDiscoveryFailed{Groups: map[schema.GroupVersion]error{
@@ -126,7 +261,7 @@ func TestPartialDiscoveryFailure(t *testing.T) {
 	want := []string{
 		`cilium.io CiliumClusterwideNetworkPolicy ns="" name="": ` + reason,
 		`cilium.io CiliumNetworkPolicy ns="" name="": ` + reason,
-		`crd.projectcalico.org NetworkPolicy ns="shop" name="default.a": NetworkPolicy is not evaluated by this version`,
+		`crd.projectcalico.org NetworkPolicy ns="shop" name="default.a": has a field this version cannot read: spec: json: unknown field "bogus"`,
 		`projectcalico.org GlobalNetworkPolicy ns="" name="": discovery of projectcalico.org failed (projectcalico.org/v3: the server is currently unable to handle the request)`,
 	}
 	if got := describe(res.Snapshot.Unjudged); !slices.Equal(got, want) {
@@ -136,6 +271,10 @@ func TestPartialDiscoveryFailure(t *testing.T) {
 		if u.Kind == "CiliumNetworkPolicy" && !u.Namespaced {
 			t.Errorf("%+v: the table says namespaced", u)
 		}
+	}
+	tiersWant := "discovery of Calico's Tier API failed (projectcalico.org/v3: the server is currently unable to handle the request)"
+	if res.Snapshot.CalicoTiersKnown || res.CalicoTiersUnread != tiersWant {
+		t.Errorf("tiers known %t, unread %q, want %q", res.Snapshot.CalicoTiersKnown, res.CalicoTiersUnread, tiersWant)
 	}
 	for _, r := range []string{"list clusternetworkpolicies.policy.networking.k8s.io v1beta1", "list adminnetworkpolicies.policy.networking.k8s.io v1alpha1"} {
 		if !slices.Contains(requests(dyn), r) {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/internal/testenv"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 )
 
 // One real kube-apiserver + etcd for the package, started by the first test
@@ -117,7 +118,7 @@ func installCRDs(ctx context.Context, e *testenv.Env, files []string) error {
 		return err
 	}
 	return waitFor(ctx, client, func(a *apis) bool {
-		return a.cnp == cnpBeta && len(a.unjudged) == 4 // Staged kinds are not policies
+		return a.cnp == cnpBeta && len(a.unjudged) == 4 && !a.tiers.Empty() // Staged kinds are not policies
 	})
 }
 
@@ -299,9 +300,12 @@ func TestEnvClusterNetworkPolicyVersions(t *testing.T) {
 	check("v1alpha2")
 }
 
-// Cilium policies are decoded for the engine and Calico's are not evaluated:
-// each object that may select a pod of the question is read (Cilium) or
-// listed as unjudged (Calico), the others are not read.
+// Cilium and Calico policies are decoded for the engine: each object that
+// may select a pod of the question is read, the others are not; a Calico
+// object with a field this version cannot read is listed as unjudged.
+// Calico's tiers are read with its policies. The Calico objects come from
+// crd.projectcalico.org/v1 (no aggregated API here), with the names Calico
+// before v3.32 stores ("default." prefix), kept as stored.
 func TestEnvUnjudgedPolicies(t *testing.T) {
 	e := cluster(t)
 	admin := as(t, e, "")
@@ -314,9 +318,21 @@ func TestEnvUnjudgedPolicies(t *testing.T) {
 	create(t, admin.dyn, cnpGVR, object("cilium.io/v2", "CiliumNetworkPolicy", "uj-shop", "l7-shop"))
 	create(t, admin.dyn, cnpGVR, object("cilium.io/v2", "CiliumNetworkPolicy", "uj-ops", "l7-ops"))
 	create(t, admin.dyn, ccnpGVR, object("cilium.io/v2", "CiliumClusterwideNetworkPolicy", "", "uj-host-fw"))
-	create(t, admin.dyn, calicoNP, object("crd.projectcalico.org/v1", "NetworkPolicy", "uj-shop", "default.allow-dns"))
+	tierGVR := schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "tiers"}
+	allowDNS := object("crd.projectcalico.org/v1", "NetworkPolicy", "uj-shop", "default.allow-dns")
+	allowDNS["spec"] = map[string]any{"tier": "default", "order": 100, "selector": "all()", "types": []any{"Egress"},
+		"egress": []any{map[string]any{"action": "Allow", "protocol": "UDP", "destination": map[string]any{"ports": []any{53}}}}}
+	create(t, admin.dyn, calicoNP, allowDNS)
 	create(t, admin.dyn, calicoNP, object("crd.projectcalico.org/v1", "NetworkPolicy", "uj-other", "default.other"))
-	create(t, admin.dyn, calicoGNP, object("crd.projectcalico.org/v1", "GlobalNetworkPolicy", "", "uj-default-deny"))
+	future := object("crd.projectcalico.org/v1", "NetworkPolicy", "uj-shop", "default.future")
+	future["spec"] = map[string]any{"selector": "all()", "futureField": true}
+	create(t, admin.dyn, calicoNP, future)
+	denyAll := object("crd.projectcalico.org/v1", "GlobalNetworkPolicy", "", "uj-security.deny")
+	denyAll["spec"] = map[string]any{"tier": "uj-security", "namespaceSelector": "all()", "ingress": []any{map[string]any{"action": "Deny"}}}
+	create(t, admin.dyn, calicoGNP, denyAll)
+	tier := object("crd.projectcalico.org/v1", "Tier", "", "uj-security")
+	tier["spec"] = map[string]any{"order": 100, "defaultAction": "Pass"}
+	create(t, admin.dyn, tierGVR, tier)
 	create(t, admin.dyn, staged, object("crd.projectcalico.org/v1", "StagedNetworkPolicy", "uj-shop", "trial"))
 
 	fetch := func(req Request) []string {
@@ -331,7 +347,11 @@ func TestEnvUnjudgedPolicies(t *testing.T) {
 			if !strings.HasPrefix(u.Namespace, "uj-") && !strings.HasPrefix(u.Name, "uj-") {
 				continue
 			}
-			if u.Name == "" || u.Reason != u.Kind+" is not evaluated by this version" {
+			if u.Name == "default.future" {
+				if want := `has a field this version cannot read: spec: json: unknown field "futureField"`; u.Reason != want {
+					t.Errorf("%s: reason %q, want %q", u, u.Reason, want)
+				}
+			} else if u.Name == "" || u.Reason != u.Kind+" is not evaluated by this version" {
 				t.Errorf("unexpected entry %+v", u)
 			}
 			got = append(got, u.Group+" "+u.String())
@@ -340,6 +360,23 @@ func TestEnvUnjudgedPolicies(t *testing.T) {
 			if strings.HasPrefix(c.Namespace, "uj-") || strings.HasPrefix(c.Name, "uj-") {
 				got = append(got, "cilium.io "+c.Ref().String())
 			}
+		}
+		for _, c := range res.Snapshot.CalicoPolicies {
+			if !strings.HasPrefix(c.Namespace, "uj-") && !strings.HasPrefix(c.Name, "uj-") {
+				continue
+			}
+			got = append(got, "calico "+c.Ref().String()+" tier "+c.Tier())
+			if c.Name == "default.allow-dns" && (c.Spec.Order == nil || *c.Spec.Order != 100 || len(c.Spec.Egress) != 1 ||
+				c.Spec.Egress[0].Protocol.String() != "UDP" || c.Spec.Egress[0].Destination.Ports[0].String() != "53") {
+				t.Errorf("%s decoded as %+v", c.Ref(), c.Spec)
+			}
+		}
+		if !res.Snapshot.CalicoTiersKnown || res.CalicoTiersUnread != "" {
+			t.Errorf("tiers not known: %s", res.CalicoTiersUnread)
+		}
+		i := slices.IndexFunc(res.Snapshot.CalicoTiers, func(t policy.CalicoTier) bool { return t.Name == "uj-security" })
+		if i < 0 || *res.Snapshot.CalicoTiers[i].Order != 100 || res.Snapshot.CalicoTiers[i].DefaultAction != "Pass" {
+			t.Errorf("tiers %+v lack uj-security (order 100, Pass)", res.Snapshot.CalicoTiers)
 		}
 		for _, want := range []string{"cilium.io/v2/CiliumNetworkPolicy", "cilium.io/v2/CiliumClusterwideNetworkPolicy",
 			"crd.projectcalico.org/v1/NetworkPolicy", "crd.projectcalico.org/v1/GlobalNetworkPolicy"} {
@@ -352,20 +389,22 @@ func TestEnvUnjudgedPolicies(t *testing.T) {
 		}
 		return got
 	}
-	clusterWide := []string{"cilium.io CiliumClusterwideNetworkPolicy uj-host-fw", "crd.projectcalico.org GlobalNetworkPolicy uj-default-deny"}
+	clusterWide := []string{"cilium.io CiliumClusterwideNetworkPolicy uj-host-fw", "calico GlobalNetworkPolicy.projectcalico.org uj-security.deny tier uj-security"}
+	calicoShop := "calico NetworkPolicy.projectcalico.org uj-shop/default.allow-dns tier default"
+	futureShop := "crd.projectcalico.org NetworkPolicy uj-shop/default.future"
 	for _, tc := range []struct {
 		name string
 		req  Request
 		want []string
 	}{
 		{"the pod's namespace", Request{Known: []corev1.Pod{podIn("uj-shop")}},
-			[]string{"cilium.io CiliumNetworkPolicy uj-shop/l7-shop", "crd.projectcalico.org NetworkPolicy uj-shop/default.allow-dns"}},
+			[]string{"cilium.io CiliumNetworkPolicy uj-shop/l7-shop", calicoShop, futureShop}},
 		{"policy namespaces", Request{Known: []corev1.Pod{podIn("uj-shop")}, PolicyNamespaces: []string{"uj-ops"}},
-			[]string{"cilium.io CiliumNetworkPolicy uj-ops/l7-ops", "cilium.io CiliumNetworkPolicy uj-shop/l7-shop", "crd.projectcalico.org NetworkPolicy uj-shop/default.allow-dns"}},
+			[]string{"cilium.io CiliumNetworkPolicy uj-ops/l7-ops", "cilium.io CiliumNetworkPolicy uj-shop/l7-shop", calicoShop, futureShop}},
 		{"a namespace without any", Request{ListPodsIn: []string{"uj-empty"}}, nil},
 		{"all namespaces", Request{ListPodsIn: []string{""}},
 			[]string{"cilium.io CiliumNetworkPolicy uj-ops/l7-ops", "cilium.io CiliumNetworkPolicy uj-shop/l7-shop",
-				"crd.projectcalico.org NetworkPolicy uj-other/default.other", "crd.projectcalico.org NetworkPolicy uj-shop/default.allow-dns"}},
+				"calico NetworkPolicy.projectcalico.org uj-other/default.other tier default", calicoShop, futureShop}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := append(append([]string{}, clusterWide[:1]...), tc.want...)
@@ -451,6 +490,39 @@ func TestEnvForbiddenUnjudgedKind(t *testing.T) {
 	want := `cilium.io CiliumNetworkPolicy true "fb-shop": cannot list cilium.io ciliumnetworkpolicies in namespace fb-shop: forbidden (needs list on ciliumnetworkpolicies.cilium.io)`
 	if len(refused) != 1 || refused[0] != want {
 		t.Errorf("refused lists:\n  %s\nwant:\n  %s", strings.Join(refused, "\n  "), want)
+	}
+}
+
+// A user who may list Calico's policies but not its tiers still gets a
+// snapshot with the policies: the tiers stay unknown, and the result says
+// why, naming the permission.
+func TestEnvForbiddenCalicoTiers(t *testing.T) {
+	e := cluster(t)
+	admin := as(t, e, "")
+	namespaces(t, admin.typed, "fb-tiers")
+	calicoNP := schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "networkpolicies"}
+	create(t, admin.dyn, calicoNP, object("crd.projectcalico.org/v1", "NetworkPolicy", "fb-tiers", "default.a"))
+	grant(t, admin.typed, "no-calico-tiers", append(baseRules()[:2],
+		rbacv1.PolicyRule{APIGroups: []string{"crd.projectcalico.org"}, Resources: []string{"networkpolicies", "globalnetworkpolicies"}},
+		rbacv1.PolicyRule{APIGroups: []string{"policy.networking.k8s.io"}, Resources: []string{"*"}},
+		rbacv1.PolicyRule{APIGroups: []string{"cilium.io"}, Resources: []string{"*"}},
+	)...)
+	user := as(t, e, "no-calico-tiers")
+	res, err := Fetch(ctx(t), user.typed, user.dyn, Request{Known: []corev1.Pod{podIn("fb-tiers")}})
+	if err != nil {
+		t.Fatalf("forbidden tiers are not an error: %v", err)
+	}
+	if res.Snapshot.CalicoTiersKnown || len(res.Snapshot.CalicoTiers) != 0 {
+		t.Errorf("tiers known: %+v", res.Snapshot.CalicoTiers)
+	}
+	if want := "cannot list crd.projectcalico.org tiers: forbidden (needs list on tiers.crd.projectcalico.org)"; res.CalicoTiersUnread != want {
+		t.Errorf("tiers unread: %q, want %q", res.CalicoTiersUnread, want)
+	}
+	// Other tests' GlobalNetworkPolicies may be there too.
+	if !slices.ContainsFunc(res.Snapshot.CalicoPolicies, func(c policy.CalicoPolicy) bool {
+		return c.Ref().String() == "NetworkPolicy.projectcalico.org fb-tiers/default.a"
+	}) {
+		t.Errorf("calico policies %+v lack fb-tiers/default.a", res.Snapshot.CalicoPolicies)
 	}
 }
 

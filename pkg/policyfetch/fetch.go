@@ -3,9 +3,10 @@
 // namespaceSelectors), the NetworkPolicies of the pods' namespaces,
 // AdminNetworkPolicies and the BaselineAdminNetworkPolicy, and
 // ClusterNetworkPolicies when their CRDs are installed. Policies of other
-// APIs (a CNI's own kinds, see NativeKinds) are found through discovery
-// and listed as unjudged: the engine does not evaluate them, and leaves the
-// pods they may select undecided. Reads run concurrently; only what the
+// APIs (a CNI's own kinds, see NativeKinds) are found through discovery:
+// Cilium's and Calico's (with Calico's tiers) are decoded for the engine,
+// the others listed as unjudged: the engine does not evaluate them, and
+// leaves the pods they may select undecided. Reads run concurrently; only what the
 // question needs is read.
 package policyfetch
 
@@ -61,14 +62,22 @@ type Result struct {
 	PolicyAPIs []string
 	// Missing are pods that do not exist.
 	Missing []policy.PodRef
+	// CalicoTiersUnread says why Calico's Tier objects were not read when
+	// a Calico policy kind is served (Snapshot.CalicoTiersKnown is then
+	// false): "cannot list projectcalico.org tiers: forbidden (needs list
+	// on tiers.projectcalico.org)". Empty when they were read, or when no
+	// Calico policy kind is served.
+	CalicoTiersUnread string
 }
 
 // Fetch reads the snapshot. Any read that would leave the verdict unsound
 // (forbidden or failed policy or namespace reads) is an error: a verdict
 // computed without a policy that exists could wrongly say "allowed". A
 // missing pod is not an error: it is listed in Result.Missing. Neither is a
-// policy kind the engine does not judge that the API server refuses to list:
-// it is an entry of Snapshot.Unjudged naming the permission.
+// CNI-native policy kind that the API server refuses to list: it is an entry
+// of Snapshot.Unjudged naming the permission. Nor are Calico tiers it
+// refuses to list: they stay unknown (Snapshot.CalicoTiersKnown false), and
+// Result.CalicoTiersUnread says why.
 func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, req Request) (*Result, error) {
 	res := &Result{}
 	var mu sync.Mutex
@@ -125,6 +134,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		mu.Lock()
 		res.Snapshot.Unjudged = append(res.Snapshot.Unjudged, l.unjudged...)
 		res.Snapshot.CiliumPolicies = append(res.Snapshot.CiliumPolicies, l.cilium...)
+		res.Snapshot.CalicoPolicies = append(res.Snapshot.CalicoPolicies, l.calico...)
 		mu.Unlock()
 	}
 	var found *apis
@@ -158,6 +168,16 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 				if a.cnp.Empty() && version != "" { // read blindly
 					a.detected = append(a.detected, cnp.GroupName+"/"+version+"/ClusterNetworkPolicy")
 				}
+				mu.Unlock()
+			})
+			inner.Go(func() {
+				tiers, known, unread, err := readTiers(ctx, dyn, a)
+				if err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				res.Snapshot.CalicoTiers, res.Snapshot.CalicoTiersKnown, res.CalicoTiersUnread = tiers, known, unread
 				mu.Unlock()
 			})
 			for _, k := range a.unjudged {
@@ -218,6 +238,7 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 	res.Snapshot.Pods = dedupPods(res.Snapshot.Pods)
 	res.Snapshot.NetworkPolicies = dedupPolicies(res.Snapshot.NetworkPolicies)
 	sortUnjudged(res.Snapshot.Unjudged)
+	sortCalico(res.Snapshot.CalicoPolicies)
 	if found != nil {
 		res.PolicyAPIs = found.detected
 		if res.AdminCRDs && !found.admin { // read blindly
@@ -236,6 +257,21 @@ func Fetch(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interfa
 		}
 	}
 	return res, nil
+}
+
+// sortCalico orders Calico policies by kind, namespace and name: they are
+// listed concurrently.
+func sortCalico(c []policy.CalicoPolicy) {
+	sort.Slice(c, func(i, j int) bool {
+		a, b := c[i], c[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
 }
 
 // unjudgedIn lists the namespaced unjudged kinds to read in each namespace.

@@ -6,10 +6,11 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 )
 
-// NativeKind is a policy kind of a network plugin's own API. Cilium's are
-// decoded for the engine (ciliumKind); the objects of the others, which it
-// does not evaluate, may allow or deny traffic, so each one read becomes a
-// policy.UnjudgedPolicy and the pods it may select get no verdict.
+// NativeKind is a policy kind of a network plugin's own API. Cilium's and
+// Calico's are decoded for the engine (CiliumKind, CalicoKind); the objects
+// of the others, which it does not evaluate, may allow or deny traffic, so
+// each one read becomes a policy.UnjudgedPolicy and the pods it may select
+// get no verdict.
 type NativeKind struct {
 	// Group and Kind name the API: "cilium.io", "CiliumNetworkPolicy".
 	Group string
@@ -55,8 +56,9 @@ func SameObjectsGroup(group string) string {
 	return ""
 }
 
-// ClassifyKind says whether kind of group is a policy kind the engine does
-// not evaluate: a kind of NativeKinds, or by the general rule any kind
+// ClassifyKind says whether kind of group is a CNI-native policy kind (the
+// engine judges Cilium's and Calico's, see CiliumKind and CalicoKind, and no
+// other): a kind of NativeKinds, or by the general rule any kind
 // named *NetworkPolicy or *NetworkPolicies of another group. inTable: it is
 // in NativeKinds, and k says its resource and scope; otherwise k has only
 // Group and Kind, and the caller must learn the rest (discovery) or assume
@@ -97,6 +99,28 @@ func CiliumKind(group, kind string) (policy.PolicyKind, bool) {
 		return k, true
 	}
 	return "", false
+}
+
+// CalicoKind says whether group/kind is a Calico policy the engine judges:
+// NetworkPolicy or GlobalNetworkPolicy of projectcalico.org (v3) or
+// crd.projectcalico.org (v1), which hold the same objects.
+func CalicoKind(group, kind string) (policy.PolicyKind, bool) {
+	if group != "projectcalico.org" && group != "crd.projectcalico.org" {
+		return "", false
+	}
+	switch kind {
+	case "NetworkPolicy":
+		return policy.KindCalicoNetworkPolicy, true
+	case "GlobalNetworkPolicy":
+		return policy.KindCalicoGlobalNetworkPolicy, true
+	}
+	return "", false
+}
+
+// IsCalicoTier says whether group/kind is Calico's Tier, which orders its
+// policies (cluster-scoped, resource "tiers", in both Calico groups).
+func IsCalicoTier(group, kind string) bool {
+	return kind == "Tier" && (group == "projectcalico.org" || group == "crd.projectcalico.org")
 }
 
 // NotEvaluated is the reason given for an object of an unjudged kind.

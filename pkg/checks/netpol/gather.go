@@ -124,6 +124,7 @@ func Gather(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interf
 	}
 	w.AdminAPI = res.AdminCRDs
 	w.PolicyAPIs = res.PolicyAPIs
+	w.CalicoTiersUnread = res.CalicoTiersUnread
 	w.Snapshot = res.Snapshot
 	w.Engine = policy.New(res.Snapshot)
 	w.PolicyNamespaces = policyNamespaces(res.Snapshot.Pods, req.ListPodsIn)
@@ -242,6 +243,12 @@ func (w *World) describeRead() string {
 	}
 	if n := len(w.Snapshot.CiliumPolicies); n > 0 {
 		s += fmt.Sprintf("; %d Cilium policy(ies)", n)
+	}
+	if n := len(w.Snapshot.CalicoPolicies); n > 0 {
+		s += fmt.Sprintf("; %d Calico policy(ies)", n)
+	}
+	if w.CalicoTiersUnread != "" {
+		s += "; Calico tiers not readable (" + w.CalicoTiersUnread + ")"
 	}
 	return s + describeUnjudged(w.Snapshot.Unjudged)
 }

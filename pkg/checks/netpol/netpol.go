@@ -37,6 +37,9 @@ type World struct {
 	// PolicyAPIs are the policy kinds served beyond NetworkPolicy, as
 	// group/version/Kind (cluster only; policyfetch.Result.PolicyAPIs).
 	PolicyAPIs []string
+	// CalicoTiersUnread says why Calico's tiers could not be read
+	// (cluster only; policyfetch.Result.CalicoTiersUnread).
+	CalicoTiersUnread string
 	// PolicyNamespaces are the namespaces whose NetworkPolicies were read;
 	// "" means all namespaces.
 	PolicyNamespaces []string

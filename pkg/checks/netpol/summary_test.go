@@ -17,7 +17,8 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
-// NP002's summary names the ClusterNetworkPolicies read and the policies not
+// NP002's summary names the ClusterNetworkPolicies, Cilium and Calico
+// policies read, Calico tiers that could not be read and the policies not
 // evaluated, and stays as it was when there are none.
 func TestNetpolDescribeReadPolicyAPIs(t *testing.T) {
 	cilium := func(ns, name string) policy.UnjudgedPolicy {
@@ -43,6 +44,13 @@ func TestNetpolDescribeReadPolicyAPIs(t *testing.T) {
 				}}},
 			"0 NetworkPolicy(ies) in all namespaces; AdminNetworkPolicy API not installed; 2 ClusterNetworkPolicy(ies)" +
 				"; not evaluated: 2 CiliumNetworkPolicy, 1 GlobalNetworkPolicy; not listed: CiliumClusterwideNetworkPolicy"},
+		{"calico", World{Cluster: true, PolicyNamespaces: []string{"shop"},
+			CalicoTiersUnread: "cannot list projectcalico.org tiers: forbidden (needs list on tiers.projectcalico.org)",
+			Snapshot:          policy.Snapshot{CiliumPolicies: make([]policy.CiliumPolicy, 1), CalicoPolicies: make([]policy.CalicoPolicy, 3)}},
+			"0 NetworkPolicy(ies) in namespace(s) shop; AdminNetworkPolicy API not installed; 1 Cilium policy(ies); 3 Calico policy(ies)" +
+				"; Calico tiers not readable (cannot list projectcalico.org tiers: forbidden (needs list on tiers.projectcalico.org))"},
+		{"offline calico", World{Snapshot: policy.Snapshot{CalicoPolicies: make([]policy.CalicoPolicy, 1)}},
+			"0 NetworkPolicy(ies), 0 AdminNetworkPolicy(ies), no BaselineAdminNetworkPolicy; 1 Calico policy(ies)"},
 		{"offline", World{Snapshot: policy.Snapshot{ClusterNetworkPolicies: make([]cnp.ClusterNetworkPolicy, 1), Unjudged: []policy.UnjudgedPolicy{cilium("a", "x")}}},
 			"0 NetworkPolicy(ies), 0 AdminNetworkPolicy(ies), no BaselineAdminNetworkPolicy; 1 ClusterNetworkPolicy(ies); not evaluated: 1 CiliumNetworkPolicy"},
 	} {
