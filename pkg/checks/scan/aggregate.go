@@ -144,6 +144,10 @@ func (t *tally) check() report.Check {
 		c.Message = fmt.Sprintf("%d of %d %s(s), first %s: %s", t.total, checked, t.kind, objectName(first.Object), first.Message)
 	}
 	c.Facts = t.countFacts()
+	if t.skipped != nil {
+		// Say what could not be checked, and which permission it needs.
+		c.Facts = append(c.Facts, report.Fact{Name: "skipped", Value: t.skipped.Message})
+	}
 	for i, f := range t.findings {
 		if i == factFindings {
 			break

@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/tools/pager"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
+	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -58,15 +60,25 @@ type clusterObjects struct {
 	policies    []networkingv1.NetworkPolicy // in key order
 	policiesErr error
 
+	// admin holds the cluster-scoped admin policies (ANP, BANP,
+	// ClusterNetworkPolicy), read when every namespace is in scope: only
+	// then can "selects no pod" be told.
+	admin    policy.Snapshot
+	adminErr error
+
 	namespaces    []corev1.Namespace
 	namespacesErr error
 }
 
 // readClusterObjects returns an error only when the API server cannot be
 // reached; API answers (Forbidden...) stay beside the kind they concern.
-func readClusterObjects(ctx context.Context, client kubernetes.Interface, ns string, pageSize int64) (*clusterObjects, error) {
+func readClusterObjects(ctx context.Context, clients kube.Clients, ns string, pageSize int64) (*clusterObjects, error) {
+	client := clients.Typed
 	c := &clusterObjects{}
 	var wg sync.WaitGroup
+	if ns == "" && clients.Dynamic != nil {
+		wg.Go(func() { c.admin, c.adminErr = policyfetch.ReadAdminPolicies(ctx, client, clients.Dynamic) })
+	}
 	wg.Go(func() {
 		c.classesErr = each(ctx, kube.List("networking.k8s.io", "ingressclasses", ""), pageSize,
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
@@ -104,7 +116,7 @@ func readClusterObjects(ctx context.Context, client kubernetes.Interface, ns str
 		})
 	}
 	wg.Wait()
-	for _, err := range []error{c.classesErr, c.policiesErr, c.namespacesErr} {
+	for _, err := range []error{c.classesErr, c.policiesErr, c.namespacesErr, c.adminErr} {
 		if err != nil && !kube.IsAPIAnswer(err) {
 			return nil, err
 		}

@@ -15,7 +15,9 @@ import (
 )
 
 // policyScan reports NP010 per NetworkPolicy: policies that select no pod
-// and, when every namespace is read, selector peers that match no pod.
+// and, when every namespace is read, selector peers that match no pod; then
+// also per admin policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+// ClusterNetworkPolicy), whose subjects and peers span namespaces.
 //
 // It never holds every pod. "Selects no pod" and "matches no pod" are
 // properties of each pod taken alone (its labels, its namespace's labels,
@@ -35,9 +37,12 @@ type policyScan struct {
 	// policies, and those of other namespaces whose peers' namespace
 	// selectors may match it.
 	own, crossing map[string][]int
-	// candidates[i] are the findings of policy i with no pod at all.
-	candidates [][]policy.Finding
-	matched    map[findingKey]bool
+	// candidates[i] are the findings of policy i with no pod at all;
+	// adminCandidates those of each admin policy, in adminRefs order.
+	candidates      [][]policy.Finding
+	adminRefs       []policy.PolicyRef
+	adminCandidates map[policy.PolicyRef][]policy.Finding
+	matched         map[findingKey]bool
 }
 
 type findingKey struct {
@@ -76,12 +81,46 @@ func newPolicyScan(agg *aggregator, cluster *clusterObjects, all bool) *policySc
 		}
 	}
 	s.candidates = make([][]policy.Finding, len(cluster.policies))
-	for _, f := range s.findings(policy.Snapshot{Namespaces: cluster.namespaces, NetworkPolicies: cluster.policies}) {
+	s.adminCandidates = map[policy.PolicyRef][]policy.Finding{}
+	snap := s.withAdmin(policy.Snapshot{Namespaces: cluster.namespaces, NetworkPolicies: cluster.policies})
+	for _, ref := range adminRefs(snap) {
+		s.adminRefs = append(s.adminRefs, ref)
+		s.adminCandidates[ref] = nil
+	}
+	for _, f := range s.findings(snap) {
 		if i, ok := index[f.Policy]; ok {
 			s.candidates[i] = append(s.candidates[i], f)
+		} else if _, ok := s.adminCandidates[f.Policy]; ok {
+			s.adminCandidates[f.Policy] = append(s.adminCandidates[f.Policy], f)
 		}
 	}
 	return s
+}
+
+// withAdmin adds the admin policies to snap when every namespace is in
+// scope (they may select pods of any namespace).
+func (s *policyScan) withAdmin(snap policy.Snapshot) policy.Snapshot {
+	if s.all && s.cluster.adminErr == nil {
+		snap.AdminNetworkPolicies = s.cluster.admin.AdminNetworkPolicies
+		snap.BaselineAdminNetworkPolicy = s.cluster.admin.BaselineAdminNetworkPolicy
+		snap.ClusterNetworkPolicies = s.cluster.admin.ClusterNetworkPolicies
+	}
+	return snap
+}
+
+// adminRefs names the admin policies of a snapshot.
+func adminRefs(snap policy.Snapshot) []policy.PolicyRef {
+	var out []policy.PolicyRef
+	for _, a := range snap.AdminNetworkPolicies {
+		out = append(out, policy.PolicyRef{Kind: policy.KindAdminNetworkPolicy, Name: a.Name})
+	}
+	if b := snap.BaselineAdminNetworkPolicy; b != nil {
+		out = append(out, policy.PolicyRef{Kind: policy.KindBaselineAdminNetworkPolicy, Name: b.Name})
+	}
+	for _, c := range snap.ClusterNetworkPolicies {
+		out = append(out, policy.PolicyRef{Kind: policy.KindClusterNetworkPolicy, Name: c.Name})
+	}
+	return out
 }
 
 // disabled: a kind the verdicts need could not be read (finish says which).
@@ -106,10 +145,10 @@ func (s *policyScan) namespace(v *namespaceView) {
 		return
 	}
 	idx := append(slices.Clone(s.own[v.namespace]), s.crossing[v.namespace]...)
-	if len(idx) == 0 {
+	if len(idx) == 0 && len(s.adminRefs) == 0 {
 		return
 	}
-	snap := policy.Snapshot{Pods: v.pods, NetworkPolicies: make([]networkingv1.NetworkPolicy, len(idx))}
+	snap := s.withAdmin(policy.Snapshot{Pods: v.pods, NetworkPolicies: make([]networkingv1.NetworkPolicy, len(idx))})
 	for j, i := range idx {
 		snap.NetworkPolicies[j] = s.cluster.policies[i]
 	}
@@ -120,12 +159,18 @@ func (s *policyScan) namespace(v *namespaceView) {
 	for _, f := range s.findings(snap) {
 		empty[keyOf(f)] = true
 	}
-	for _, i := range idx {
-		for _, f := range s.candidates[i] {
+	strike := func(fs []policy.Finding) {
+		for _, f := range fs {
 			if k := keyOf(f); !empty[k] {
 				s.matched[k] = true
 			}
 		}
+	}
+	for _, i := range idx {
+		strike(s.candidates[i])
+	}
+	for _, ref := range s.adminRefs {
+		strike(s.adminCandidates[ref])
 	}
 }
 
@@ -144,17 +189,29 @@ func (s *policyScan) finish(pods *source) {
 		return
 	}
 	for i, np := range s.cluster.policies {
-		obj := report.Object{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name}
-		warned := false
-		for _, f := range s.candidates[i] {
-			if !s.matched[keyOf(f)] {
-				s.agg.add(obj, code.New(report.Warn, "%s", f.Message))
-				warned = true
-			}
+		s.report(report.Object{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name}, s.candidates[i])
+	}
+	if s.all && s.cluster.adminErr != nil {
+		s.agg.add(report.Object{Kind: "AdminNetworkPolicy"}, code.FromError("listing the admin policies", s.cluster.adminErr))
+	}
+	for _, ref := range s.adminRefs {
+		s.report(report.Object{Kind: string(ref.Kind), Name: ref.Name}, s.adminCandidates[ref])
+	}
+}
+
+// report gives one policy's findings that no namespace struck out, or a
+// pass.
+func (s *policyScan) report(obj report.Object, candidates []policy.Finding) {
+	code := checks.NPFindings
+	warned := false
+	for _, f := range candidates {
+		if !s.matched[keyOf(f)] {
+			s.agg.add(obj, code.New(report.Warn, "%s", f.Message))
+			warned = true
 		}
-		if !warned {
-			s.agg.add(obj, code.New(report.Pass, "selects pods; peers match"))
-		}
+	}
+	if !warned {
+		s.agg.add(obj, code.New(report.Pass, "selects pods; peers match"))
 	}
 }
 

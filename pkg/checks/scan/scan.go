@@ -99,7 +99,7 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		wg.Wait()
 	}()
 
-	cluster, err := readClusterObjects(ctx, client, req.Namespace, req.PageSize)
+	cluster, err := readClusterObjects(ctx, c, req.Namespace, req.PageSize)
 	if err != nil {
 		return nil, err
 	}

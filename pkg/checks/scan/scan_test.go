@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,9 +11,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -201,5 +204,51 @@ func TestRankOrder(t *testing.T) {
 	}
 	if got != "EADGCFB" {
 		t.Errorf("order %s", got)
+	}
+}
+
+// With every namespace in scope, the admin policies the cluster serves are
+// scanned too: a ClusterNetworkPolicy whose subject selects no pod is a
+// finding; a forbidden list of them is a skip naming the permission.
+func TestScanAdminPolicies(t *testing.T) {
+	gvr := schema.GroupVersionResource{Group: "policy.networking.k8s.io", Version: "v1beta1", Resource: "clusternetworkpolicies"}
+	served := func(client *fake.Clientset) {
+		client.Resources = []*metav1.APIResourceList{{GroupVersion: "policy.networking.k8s.io/v1beta1",
+			APIResources: []metav1.APIResource{{Name: "clusternetworkpolicies", Kind: "ClusterNetworkPolicy", Verbs: []string{"list"}}}}}
+	}
+	ghost := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "policy.networking.k8s.io/v1beta1", "kind": "ClusterNetworkPolicy",
+		"metadata": map[string]any{"name": "ghost"},
+		"spec": map[string]any{"tier": "Admin", "priority": int64(5),
+			"subject": map[string]any{"pods": map[string]any{"namespaceSelector": map[string]any{}, "podSelector": map[string]any{"matchLabels": map[string]any{"app": "nothing"}}}}}}}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gvr: "ClusterNetworkPolicyList"}, ghost)
+	client := fake.NewClientset(cluster()...)
+	served(client)
+	r, err := Diagnose(context.Background(), kube.Clients{Typed: client, Dynamic: dyn}, Request{MaxFindings: 10, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := find(t, r, "NP010")
+	found := false
+	for _, f := range c.Data.(CodeData).Findings {
+		found = found || (f.Object.Kind == "ClusterNetworkPolicy" && f.Object.Name == "ghost" && strings.Contains(f.Message, "selects no pod"))
+	}
+	if !found {
+		t.Errorf("no finding for ClusterNetworkPolicy ghost: %+v", c)
+	}
+
+	dyn.PrependReactor("list", "clusternetworkpolicies", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(gvr.GroupResource(), "", nil)
+	})
+	r, err = Diagnose(context.Background(), kube.Clients{Typed: client, Dynamic: dyn}, Request{MaxFindings: 10, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = find(t, r, "NP010")
+	skipped := false
+	for _, f := range c.Facts {
+		skipped = skipped || (f.Name == "skipped" && strings.Contains(f.Value, "clusternetworkpolicies"))
+	}
+	if !skipped {
+		t.Errorf("forbidden admin policies not named: %+v", c)
 	}
 }

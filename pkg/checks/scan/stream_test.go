@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
@@ -178,15 +180,31 @@ func TestPolicyScanMatchesOneEngineOverTheCluster(t *testing.T) {
 			pols = append(pols, np)
 		}
 		sort.SliceStable(pols, func(i, j int) bool { return nsKey(pols[i].Namespace) < nsKey(pols[j].Namespace) })
+		// Admin policies of both generations: subjects and peers span
+		// namespaces.
+		var admin policy.Snapshot
+		for i := range rng.IntN(3) {
+			admin.AdminNetworkPolicies = append(admin.AdminNetworkPolicies, anp.AdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprint("anp", i)},
+				Spec: anp.AdminNetworkPolicySpec{Priority: int32(i), Subject: anp.AdminNetworkPolicySubject{Namespaces: selector()},
+					Ingress: []anp.AdminNetworkPolicyIngressRule{{Action: anp.AdminNetworkPolicyRuleActionDeny,
+						From: []anp.AdminNetworkPolicyIngressPeer{{Pods: &anp.NamespacedPod{NamespaceSelector: *selector(), PodSelector: *selector()}}}}}}})
+		}
+		for i := range rng.IntN(3) {
+			admin.ClusterNetworkPolicies = append(admin.ClusterNetworkPolicies, cnp.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprint("cnp", i)},
+				Spec: cnp.ClusterNetworkPolicySpec{Tier: cnp.BaselineTier, Priority: int32(i), Subject: cnp.ClusterNetworkPolicySubject{Pods: &cnp.NamespacedPod{NamespaceSelector: *selector(), PodSelector: *selector()}},
+					Egress: []cnp.ClusterNetworkPolicyEgressRule{{Action: cnp.ClusterNetworkPolicyRuleActionAccept,
+						To: []cnp.ClusterNetworkPolicyEgressPeer{{Namespaces: selector()}}}}}})
+		}
 
-		e := policy.New(policy.Snapshot{Namespaces: nss, Pods: pods, NetworkPolicies: pols})
+		e := policy.New(policy.Snapshot{Namespaces: nss, Pods: pods, NetworkPolicies: pols,
+			AdminNetworkPolicies: admin.AdminNetworkPolicies, ClusterNetworkPolicies: admin.ClusterNetworkPolicies})
 		var want []string
 		for _, f := range append(e.PoliciesSelectingNoPods(), e.PeersMatchingNothing()...) {
 			want = append(want, f.Message)
 		}
 
 		agg := newAggregator(1000)
-		ps := newPolicyScan(agg, &clusterObjects{namespaces: nss, policies: pols}, true)
+		ps := newPolicyScan(agg, &clusterObjects{namespaces: nss, policies: pols, admin: admin}, true)
 		byNS := map[string][]corev1.Pod{}
 		for _, p := range pods {
 			byNS[p.Namespace] = append(byNS[p.Namespace], p)
