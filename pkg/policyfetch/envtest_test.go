@@ -22,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -184,6 +185,20 @@ func create(t *testing.T, dyn dynamic.Interface, gvr schema.GroupVersionResource
 	if err != nil {
 		t.Fatalf("creating %s %s: %v", gvr.Resource, u.GetName(), err)
 	}
+	// The API server is shared by the tests: a policy left behind
+	// (cluster-scoped ones select pods of every namespace) would change
+	// the verdicts of the next test.
+	t.Cleanup(func() {
+		var err error
+		if ns := u.GetNamespace(); ns != "" {
+			err = dyn.Resource(gvr).Namespace(ns).Delete(context.Background(), u.GetName(), metav1.DeleteOptions{})
+		} else {
+			err = dyn.Resource(gvr).Delete(context.Background(), u.GetName(), metav1.DeleteOptions{})
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("deleting %s %s: %v", gvr.Resource, u.GetName(), err)
+		}
+	})
 }
 
 func object(apiVersion, kind, ns, name string) map[string]any {
@@ -543,5 +558,68 @@ func TestEnvForbiddenClusterNetworkPolicies(t *testing.T) {
 	var fe *kube.ForbiddenError
 	if !errors.As(err, &fe) || fe.Permission != kube.List("policy.networking.k8s.io", "clusternetworkpolicies", "") || !apierrors.IsForbidden(err) {
 		t.Errorf("error %v (%T), want a forbidden list of clusternetworkpolicies", err, err)
+	}
+}
+
+// TestEnvVerdicts reads each judged policy API from a real API server and
+// judges flows with what was read: an admin ClusterNetworkPolicy Deny, a
+// CiliumNetworkPolicy allow-list (default deny), a Calico
+// GlobalNetworkPolicy of a tier before the default one.
+func TestEnvVerdicts(t *testing.T) {
+	e := cluster(t)
+	admin := as(t, e, "")
+	namespaces(t, admin.typed, "vd-a", "vd-b")
+	var refs []policy.PodRef
+	for _, p := range []struct{ ns, name string }{{"vd-a", "web"}, {"vd-a", "db"}, {"vd-b", "client"}} {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: p.ns, Name: p.name, Labels: map[string]string{"app": p.name}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "none"}}}}
+		if _, err := admin.typed.CoreV1().Pods(p.ns).Create(ctx(t), pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, policy.PodRef{Namespace: p.ns, Name: p.name})
+	}
+	judge := func(src, dst policy.PodRef) policy.Verdict {
+		t.Helper()
+		res, err := Fetch(ctx(t), admin.typed, admin.dyn, Request{Pods: refs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return policy.New(res.Snapshot).Evaluate(policy.Flow{Src: policy.PodEndpoint(src.Namespace, src.Name), Dst: policy.PodEndpoint(dst.Namespace, dst.Name), Port: intstr.FromInt32(80)})
+	}
+	web, db, client := refs[0], refs[1], refs[2]
+	if v := judge(client, web); v.Result != policy.Allowed {
+		t.Fatalf("no policy yet: %s (%s)", v.Result, v.Reason)
+	}
+
+	cnpGVR := schema.GroupVersionResource{Group: "policy.networking.k8s.io", Version: "v1beta1", Resource: "clusternetworkpolicies"}
+	create(t, admin.dyn, cnpGVR, map[string]any{"apiVersion": "policy.networking.k8s.io/v1beta1", "kind": "ClusterNetworkPolicy",
+		"metadata": map[string]any{"name": "vd-no-client-to-db"},
+		"spec": map[string]any{"tier": "Admin", "priority": int64(3),
+			"subject": map[string]any{"pods": map[string]any{"namespaceSelector": map[string]any{}, "podSelector": map[string]any{"matchLabels": map[string]any{"app": "db"}}}},
+			"ingress": []any{map[string]any{"name": "no-client", "action": "Deny",
+				"from": []any{map[string]any{"namespaces": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "vd-b"}}}}}}}})
+	if v := judge(client, db); v.Result != policy.Denied || v.Ingress.DecidedBy != policy.LayerClusterAdmin {
+		t.Errorf("ClusterNetworkPolicy deny: %s by %s (%s)", v.Result, v.Ingress.DecidedBy, v.Reason)
+	}
+
+	ciliumGVR := schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
+	create(t, admin.dyn, ciliumGVR, map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+		"metadata": map[string]any{"name": "web-from-db", "namespace": "vd-a"},
+		"spec": map[string]any{"endpointSelector": map[string]any{"matchLabels": map[string]any{"app": "web"}},
+			"ingress": []any{map[string]any{"fromEndpoints": []any{map[string]any{"matchLabels": map[string]any{"app": "db"}}}}}}})
+	if v := judge(client, web); v.Result != policy.Denied || v.Ingress.DecidedBy != policy.LayerCilium {
+		t.Errorf("Cilium default deny: %s by %s (%s)", v.Result, v.Ingress.DecidedBy, v.Reason)
+	}
+	if v := judge(db, web); v.Result != policy.Allowed {
+		t.Errorf("Cilium allow: %s (%s)", v.Result, v.Reason)
+	}
+
+	gnpGVR := schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "globalnetworkpolicies"}
+	create(t, admin.dyn, gnpGVR, map[string]any{"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy",
+		"metadata": map[string]any{"name": "default.vd-db-out"},
+		"spec": map[string]any{"tier": "default", "order": int64(10), "selector": "app == 'db'", "types": []any{"Egress"},
+			"egress": []any{map[string]any{"action": "Deny", "destination": map[string]any{"selector": "app == 'web'"}}}}})
+	if v := judge(db, web); v.Result != policy.Denied || v.Egress.DecidedBy != policy.LayerCalico {
+		t.Errorf("Calico deny: %s by %s (%s)", v.Result, v.Egress.DecidedBy, v.Reason)
 	}
 }
