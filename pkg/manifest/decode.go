@@ -51,7 +51,7 @@ func (c *collector) finish() (*Result, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
-	res := &Result{Snapshot: c.objects.snapshot(c), Warnings: c.warns}
+	res := &Result{Snapshot: c.objects.snapshot(c), Warnings: c.warns, Sources: c.objects.sources}
 	return res, nil
 }
 

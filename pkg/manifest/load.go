@@ -85,6 +85,9 @@ type Result struct {
 	// Warnings lists skipped kinds, replaced duplicates, implicit
 	// namespaces and tolerated oddities, in reading order.
 	Warnings []Warning
+	// Sources says where each policy object kept was read ("FILE,
+	// document N"), for messages about it.
+	Sources map[policy.PolicyRef]string
 }
 
 // Warning is something Load skipped or assumed. Document and Item count from

@@ -127,6 +127,8 @@ type objects struct {
 	ujIndex     map[unjudgedKey]int
 	cilium      []policy.CiliumPolicy
 	ciliumIndex map[policy.PolicyRef]int
+	// sources says where each policy object kept was read.
+	sources map[policy.PolicyRef]string
 	// calico holds Calico policies of both groups: a policy's identity
 	// (policy.PolicyRef) does not name the group.
 	calico      []policy.CalicoPolicy
@@ -141,7 +143,7 @@ type objects struct {
 
 func newObjects() objects {
 	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{},
-		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, ciliumIndex: map[policy.PolicyRef]int{}, nodeIndex: map[string]int{},
+		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, ciliumIndex: map[policy.PolicyRef]int{}, sources: map[policy.PolicyRef]string{}, nodeIndex: map[string]int{},
 		calicoIndex: map[policy.PolicyRef]int{}, tierIndex: map[string]int{}}
 }
 
@@ -175,11 +177,13 @@ func (o *objects) add(c *collector, src source, obj any) error {
 		}
 		key := nsName{v.Namespace, v.Name}
 		o.netpols = upsert(c, src, o.netpols, o.npIndex, key, *v, "NetworkPolicy "+v.Namespace+"/"+v.Name)
+		o.sources[policy.PolicyRef{Kind: policy.KindNetworkPolicy, Namespace: v.Namespace, Name: v.Name}] = src.String()
 	case *anp.AdminNetworkPolicy:
 		if v.Name == "" {
 			return errors.New("AdminNetworkPolicy has no metadata.name")
 		}
 		o.anps = upsert(c, src, o.anps, o.anpIndex, v.Name, *v, "AdminNetworkPolicy "+v.Name)
+		o.sources[policy.PolicyRef{Kind: policy.KindAdminNetworkPolicy, Name: v.Name}] = src.String()
 	case *anp.BaselineAdminNetworkPolicy:
 		if v.Name != "default" {
 			c.warn(src.file, src.doc, src.item, "BaselineAdminNetworkPolicy %q skipped: the API server only accepts the name \"default\"", v.Name)
@@ -189,6 +193,7 @@ func (o *objects) add(c *collector, src source, obj any) error {
 			c.warn(src.file, src.doc, src.item, "BaselineAdminNetworkPolicy default given again: this one replaces the earlier one")
 		}
 		o.banp = v
+		o.sources[policy.PolicyRef{Kind: policy.KindBaselineAdminNetworkPolicy, Name: v.Name}] = src.String()
 	case *cnp.ClusterNetworkPolicy:
 		if v.Name == "" {
 			return errors.New("ClusterNetworkPolicy has no metadata.name")
@@ -196,6 +201,7 @@ func (o *objects) add(c *collector, src source, obj any) error {
 		// v1alpha2 and v1beta1 share the schema: both decode as v1beta1.
 		v.TypeMeta = metav1.TypeMeta{APIVersion: cnp.GroupVersion.String(), Kind: "ClusterNetworkPolicy"}
 		o.cnps = upsert(c, src, o.cnps, o.cnpIndex, v.Name, *v, "ClusterNetworkPolicy "+v.Name)
+		o.sources[policy.PolicyRef{Kind: policy.KindClusterNetworkPolicy, Name: v.Name}] = src.String()
 	default:
 		return o.addWorkload(c, src, obj)
 	}
@@ -224,6 +230,7 @@ func (o *objects) addCilium(c *collector, src source, kind policy.PolicyKind, ra
 	ref := cp.Ref()
 	o.dropUnjudged(c, src, "cilium.io", string(kind), cp.Namespace, cp.Name, ref.String())
 	o.cilium = upsert(c, src, o.cilium, o.ciliumIndex, ref, cp, ref.String())
+	o.sources[ref] = src.String()
 	return nil
 }
 
@@ -254,6 +261,7 @@ func (o *objects) addCalico(c *collector, src source, kind policy.PolicyKind, ra
 	ref := cp.Ref()
 	o.dropUnjudged(c, src, calicoUnjudgedGroup, unjudgedKindName(kind), cp.Namespace, cp.Name, ref.String())
 	o.calico = upsert(c, src, o.calico, o.calicoIndex, ref, cp, ref.String())
+	o.sources[ref] = src.String()
 	return nil
 }
 

@@ -20,6 +20,7 @@ type NetpolSourceFlags struct {
 	Ports     []string
 	Protocol  string
 	Local     bool
+	Lenient   bool
 	WhatIf    bool
 	Filenames []string
 }
@@ -29,6 +30,7 @@ func (f *NetpolSourceFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.Ports, "port", nil, "destination port to check: a number or a container port name, optionally /udp or /sctp (repeatable; default: every port the destination declares)")
 	fs.StringVar(&f.Protocol, "protocol", "", "protocol of --port, or the only declared ports to check: TCP, UDP or SCTP (default TCP for --port, every protocol otherwise)")
 	fs.BoolVar(&f.Local, "local", false, "judge the manifests given with -f only, without any cluster (no kubeconfig needed)")
+	fs.BoolVar(&f.Lenient, "lenient", false, "with --local: a policy the API server would reject only warns (NP002) instead of failing the run")
 	fs.BoolVar(&f.WhatIf, "what-if", false, "simulate adding the policies of -f to the cluster's (same namespace and name replaces) and show which flows change")
 	fs.StringSliceVarP(&f.Filenames, "filename", "f", nil, "manifest file or directory (YAML or JSON, multi-document, Lists; - for stdin) for --local or --what-if (repeatable)")
 }
@@ -38,18 +40,21 @@ type netpolSource struct {
 	ports    []netpol.Port
 	protocol corev1.Protocol
 	local    bool
+	lenient  bool
 	whatIf   *netpol.WhatIf
 	world    *manifest.Result
 }
 
 // Validate checks the flags and reads the manifests, before any request.
 func (f *NetpolSourceFlags) validate(ns string, stdin io.Reader) (*netpolSource, error) {
-	src := &netpolSource{local: f.Local}
+	src := &netpolSource{local: f.Local, lenient: f.Lenient}
 	switch {
 	case f.Local && f.WhatIf:
 		return nil, errors.New("--what-if simulates policies against a cluster; with --local, put the policies in the -f manifests (run twice to compare)")
 	case (f.Local || f.WhatIf) && len(f.Filenames) == 0:
 		return nil, errors.New("--local and --what-if read manifests: pass -f FILE or -f DIR")
+	case f.Lenient && !f.Local:
+		return nil, errors.New("--lenient is for --local: against a cluster, a rejected policy cannot exist")
 	case !f.Local && !f.WhatIf && len(f.Filenames) > 0:
 		return nil, errors.New("-f is for --local (judge manifests without a cluster) or --what-if (simulate them against the cluster): add one")
 	}
@@ -86,7 +91,7 @@ func (f *NetpolSourceFlags) validate(ns string, stdin io.Reader) (*netpolSource,
 func (src *netpolSource) request(files []string) netpol.Request {
 	req := netpol.Request{Ports: src.ports, Protocol: src.protocol, WhatIf: src.whatIf}
 	if src.local {
-		req.Manifests, req.Files = src.world, files
+		req.Manifests, req.Files, req.Lenient = src.world, files, src.lenient
 	}
 	return req
 }

@@ -381,33 +381,62 @@ func TestNetpolLocalNodesPeer(t *testing.T) {
 func TestNetpolLocalInvalidPolicies(t *testing.T) {
 	noCluster := "/nonexistent/kubeconfig"
 	args := []string{"netpol", "shop/web", "shop/api", "--local", "-f", "testdata/netpol-invalid"}
-	res := runAs(t, noCluster, args...)
-	if res.code != 0 || !strings.Contains(res.stdout, "Allowed on TCP 8080") || !strings.Contains(res.stdout, "warning: ") {
-		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	r := decode(t, runAs(t, noCluster, append(args, "-o", "json")...).stdout)
-	if f := npFlows(t, r); len(f) != 1 || f[0].Result != "Allowed" || !isTrue(f[0].Allowed) {
-		t.Errorf("flows = %+v", f)
-	}
-	np2 := checkByCode(t, r, "NP002")
-	var ignored []string
-	for _, f := range np2.Facts {
-		if f.Name == "ignored" {
-			ignored = append(ignored, f.Value)
-		}
-	}
 	want := []string{
 		`NetworkPolicy shop/api-quoted-port ignored: the API server would reject it: spec.ingress[0].ports[0].port: Invalid value: "8080": must contain at least one letter (a-z)`,
 		`NetworkPolicy shop/api-except-everything ignored: the API server would reject it: spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "0.0.0.0/0": must be a strict subset of ` + "`cidr`",
 		`BaselineAdminNetworkPolicy default ignored: the API server would reject it: spec.ingress[0].action: Unsupported value: "Pass": supported values: "Allow", "Deny"`,
 	}
-	if np2.Status != report.Warn || len(ignored) != len(want) {
-		t.Fatalf("NP002 = %+v", np2)
-	}
-	for i := range want {
-		if !strings.HasPrefix(ignored[i], want[i]) {
-			t.Errorf("ignored:\n got %q\nwant %q...", ignored[i], want[i])
+	facts := func(np2 report.Check, name string) []string {
+		var out []string
+		for _, f := range np2.Facts {
+			if f.Name == name {
+				out = append(out, f.Value)
+			}
 		}
+		return out
+	}
+	check := func(got []string) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("facts %q, want %q", got, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(got[i], want[i]) || !strings.Contains(got[i], "(testdata/netpol-invalid/") {
+				t.Errorf("fact:\n got %q\nwant %q... (file, document)", got[i], want[i])
+			}
+		}
+	}
+
+	// Strict by default: the manifests would not apply, so the run fails.
+	res := runAs(t, noCluster, args...)
+	if res.code != 1 || !strings.Contains(res.stdout, "3 polic(ies) the API server would reject") || !strings.Contains(res.stdout, "--lenient") {
+		t.Fatalf("strict: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	r := decode(t, runAs(t, noCluster, append(args, "-o", "json")...).stdout)
+	if np2 := checkByCode(t, r, "NP002"); np2.Status != report.Fail {
+		t.Errorf("strict NP002 = %+v", np2)
+	} else {
+		check(facts(np2, "rejected"))
+	}
+
+	// --lenient: judged without them, with a warning.
+	res = runAs(t, noCluster, append(args, "--lenient")...)
+	if res.code != 0 || !strings.Contains(res.stdout, "Allowed on TCP 8080") || !strings.Contains(res.stdout, "warning: ") {
+		t.Fatalf("lenient: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	r = decode(t, runAs(t, noCluster, append(args, "--lenient", "-o", "json")...).stdout)
+	if f := npFlows(t, r); len(f) != 1 || f[0].Result != "Allowed" || !isTrue(f[0].Allowed) {
+		t.Errorf("flows = %+v", f)
+	}
+	np2 := checkByCode(t, r, "NP002")
+	if np2.Status != report.Warn {
+		t.Fatalf("lenient NP002 = %+v", np2)
+	}
+	check(facts(np2, "ignored"))
+
+	// --lenient means nothing against a cluster.
+	if res := run(t, "netpol", "shop/web", "shop/api", "--lenient"); res.code != 2 || !strings.Contains(res.stderr, "--lenient is for --local") {
+		t.Errorf("--lenient without --local: exit %d %s", res.code, res.stderr)
 	}
 }
 

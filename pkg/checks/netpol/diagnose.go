@@ -36,6 +36,9 @@ type Request struct {
 	// not contacted. Files name them in messages.
 	Manifests *manifest.Result
 	Files     []string
+	// Lenient: with Manifests, policies the API server would reject only
+	// warn (NP002) instead of failing the run.
+	Lenient bool
 	// MaxPods bounds the matrix.
 	MaxPods int
 }
@@ -86,6 +89,7 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 func (req Request) world(ctx context.Context, c kube.Clients, scope GatherRequest) (*World, error) {
 	if req.Manifests != nil {
 		w := FromManifests(req.Files, req.Manifests)
+		w.Lenient = req.Lenient
 		for _, ip := range scope.IPs {
 			FindIPOwners(w, ip)
 		}
@@ -97,7 +101,9 @@ func (req Request) world(ctx context.Context, c kube.Clients, scope GatherReques
 // matrixWorld is the manifests offline, else every pod of the scope.
 func (req Request) matrixWorld(ctx context.Context, c kube.Clients) (*World, error) {
 	if req.Manifests != nil {
-		return FromManifests(req.Files, req.Manifests), nil
+		w := FromManifests(req.Files, req.Manifests)
+		w.Lenient = req.Lenient
+		return w, nil
 	}
 	list := req.Scope
 	if list == nil {

@@ -57,9 +57,13 @@ type World struct {
 	// is (cluster: looked up; manifests: from the pods' status).
 	IPOwners map[netip.Addr][]policy.PodRef
 
-	// Files and Warnings come from the manifests (offline mode).
+	// Files, Warnings and Sources come from the manifests (offline mode).
 	Files    []string
 	Warnings []manifest.Warning
+	Sources  map[policy.PolicyRef]string
+	// Lenient (offline): a policy the API server would reject only warns;
+	// by default it fails the run, as it would fail to apply.
+	Lenient bool
 
 	// AllPods: the snapshot holds every pod there is (all namespaces of a
 	// cluster, or the manifests), so "matches no pod" findings are exact.
@@ -76,6 +80,7 @@ func FromManifests(files []string, res *manifest.Result) *World {
 	w := NewWorld(res.Snapshot)
 	w.Files = files
 	w.Warnings = res.Warnings
+	w.Sources = res.Sources
 	w.AllPods = true
 	return w
 }

@@ -14,7 +14,10 @@ const maxWarningFacts = 20
 // checkPolicies (NP002): the policies the verdict rests on, and anything the
 // engine or the manifest loader skipped or assumed. Objects the API server
 // would reject are ignored by the engine, and namespaces the manifests do not
-// declare have guessed labels: both can change a verdict, so both warn.
+// declare have guessed labels: both can change a verdict, so both warn. In
+// manifests (--local), a policy the API server would reject fails the check,
+// naming the file, document and fields, unless the world is Lenient: such
+// manifests would not apply, which is what a CI run must catch.
 func checkPolicies(w *World) report.Check {
 	code := checks.NPPolicies
 	if w.ReadErr != nil {
@@ -48,6 +51,7 @@ func checkPolicies(w *World) report.Check {
 			}
 		}
 	}
+	rejected := 0
 	for _, f := range w.Engine.Warnings() {
 		if f.Code == "ImplicitNamespace" {
 			// Cluster: deleted namespaces of terminating pods; caveats on
@@ -58,10 +62,26 @@ func checkPolicies(w *World) report.Check {
 			}
 			continue
 		}
-		c.Status = report.Warn
+		if src, ok := w.Sources[f.Policy]; ok {
+			f.Message += " (" + src + ")"
+		}
+		if f.Code == "InvalidPolicy" && !w.Cluster && !w.Lenient {
+			// It would not apply: the manifests under test are wrong.
+			rejected++
+			c.Facts = append(c.Facts, report.Fact{Name: "rejected", Value: f.Message})
+			continue
+		}
+		if c.Status != report.Fail {
+			c.Status = report.Warn
+		}
 		c.Facts = append(c.Facts, report.Fact{Name: "ignored", Value: f.Message})
 	}
-	if c.Status == report.Warn {
+	switch {
+	case rejected > 0:
+		c.Status = report.Fail
+		c.Message = fmt.Sprintf("%d polic(ies) the API server would reject (kubectl apply would fail): %s", rejected, firstFact(c.Facts, "rejected"))
+		c.Next = append(c.Next, "fix the manifests, or pass --lenient to judge without them")
+	case c.Status == report.Warn:
 		c.Message += "; some objects were ignored or assumed (see below)"
 	}
 	for _, np := range w.Snapshot.NetworkPolicies {
@@ -71,4 +91,14 @@ func checkPolicies(w *World) report.Check {
 		c.Objects = append(c.Objects, report.Object{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name})
 	}
 	return c
+}
+
+// firstFact is the value of the first fact named name.
+func firstFact(facts []report.Fact, name string) string {
+	for _, f := range facts {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
 }

@@ -129,8 +129,9 @@ func TestNetpolMatrixJSONUndecidedHasNoAllowed(t *testing.T) {
 }
 
 // Offline (--local), a policy the API server would reject is not used: the
-// flow it would deny is allowed, and NP002 warns, naming the object, the
-// field and the rule, which the verdict repeats.
+// flow it would deny is allowed. By default NP002 fails (the manifests
+// would not apply), naming the object, the field, the rule, the file and
+// the document; Lenient, it warns and the verdict repeats the warning.
 func TestNetpolLocalInvalidPolicyIsReportedAndNotUsed(t *testing.T) {
 	const files = `apiVersion: v1
 kind: Pod
@@ -164,38 +165,49 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := FromManifests([]string{"m.yaml"}, res)
-	r, err := Flow(w, FlowRequest{Src: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "a"}}, Dst: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "b"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	flows := jsonObjects(t, checkOf(t, r, "NP005").Data)
-	if len(flows) != 1 || flows[0]["result"] != string(policy.Allowed) {
-		t.Errorf("flow: %v", flows)
-	}
-	np2 := checkOf(t, r, "NP002")
-	if np2.Status != report.Warn {
-		t.Errorf("NP002 = %+v", np2)
-	}
-	var ignored []string
-	for _, f := range np2.Facts {
-		if f.Name == "ignored" {
-			ignored = append(ignored, f.Value)
-		}
-	}
 	want := []string{
 		`NetworkPolicy shop/only-port-80 ignored: the API server would reject it: spec.ingress[0].ports[0].port: Invalid value: "80": must contain at least one letter (a-z)`,
 		`AdminNetworkPolicy deny-all ignored: the API server would reject it: spec.priority: Invalid value: 1001: must be between 0 and 1000, inclusive`,
 	}
-	if len(ignored) != len(want) {
-		t.Fatalf("ignored facts %q, want %q", ignored, want)
-	}
-	for i := range want {
-		if !strings.HasPrefix(ignored[i], want[i]) {
-			t.Errorf("ignored fact\n got %q\nwant %q...", ignored[i], want[i])
+	sources := []string{"(m.yaml, document 4)", "(m.yaml, document 5)"}
+	for _, lenient := range []bool{false, true} {
+		w := FromManifests([]string{"m.yaml"}, res)
+		w.Lenient = lenient
+		r, err := Flow(w, FlowRequest{Src: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "a"}}, Dst: Arg{Pod: policy.PodRef{Namespace: "shop", Name: "b"}}})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if r.Verdict.Outcome != report.OK || !strings.Contains(r.Verdict.Message, "warning: ") || !strings.Contains(r.Verdict.Message, "some objects were ignored") {
-		t.Errorf("verdict = %+v", r.Verdict)
+		flows := jsonObjects(t, checkOf(t, r, "NP005").Data)
+		if len(flows) != 1 || flows[0]["result"] != string(policy.Allowed) {
+			t.Errorf("flow: %v", flows)
+		}
+		np2 := checkOf(t, r, "NP002")
+		status, fact := report.Fail, "rejected"
+		if lenient {
+			status, fact = report.Warn, "ignored"
+		}
+		if np2.Status != status {
+			t.Errorf("lenient %t: NP002 = %+v", lenient, np2)
+		}
+		var got []string
+		for _, f := range np2.Facts {
+			if f.Name == fact {
+				got = append(got, f.Value)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("lenient %t: %s facts %q, want %q", lenient, fact, got, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(got[i], want[i]) || !strings.HasSuffix(got[i], sources[i]) {
+				t.Errorf("%s fact\n got %q\nwant %q... %s", fact, got[i], want[i], sources[i])
+			}
+		}
+		switch {
+		case lenient && (r.Verdict.Outcome != report.OK || !strings.Contains(r.Verdict.Message, "warning: ") || !strings.Contains(r.Verdict.Message, "some objects were ignored")):
+			t.Errorf("lenient verdict = %+v", r.Verdict)
+		case !lenient && (r.Verdict.Outcome != report.Problems || r.Verdict.Code != "NP002" || !strings.Contains(r.Verdict.Message, "2 polic(ies) the API server would reject")):
+			t.Errorf("strict verdict = %+v", r.Verdict)
+		}
 	}
 }
