@@ -25,7 +25,10 @@ type collector struct {
 	warns   []Warning
 	errs    []error
 	total   int64
-	files   int
+	// files counts the files under directories (for the limit); read
+	// counts every file and stream whose content was decoded.
+	files int
+	read  int
 }
 
 func newCollector(opts Options) *collector {
@@ -51,13 +54,14 @@ func (c *collector) finish() (*Result, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
-	res := &Result{Snapshot: c.objects.snapshot(c), Warnings: c.warns, Sources: c.objects.sources}
+	res := &Result{Snapshot: c.objects.snapshot(c), Warnings: c.warns, Sources: c.objects.sources, FilesRead: c.read}
 	return res, nil
 }
 
 // addBytes splits one file into documents: a stream of JSON values when the
 // content starts with '{', YAML documents separated by "---" otherwise.
 func (c *collector) addBytes(name string, data []byte) error {
+	c.read++
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")) // UTF-8 byte order mark
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {

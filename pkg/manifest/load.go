@@ -88,6 +88,9 @@ type Result struct {
 	// Sources says where each policy object kept was read ("FILE,
 	// document N"), for messages about it.
 	Sources map[policy.PolicyRef]string
+	// FilesRead counts the files (and standard input) decoded: the files
+	// of a directory each count.
+	FilesRead int
 }
 
 // Warning is something Load skipped or assumed. Document and Item count from

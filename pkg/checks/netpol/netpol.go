@@ -58,9 +58,10 @@ type World struct {
 	IPOwners map[netip.Addr][]policy.PodRef
 
 	// Files, Warnings and Sources come from the manifests (offline mode).
-	Files    []string
-	Warnings []manifest.Warning
-	Sources  map[policy.PolicyRef]string
+	Files     []string
+	FilesRead int
+	Warnings  []manifest.Warning
+	Sources   map[policy.PolicyRef]string
 	// Lenient (offline): a policy the API server would reject only warns;
 	// by default it fails the run, as it would fail to apply.
 	Lenient bool
@@ -79,6 +80,7 @@ func NewWorld(s policy.Snapshot) *World {
 func FromManifests(files []string, res *manifest.Result) *World {
 	w := NewWorld(res.Snapshot)
 	w.Files = files
+	w.FilesRead = res.FilesRead
 	w.Warnings = res.Warnings
 	w.Sources = res.Sources
 	w.AllPods = true

@@ -30,7 +30,7 @@ func checkPolicies(w *World) report.Check {
 	}
 	c := code.New(report.Pass, "%s", w.describeRead())
 	if !w.Cluster {
-		c.Message = fmt.Sprintf("%d file(s) read: %d pod(s), %s", len(w.Files), len(w.Snapshot.Pods), c.Message)
+		c.Message = fmt.Sprintf("%d file(s) read: %d pod(s), %s", w.FilesRead, len(w.Snapshot.Pods), c.Message)
 		skipped := 0
 		for _, wr := range w.Warnings {
 			if strings.Contains(wr.Message, "skipped: not used by network policy analysis") {

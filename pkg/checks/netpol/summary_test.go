@@ -3,6 +3,8 @@ package netpol
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/manifest"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -95,5 +98,29 @@ func TestNetpolGatherUnjudged(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `"selected by","value":"shop/allow-frontend, CiliumNetworkPolicy shop/l7"`) || res.Verdict.Outcome != report.OK {
 		t.Errorf("the report does not name the CiliumNetworkPolicy: %s", out)
+	}
+}
+
+// NP002 counts the files read, not the -f arguments: a directory's files
+// each count.
+func TestNetpolLocalCountsFilesRead(t *testing.T) {
+	dir := t.TempDir()
+	for name, doc := range map[string]string{
+		"pods.yaml":     "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop}\n",
+		"more.yml":      "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: shop}\n",
+		"policies.json": `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"p","namespace":"shop"},"spec":{"podSelector":{}}}`,
+		"notes.txt":     "not a manifest",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := manifest.Load([]string{dir}, manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := checkPolicies(FromManifests([]string{dir}, res))
+	if !strings.HasPrefix(c.Message, "3 file(s) read: 2 pod(s)") {
+		t.Errorf("NP002 %q", c.Message)
 	}
 }
