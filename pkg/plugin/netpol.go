@@ -24,7 +24,8 @@ const netpolExample = `  # Which policies select pod api, and what may reach it 
   # Would this new policy cut or open the flow?
   kubectl netdebug netpol frontend api -n shop --what-if -f new-policy.yaml
 
-  # Without a cluster, from manifests (CI)
+  # Without a cluster, from manifests (CI): a policy the API server would
+  # reject fails the run; --lenient only warns
   kubectl netdebug netpol frontend api -n shop --local -f k8s/`
 
 // NetpolOptions are `kubectl netdebug netpol POD` and `netpol SRC DST`.

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 )
 
@@ -145,18 +146,27 @@ type adminPeer struct {
 	text    string
 }
 
+// admit reports whether a policy object is used: the first of a name, and
+// one the API server would accept (validate's errors); it warns otherwise.
+func (e *Engine) admit(seen map[PolicyRef]bool, ref PolicyRef, validate func() field.ErrorList) bool {
+	if seen[ref] {
+		e.warn("DuplicateObject", ref, fmt.Sprintf("%s given twice: first one kept", ref))
+		return false
+	}
+	seen[ref] = true
+	if errs := validate(); len(errs) > 0 {
+		e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
+		return false
+	}
+	return true
+}
+
 func (e *Engine) compileAdmins(s Snapshot) {
-	seen := map[string]bool{}
+	seen := map[PolicyRef]bool{}
 	for i := range s.AdminNetworkPolicies {
 		obj := &s.AdminNetworkPolicies[i]
 		ref := PolicyRef{Kind: KindAdminNetworkPolicy, Name: obj.Name}
-		if seen[obj.Name] {
-			e.warn("DuplicateObject", ref, fmt.Sprintf("%s given twice: first one kept", ref))
-			continue
-		}
-		seen[obj.Name] = true
-		if errs := validateAdminNetworkPolicy(obj); len(errs) > 0 {
-			e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
+		if !e.admit(seen, ref, func() field.ErrorList { return validateAdminNetworkPolicy(obj) }) {
 			continue
 		}
 		a := adminPolicy{ref: ref, tier: TierAdmin, priority: obj.Spec.Priority, subject: e.compileSubject(obj.Spec.Subject)}
@@ -171,7 +181,7 @@ func (e *Engine) compileAdmins(s Snapshot) {
 	if b := s.BaselineAdminNetworkPolicy; b != nil {
 		e.compileBaselineAdmin(b)
 	}
-	e.compileClusterNetworkPolicies(s.ClusterNetworkPolicies)
+	e.compileClusterNetworkPolicies(s.ClusterNetworkPolicies, seen)
 	// Lower priority numbers go first; the kind and name only make ties
 	// deterministic (ties are reported as ambiguous when they matter).
 	for _, tier := range []*[]adminPolicy{&e.admins, &e.baselines} {

@@ -1,9 +1,8 @@
 package policy
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	anp "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
@@ -11,18 +10,11 @@ import (
 // compileClusterNetworkPolicies adds each valid ClusterNetworkPolicy to its
 // tier. Its rules are compiled in the AdminNetworkPolicy shape: the peers are
 // the same, and its protocols map onto AdminNetworkPolicy ports.
-func (e *Engine) compileClusterNetworkPolicies(list []cnp.ClusterNetworkPolicy) {
-	seen := map[string]bool{}
+func (e *Engine) compileClusterNetworkPolicies(list []cnp.ClusterNetworkPolicy, seen map[PolicyRef]bool) {
 	for i := range list {
 		obj := &list[i]
 		ref := PolicyRef{Kind: KindClusterNetworkPolicy, Name: obj.Name}
-		if seen[obj.Name] {
-			e.warn("DuplicateObject", ref, fmt.Sprintf("%s given twice: first one kept", ref))
-			continue
-		}
-		seen[obj.Name] = true
-		if errs := validateClusterNetworkPolicy(obj); len(errs) > 0 {
-			e.warn("InvalidPolicy", ref, rejectedMessage(ref, errs))
+		if !e.admit(seen, ref, func() field.ErrorList { return validateClusterNetworkPolicy(obj) }) {
 			continue
 		}
 		a := adminPolicy{ref: ref, tier: Tier(obj.Spec.Tier), priority: obj.Spec.Priority,

@@ -6,9 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 )
 
@@ -702,23 +700,7 @@ func mixedCalicoCluster(nNS, nPods, nPolicies int) Snapshot {
 // BenchmarkMatrixMixedCalico is BenchmarkMatrixMixedKinds with Calico
 // policies in place of the Cilium ones.
 func BenchmarkMatrixMixedCalico(b *testing.B) {
-	e := New(mixedCalicoCluster(20, 1000, 200))
-	if len(e.Warnings()) != 0 {
-		b.Fatal(e.Warnings())
-	}
-	pods := e.Pods()
-	counts := map[Result]int{}
-	for b.Loop() {
-		m := e.Matrix(pods, corev1.ProtocolTCP, intstr.FromInt32(8080))
-		clear(counts)
-		for i := range pods {
-			for j := range pods {
-				counts[m.At(i, j)]++
-			}
-		}
-	}
-	b.ReportMetric(float64(counts[Allowed])/float64(len(pods)*len(pods)), "allowed-ratio")
-	b.ReportMetric(float64(counts[Undecided])/float64(len(pods)*len(pods)), "undecided-ratio")
+	benchMatrix(b, mixedCalicoCluster(20, 1000, 200))
 }
 
 func TestCalicoMatrixAgreesWithEvaluate(t *testing.T) {
