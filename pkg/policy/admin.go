@@ -43,21 +43,13 @@ type adminPolicy struct {
 	priority int32
 	subject  adminSubject
 	rules    [2][]adminRule
-	// selects and mayselect hold the pods the subject selects, and those
-	// it may select (subject.match, computed once).
-	selects, mayselect bitset
+	// selects holds the pods the subject selects or may select
+	// (subject.match, computed once).
+	selects podSet
 }
 
-// subjectOf is subject.match for pod pi, from the precomputed sets.
-func (a *adminPolicy) subjectOf(pi int) tri {
-	switch {
-	case a.selects.has(pi):
-		return triYes
-	case a.mayselect.has(pi):
-		return triUnknown
-	}
-	return triNo
-}
+// subjectOf is subject.match for pod pi, from the precomputed set.
+func (a *adminPolicy) subjectOf(pi int) tri { return a.selects.has(pi) }
 
 // baselinePriority places the BaselineAdminNetworkPolicy, which has no
 // priority, after the ClusterNetworkPolicies of the Baseline tier (0..1000).

@@ -20,3 +20,32 @@ func (b bitset) empty() bool {
 	}
 	return true
 }
+
+// podSet is a three-valued set of pods: those surely in it (yes) and those
+// that may be (maybe), as a selector the snapshot cannot settle leaves them.
+type podSet struct {
+	yes, maybe bitset
+}
+
+func newPodSet(n int) podSet { return podSet{newBitset(n), newBitset(n)} }
+
+// add records pod i with its membership m.
+func (s podSet) add(i int, m tri) {
+	switch m {
+	case triYes:
+		s.yes.set(i)
+	case triUnknown:
+		s.maybe.set(i)
+	}
+}
+
+// has is pod i's membership.
+func (s podSet) has(i int) tri {
+	switch {
+	case s.yes.has(i):
+		return triYes
+	case s.maybe.has(i):
+		return triUnknown
+	}
+	return triNo
+}

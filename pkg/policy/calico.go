@@ -118,9 +118,10 @@ type calicoPol struct {
 	// NetworkPolicies (order below 1000).
 	beforeNP bool
 	// unknown says why the policy's place is not known ("" when it is).
-	unknown         string
-	rules           [2][]calicoRule
-	selects, maysel bitset
+	unknown string
+	rules   [2][]calicoRule
+	// selects holds the pods the policy selects or may select.
+	selects podSet
 }
 
 // calicoSel is a parsed selector with what it reads that the snapshot may
@@ -475,14 +476,9 @@ func (e *Engine) linkCalico() {
 				e.indexCalicoEntity(&rules[j].dst, pol, labels)
 			}
 		}
-		pol.selects, pol.maysel = newBitset(len(e.pods)), newBitset(len(e.pods))
+		pol.selects = newPodSet(len(e.pods))
 		for pi := range e.pods {
-			switch e.calicoPolicySelects(pol, pi, labels[pi]) {
-			case triYes:
-				pol.selects.set(pi)
-			case triUnknown:
-				pol.maysel.set(pi)
-			}
+			pol.selects.add(pi, e.calicoPolicySelects(pol, pi, labels[pi]))
 		}
 	}
 	for pi := range e.pods {
@@ -691,15 +687,7 @@ func (e *Engine) calicoIdentity(en *calicoEntity, pol *calicoPol, p *podInfo, la
 }
 
 // subjectOf is whether the policy applies to pod pi (precomputed).
-func (c *calicoPol) subjectOf(pi int) tri {
-	switch {
-	case c.selects.has(pi):
-		return triYes
-	case c.maysel.has(pi):
-		return triUnknown
-	}
-	return triNo
-}
+func (c *calicoPol) subjectOf(pi int) tri { return c.selects.has(pi) }
 
 // place names the policy for explanations: kind, name, tier and order.
 func (c *calicoPol) place(e *Engine) string {

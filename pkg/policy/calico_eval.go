@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -160,7 +161,7 @@ func (e *Engine) calicoTier(ti, d int, p *podInfo, peer endpoint, ctx *flowCtx, 
 		applies = applies.or(subj)
 		if subj == triYes {
 			calicoSure = true
-			if sv != nil && !containsRef(sv.SelectingPolicies, c.ref) {
+			if sv != nil && !slices.Contains(sv.SelectingPolicies, c.ref) {
 				sv.SelectingPolicies = append(sv.SelectingPolicies, c.ref)
 			}
 		}

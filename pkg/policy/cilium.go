@@ -32,9 +32,9 @@ type ciliumRule struct {
 	deny       [2][]ciliumPeerRule
 	// defaultDeny: per direction, selecting a pod puts it in default deny.
 	defaultDeny [2]bool
-	// selects and mayselect hold the pods the subject selects, and those
-	// it may select (a selector on labels the snapshot does not know).
-	selects, mayselect bitset
+	// selects holds the pods the subject selects or may select (a
+	// selector on labels the snapshot does not know).
+	selects podSet
 }
 
 // ciliumSelector is an endpoint selector with Cilium's keys: source
@@ -314,7 +314,7 @@ func (e *Engine) linkCilium() {
 				}
 			}
 		}
-		r.selects, r.mayselect = newBitset(len(e.pods)), newBitset(len(e.pods))
+		r.selects = newPodSet(len(e.pods))
 		for pi := range e.pods {
 			p := &e.pods[pi]
 			var m tri
@@ -325,14 +325,10 @@ func (e *Engine) linkCilium() {
 			} else {
 				m = e.ciliumSelects(&r.subject, pi)
 			}
-			switch m {
-			case triNo:
+			if m == triNo {
 				continue
-			case triYes:
-				r.selects.set(pi)
-			default:
-				r.mayselect.set(pi)
 			}
+			r.selects.add(pi, m)
 			p.cilium = append(p.cilium, i)
 		}
 	}

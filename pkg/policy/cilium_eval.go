@@ -29,7 +29,7 @@ func (e *Engine) ciliumSide(d int, p *podInfo, peer endpoint, ctx *flowCtx, sv *
 		subj := r.subjectOf(p.idx)
 		if r.defaultDeny[d] {
 			v.isolates = v.isolates.or(subj)
-			if sv != nil && subj == triYes && !containsRef(sv.SelectingPolicies, r.ref) {
+			if sv != nil && subj == triYes && !slices.Contains(sv.SelectingPolicies, r.ref) {
 				sv.SelectingPolicies = append(sv.SelectingPolicies, r.ref)
 			}
 		}
@@ -110,25 +110,8 @@ func (e *Engine) ciliumMiss(r *ciliumRule, d int, pr *ciliumPeerRule, p *podInfo
 	return m
 }
 
-func containsRef(refs []PolicyRef, r PolicyRef) bool {
-	for _, x := range refs {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
 // subjectOf is whether the rule selects pod pi (precomputed).
-func (r *ciliumRule) subjectOf(pi int) tri {
-	switch {
-	case r.selects.has(pi):
-		return triYes
-	case r.mayselect.has(pi):
-		return triUnknown
-	}
-	return triNo
-}
+func (r *ciliumRule) subjectOf(pi int) tri { return r.selects.has(pi) }
 
 // ciliumRuleMatch is whether a rule matches the peer and port; l7 names the
 // L7 filter of the matching port entry, if any (it then decides requests).

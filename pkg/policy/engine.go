@@ -328,16 +328,13 @@ func (e *Engine) linkPodsToPolicies() {
 	} {
 		for i := range tier.policies {
 			a := &tier.policies[i]
-			a.selects, a.mayselect = newBitset(len(e.pods)), newBitset(len(e.pods))
+			a.selects = newPodSet(len(e.pods))
 			for pi := range e.pods {
-				switch a.subject.match(e, pi) {
-				case triNo:
+				m := a.subject.match(e, pi)
+				if m == triNo {
 					continue
-				case triYes:
-					a.selects.set(pi)
-				default:
-					a.mayselect.set(pi)
 				}
+				a.selects.add(pi, m)
 				for d := range 2 {
 					if len(a.rules[d]) > 0 {
 						f := tier.field(&e.pods[pi])
