@@ -146,11 +146,15 @@ func TestClusterDNS(t *testing.T) {
 		}
 		return nil
 	})
-	// the short name through the pod's search path, and HTTP by name
-	body, err := fetch(ctx, ns, probe.Name, "http://web/", 5)
-	if err != nil || !strings.HasPrefix(body, "web-") {
-		t.Fatalf("GET http://web/: %q %v", body, err)
-	}
+	// the short name through the pod's search path, and HTTP by name (a
+	// busy machine may take a moment to program the Service: retried)
+	eventually(ctx, t, 30*time.Second, "GET http://web/", func(ctx context.Context) error {
+		body, err := fetch(ctx, ns, probe.Name, "http://web/", 5)
+		if err != nil || !strings.HasPrefix(body, "web-") {
+			return fmt.Errorf("%q %v", body, err)
+		}
+		return nil
+	})
 	// kubernetes.default answers too
 	if r := execIn(ctx, ns, probe.Name, "main", "nslookup", "kubernetes.default.svc.cluster.local"); r.Err != nil {
 		t.Fatalf("nslookup kubernetes.default: %s", r)
