@@ -8,6 +8,11 @@
 // kubectl through a counting loopback proxy. The targeted commands are
 // measured once after the first 10 namespaces and again on the full
 // cluster, to show whether their requests grow with the cluster.
+//
+// It then measures `netpol matrix` offline at scale (matrix.go): manifests
+// of 1,000 and 5,000 pods with 200 policies, the human report and JSON, and
+// how fast SIGTERM ends the largest run. --only cluster or --only matrix
+// runs one part and rewrites only its section of the results.
 package main
 
 import (
@@ -40,6 +45,14 @@ type options struct {
 	seed                 uint64
 	// hold keeps the loaded cluster up for manual runs and profiles.
 	hold bool
+	// only is "cluster" or "matrix" to run one part ("" both).
+	only string
+	// matrixPods are the sizes of the offline matrices, matrixPolicies
+	// their policies.
+	matrixPods     []int
+	matrixPolicies int
+	// writeMatrix writes the matrix manifests there and exits.
+	writeMatrix string
 }
 
 func main() {
@@ -52,7 +65,19 @@ func main() {
 	flag.IntVar(&o.small, "small", 10, "namespaces loaded before the first measurement")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic cluster")
 	flag.BoolVar(&o.hold, "hold", false, "after loading, print the kubeconfig and keep the cluster up until interrupted (no measurements)")
+	flag.StringVar(&o.only, "only", "", "run one part: cluster or matrix (default both); the other part's section of --out is kept")
+	pods := flag.String("matrix-pods", "1000,5000", "pod counts of the offline matrices")
+	flag.IntVar(&o.matrixPolicies, "matrix-policies", 200, "NetworkPolicies of the offline matrices")
+	flag.StringVar(&o.writeMatrix, "write-matrix", "", "write the matrix manifests under this directory (one folder per pod count) and exit, for manual runs and profiles")
 	flag.Parse()
+	for _, f := range strings.Split(*pods, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "bench: bad --matrix-pods %q\n", *pods)
+			os.Exit(1)
+		}
+		o.matrixPods = append(o.matrixPods, n)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -97,18 +122,68 @@ type result struct {
 }
 
 func run(o options) error {
+	if o.writeMatrix != "" {
+		dirs, err := matrixDirs(o, o.writeMatrix)
+		for _, n := range o.matrixPods {
+			if dirs[n] != "" {
+				fmt.Printf("%d pods: %s\n", n, dirs[n])
+			}
+		}
+		return err
+	}
+	var clusterPart, matrixPart string
+	var err error
+	switch o.only {
+	case "", "cluster", "matrix":
+	default:
+		return fmt.Errorf("--only %q: use cluster or matrix", o.only)
+	}
+	if o.only != "matrix" {
+		if clusterPart, err = benchCluster(o); err != nil || o.hold {
+			return err
+		}
+	}
+	if o.only != "cluster" {
+		if _, err := os.Stat(o.plugin); err != nil {
+			return err
+		}
+		if matrixPart, err = benchMatrix(o); err != nil {
+			return err
+		}
+		fmt.Print(matrixPart)
+	}
+	if o.only != "" {
+		// Keep the other part's section of the previous results.
+		old, _ := os.ReadFile(o.out)
+		before, after, _ := strings.Cut(string(old), matrixHeading)
+		if after != "" {
+			after = matrixHeading + after
+		}
+		if clusterPart == "" {
+			clusterPart = before
+		}
+		if matrixPart == "" {
+			matrixPart = after
+		}
+	}
+	return os.WriteFile(o.out, []byte(clusterPart+matrixPart), 0o644)
+}
+
+// benchCluster loads the synthetic cluster and measures the commands
+// against it; it returns the markdown of the results.
+func benchCluster(o options) (string, error) {
 	if o.kubectl == "" {
-		return fmt.Errorf("--kubectl is required (hack/build-kube.sh kubectl prints its folder)")
+		return "", fmt.Errorf("--kubectl is required (hack/build-kube.sh kubectl prints its folder)")
 	}
 	for _, b := range []string{o.plugin, o.kubectl} {
 		if _, err := os.Stat(b); err != nil {
-			return err
+			return "", err
 		}
 	}
 	fmt.Println("starting kube-apiserver and etcd...")
 	env, err := testenv.Start()
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() { _ = env.Stop() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
@@ -118,33 +193,33 @@ func run(o options) error {
 	cfg.QPS, cfg.Burst = 1e5, 1e5
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return err
+		return "", err
 	}
 	l := &loader{client: client, workers: o.workers}
 	m, err := startMeter(env.Config)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer m.stop()
 	home, err := os.MkdirTemp("", "netdebug-bench-")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer os.RemoveAll(home)
 	kc, err := m.kubeconfig(home)
 	if err != nil {
-		return err
+		return "", err
 	}
 
 	start := time.Now()
 	if err := l.nodes(ctx); err != nil {
-		return fmt.Errorf("loading nodes: %w", err)
+		return "", fmt.Errorf("loading nodes: %w", err)
 	}
 	if err := l.ingressClass(ctx); err != nil {
-		return err
+		return "", err
 	}
 	if err := l.namespaces(ctx, o.seed, 0, o.small); err != nil {
-		return fmt.Errorf("loading: %w", err)
+		return "", fmt.Errorf("loading: %w", err)
 	}
 	fmt.Printf("loaded %d namespaces in %s\n", o.small, time.Since(start).Round(time.Millisecond))
 	small := map[string]result{}
@@ -154,7 +229,7 @@ func run(o options) error {
 		}
 	}
 	if err := l.namespaces(ctx, o.seed, o.small, namespaces); err != nil {
-		return fmt.Errorf("loading: %w", err)
+		return "", fmt.Errorf("loading: %w", err)
 	}
 	load := time.Since(start)
 	fmt.Printf("loaded %d namespaces (%d writes) in %s\n", namespaces, l.writes.Load(), load.Round(time.Millisecond))
@@ -163,7 +238,7 @@ func run(o options) error {
 		hold, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		<-hold.Done()
-		return nil
+		return "", nil
 	}
 
 	full := map[string]result{}
@@ -172,7 +247,7 @@ func run(o options) error {
 	}
 	text := table(o, small, full, load, l.writes.Load())
 	fmt.Print(text)
-	return os.WriteFile(o.out, []byte(text), 0o644)
+	return text, nil
 }
 
 // measure runs c o.runs times: median wall time, max RSS, the requests and

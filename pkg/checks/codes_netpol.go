@@ -14,6 +14,7 @@ const (
 	NPFindings  Code = "NP010"
 	NPAllowAll  Code = "NP011"
 	NPCleanup   Code = "NP012"
+	NPTest      Code = "NP013"
 )
 
 func netpolProcedure() Procedure {
@@ -32,6 +33,7 @@ func netpolProcedure() Procedure {
 			{NPFindings, "Policy findings", "Policies that select no pod and peers that match nothing (usually typos in labels)."},
 			{NPAllowAll, "Temporary allow-all", "`netpol allow-all`: a NetworkPolicy allowing all traffic of one pod, printed by default; with `--apply` created, labelled as netdebug's with an expiry, and deleted when the TTL ends or on Ctrl-C."},
 			{NPCleanup, "Leftover allow-all policies", "`netpol cleanup`: netdebug's allow-all NetworkPolicies whose expiry has passed, removed."},
+			{NPTest, "Flow test", "`netpol test FILE`: one expectation of a flow tests file (from, to, ports, allowed or denied), expanded to every pair of pods it selects; it fails when any flow has another result, undecided included, or when a side selects no pod."},
 		},
 		// Against a cluster every netpol report starts with CNI004: when the
 		// network plugin ignores NetworkPolicy, every verdict is theory.

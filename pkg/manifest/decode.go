@@ -3,6 +3,7 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
 )
 
@@ -35,15 +37,15 @@ func newCollector(opts Options) *collector {
 	if opts.DefaultNamespace == "" {
 		opts.DefaultNamespace = "default"
 	}
-	return &collector{opts: opts, limits: opts.Limits.withDefaults(), objects: newObjects()}
+	return &collector{opts: opts, limits: opts.Limits.withDefaults(), objects: objects{sources: map[policy.PolicyRef]string{}}}
 }
 
-func (c *collector) warn(file string, doc, item int, format string, args ...any) {
-	c.warns = append(c.warns, Warning{File: file, Document: doc, Item: item, Message: fmt.Sprintf(format, args...)})
+func (c *collector) warn(kind WarningKind, src source, format string, args ...any) {
+	c.warns = append(c.warns, Warning{Kind: kind, File: src.file, Document: src.doc, Item: src.item, Message: fmt.Sprintf(format, args...)})
 }
 
-func (c *collector) fail(file string, doc, item int, err error) {
-	c.errs = append(c.errs, &DocumentError{File: file, Document: doc, Item: item, Err: err})
+func (c *collector) fail(src source, err error) {
+	c.errs = append(c.errs, &DocumentError{File: src.file, Document: src.doc, Item: src.item, Err: err})
 }
 
 func (c *collector) finish() (*Result, error) {
@@ -58,16 +60,14 @@ func (c *collector) finish() (*Result, error) {
 	return res, nil
 }
 
-// addBytes splits one file into documents: a stream of JSON values when the
-// content starts with '{', YAML documents separated by "---" otherwise.
-func (c *collector) addBytes(name string, data []byte) error {
+// addBytes splits one input into documents as kubectl does: YAML documents
+// separated by "---" lines, where a part that starts with '{' or '[' is a
+// stream of JSON values (one or more, each a document). So JSON objects may
+// follow each other with or without "---" between them, and JSON and YAML
+// documents may be mixed.
+func (c *collector) addBytes(name string, data []byte) {
 	c.read++
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")) // UTF-8 byte order mark
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
-		c.addJSONStream(name, trimmed)
-		return nil
-	}
 	// apimachinery's YAMLReader drops a final unterminated line whose
 	// length is a multiple of its 4096-byte buffer (the line arrives with
 	// io.EOF and is discarded): terminate the input so that cannot happen.
@@ -75,61 +75,93 @@ func (c *collector) addBytes(name string, data []byte) error {
 		data = append(data[:len(data):len(data)], '\n')
 	}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for doc := 1; ; doc++ {
+	for doc := 0; ; {
 		raw, err := r.Read()
 		if err == io.EOF {
-			return nil
+			return
 		}
 		if err != nil {
 			// The reader cannot resynchronise after a bad separator.
-			c.fail(name, doc, 0, fmt.Errorf("splitting YAML documents: %w", err))
-			return nil
+			c.fail(source{name, doc + 1, 0}, fmt.Errorf("splitting YAML documents: %w", err))
+			return
 		}
-		if len(raw) > c.limits.MaxDocumentBytes {
-			c.fail(name, doc, 0, fmt.Errorf("document is %d bytes, more than the limit of %d", len(raw), c.limits.MaxDocumentBytes))
+		if startsJSON(raw) {
+			doc = c.addJSONStream(name, doc, raw)
 			continue
 		}
-		c.addYAMLDocument(name, doc, raw)
+		doc++
+		c.addYAMLDocument(source{name, doc, 0}, raw)
 	}
 }
 
-func (c *collector) addJSONStream(name string, data []byte) {
+// startsJSON reports whether data, past whitespace, opens a JSON object or
+// array.
+func startsJSON(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// addJSONStream decodes the JSON values of one part, numbering them after
+// doc; it returns the last document number used. Where JSON stops parsing,
+// the rest of the part is one YAML document, as kubectl's YAMLOrJSONDecoder
+// switches to YAML (a flow mapping such as {a: 1}, or YAML right after a
+// JSON object); what is neither JSON nor YAML is invalid JSON.
+func (c *collector) addJSONStream(name string, doc int, data []byte) int {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	for doc := 1; ; doc++ {
+	for {
 		start := dec.InputOffset()
 		var raw json.RawMessage
 		err := dec.Decode(&raw)
 		if err == io.EOF {
-			return
+			return doc
 		}
+		doc++
+		src := source{name, doc, 0}
 		if err != nil {
-			// A JSON stream cannot resynchronise after a syntax error.
-			c.fail(name, doc, 0, fmt.Errorf("invalid JSON: %w", err))
-			return
+			rest := data[start:]
+			if !startsJSON(rest) || yamlParses(rest, c.limits.MaxDocumentBytes) {
+				c.addYAMLDocument(src, rest)
+			} else {
+				c.fail(src, fmt.Errorf("invalid JSON: %w", err))
+			}
+			return doc // the rest was one document
 		}
 		if dec.InputOffset()-start > int64(c.limits.MaxDocumentBytes) {
-			c.fail(name, doc, 0, fmt.Errorf("document is more than the limit of %d bytes", c.limits.MaxDocumentBytes))
+			c.fail(src, fmt.Errorf("document is more than the limit of %d bytes", c.limits.MaxDocumentBytes))
 			continue
 		}
 		if !bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n"), []byte("{")) {
-			c.fail(name, doc, 0, errors.New("a document must be a JSON object"))
+			c.fail(src, errors.New("a document must be a JSON object"))
 			continue
 		}
 		if err := checkDepth(raw, c.limits.MaxDepth); err != nil {
-			c.fail(name, doc, 0, err)
+			c.fail(src, err)
 			continue
 		}
-		c.addObject(name, doc, 0, raw, nil, 0)
+		c.addObject(src, raw, nil, 0)
 	}
 }
 
-func (c *collector) addYAMLDocument(name string, doc int, raw []byte) {
+// yamlParses reports whether raw, not too big, is valid YAML.
+func yamlParses(raw []byte, max int) bool {
+	if len(raw) > max {
+		return false
+	}
+	_, err := yaml.YAMLToJSON(raw)
+	return err == nil
+}
+
+func (c *collector) addYAMLDocument(src source, raw []byte) {
+	if len(raw) > c.limits.MaxDocumentBytes {
+		c.fail(src, fmt.Errorf("document is %d bytes, more than the limit of %d", len(raw), c.limits.MaxDocumentBytes))
+		return
+	}
 	var issues []string
 	j, strictErr := yaml.YAMLToJSONStrict(raw)
 	if strictErr != nil {
 		var err error
 		if j, err = yaml.YAMLToJSON(raw); err != nil {
-			c.fail(name, doc, 0, fmt.Errorf("invalid YAML: %w", err))
+			c.fail(src, fmt.Errorf("invalid YAML: %w", err))
 			return
 		}
 		issues = append(issues, strictErr.Error())
@@ -138,18 +170,18 @@ func (c *collector) addYAMLDocument(name string, doc int, raw []byte) {
 		return // only comments or whitespace
 	}
 	if len(j) > 4*c.limits.MaxDocumentBytes {
-		c.fail(name, doc, 0, errors.New("document expands to too much data (YAML aliases?)"))
+		c.fail(src, errors.New("document expands to too much data (YAML aliases?)"))
 		return
 	}
 	if j[0] != '{' {
-		c.fail(name, doc, 0, errors.New("a document must be a mapping (an object), not a list or a scalar"))
+		c.fail(src, errors.New("a document must be a mapping (an object), not a list or a scalar"))
 		return
 	}
 	if err := checkDepth(j, c.limits.MaxDepth); err != nil {
-		c.fail(name, doc, 0, err)
+		c.fail(src, err)
 		return
 	}
-	c.addObject(name, doc, 0, j, issues, 0)
+	c.addObject(src, j, issues, 0)
 }
 
 // checkDepth rejects JSON nested deeper than max, before any typed decoding
@@ -189,39 +221,43 @@ type typeMeta struct {
 
 // addObject dispatches one object (a document, or an item of a List).
 // issues are strictness problems already found (duplicate keys).
-func (c *collector) addObject(name string, doc, item int, j []byte, issues []string, listDepth int) {
+func (c *collector) addObject(src source, j []byte, issues []string, listDepth int) {
 	var tm typeMeta
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(j, &tm); err != nil {
-		c.fail(name, doc, item, fmt.Errorf("reading apiVersion and kind: %w", err))
+		c.fail(src, fmt.Errorf("reading apiVersion and kind: %w", err))
 		return
 	}
-	if tm.Kind == "" {
-		c.fail(name, doc, item, errors.New("object has no kind"))
+	if tm.Kind == "" || tm.APIVersion == "" {
+		if listDepth == 0 && !looksKubernetes(j) {
+			c.warn(WarnNotKubernetes, src, "not a Kubernetes object (no apiVersion, kind or metadata): skipped")
+			return
+		}
+		c.fail(src, fmt.Errorf("object has no %s", missingTypeMeta(tm)))
 		return
 	}
 	if tm.Kind == "List" || strings.HasSuffix(tm.Kind, "List") {
-		c.addList(name, doc, tm, j, listDepth)
+		c.addList(src, tm, j, listDepth)
 		return
 	}
 	k, ok := lookupKind(group(tm.APIVersion), tm.Kind)
 	if !ok {
 		if kind, ok := policyfetch.CiliumKind(group(tm.APIVersion), tm.Kind); ok {
-			if err := c.objects.addCilium(c, source{file: name, doc: doc, item: item}, kind, j); err == nil {
+			err := c.objects.addCilium(c, src, kind, j)
+			if err == nil {
 				return
-			} else {
-				c.warn(name, doc, item, "%s: %v", tm.Kind, err)
 			}
+			c.warn(WarnOther, src, "%s: %v", tm.Kind, err)
 		}
 		if kind, ok := policyfetch.CalicoKind(group(tm.APIVersion), tm.Kind); ok {
-			if err := c.objects.addCalico(c, source{file: name, doc: doc, item: item}, kind, j); err == nil {
+			err := c.objects.addCalico(c, src, kind, j)
+			if err == nil {
 				return
-			} else {
-				c.warn(name, doc, item, "%s (%s): %v", tm.Kind, tm.APIVersion, err)
 			}
+			c.warn(WarnOther, src, "%s (%s): %v", tm.Kind, tm.APIVersion, err)
 		}
 		if policyfetch.IsCalicoTier(group(tm.APIVersion), tm.Kind) {
-			if err := c.objects.addCalicoTier(c, source{file: name, doc: doc, item: item}, tm.APIVersion, j); err != nil {
-				c.fail(name, doc, item, err)
+			if err := c.objects.addCalicoTier(c, src, tm.APIVersion, j); err != nil {
+				c.fail(src, err)
 			}
 			return
 		}
@@ -229,32 +265,32 @@ func (c *collector) addObject(name string, doc, item int, j []byte, issues []str
 			// Only the metadata is read; the spec is not evaluated.
 			var meta metav1.PartialObjectMetadata
 			if err := sigsjson.UnmarshalCaseSensitivePreserveInts(j, &meta); err != nil {
-				c.fail(name, doc, item, fmt.Errorf("%s: %w", tm.Kind, err))
+				c.fail(src, fmt.Errorf("%s: %w", tm.Kind, err))
 				return
 			}
-			if err := c.objects.addUnjudged(c, source{file: name, doc: doc, item: item}, uk, inTable, tm.APIVersion, &meta.ObjectMeta); err != nil {
-				c.fail(name, doc, item, err)
+			if err := c.objects.addUnjudged(c, src, uk, inTable, tm.APIVersion, &meta.ObjectMeta); err != nil {
+				c.fail(src, err)
 			}
 			return
 		}
 		if want, isPolicy := policyKindAPIVersion(tm.Kind); isPolicy {
-			c.fail(name, doc, item, fmt.Errorf("%s with apiVersion %q is not supported: use %s", tm.Kind, tm.APIVersion, want))
+			c.fail(src, fmt.Errorf("%s with apiVersion %q is not supported: use %s", tm.Kind, tm.APIVersion, want))
 			return
 		}
-		c.warn(name, doc, item, "%s (%s) skipped: not used by network policy analysis", tm.Kind, tm.APIVersion)
+		c.warn(WarnSkippedKind, src, "%s (%s) skipped: not used by network policy analysis", tm.Kind, tm.APIVersion)
 		return
 	}
 	if sameSchema(tm.APIVersion, tm.Kind) != k.apiVersion {
 		if k.policy {
-			c.fail(name, doc, item, fmt.Errorf("%s with apiVersion %q is not supported: use %s", tm.Kind, tm.APIVersion, k.apiVersion))
+			c.fail(src, fmt.Errorf("%s with apiVersion %q is not supported: use %s", tm.Kind, tm.APIVersion, k.apiVersion))
 			return
 		}
-		c.warn(name, doc, item, "%s with apiVersion %q: decoded as %s", tm.Kind, tm.APIVersion, k.apiVersion)
+		c.warn(WarnOther, src, "%s with apiVersion %q: decoded as %s", tm.Kind, tm.APIVersion, k.apiVersion)
 	}
 	obj := k.new()
 	strictErrs, err := sigsjson.UnmarshalStrict(j, obj)
 	if err != nil {
-		c.fail(name, doc, item, fmt.Errorf("%s: %w", tm.Kind, err))
+		c.fail(src, fmt.Errorf("%s: %w", tm.Kind, err))
 		return
 	}
 	for _, e := range strictErrs {
@@ -265,26 +301,53 @@ func (c *collector) addObject(name string, doc, item int, j []byte, issues []str
 		// A misspelt field in a policy silently changes what it allows, and
 		// kubectl's strict validation would reject it: fail.
 		if k.policy {
-			c.fail(name, doc, item, fmt.Errorf("%s: %s", tm.Kind, msg))
+			c.fail(src, fmt.Errorf("%s: %s", tm.Kind, msg))
 			return
 		}
-		c.warn(name, doc, item, "%s: %s (ignored)", tm.Kind, msg)
+		c.warn(WarnOther, src, "%s: %s (ignored)", tm.Kind, msg)
 	}
-	if err := c.objects.add(c, source{file: name, doc: doc, item: item}, obj); err != nil {
-		c.fail(name, doc, item, err)
+	if err := c.objects.add(c, src, obj); err != nil {
+		c.fail(src, err)
 	}
 }
 
-func (c *collector) addList(name string, doc int, tm typeMeta, j []byte, listDepth int) {
+// looksKubernetes reports whether an object has a key of a Kubernetes
+// object (apiVersion, kind or metadata, in any case): one that has such a
+// key but lacks apiVersion or kind is a malformed object, not some other
+// file.
+func looksKubernetes(j []byte) bool {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(j, &m); err != nil {
+		return true // not an object: let the caller report it
+	}
+	for k := range m {
+		if strings.EqualFold(k, "apiVersion") || strings.EqualFold(k, "kind") || strings.EqualFold(k, "metadata") {
+			return true
+		}
+	}
+	return false
+}
+
+func missingTypeMeta(tm typeMeta) string {
+	switch {
+	case tm.Kind == "" && tm.APIVersion == "":
+		return "apiVersion and no kind"
+	case tm.Kind == "":
+		return "kind"
+	}
+	return "apiVersion"
+}
+
+func (c *collector) addList(src source, tm typeMeta, j []byte, listDepth int) {
 	if listDepth > 0 {
-		c.fail(name, doc, 0, errors.New("a List inside a List is not supported"))
+		c.fail(src, errors.New("a List inside a List is not supported"))
 		return
 	}
 	var list struct {
 		Items []json.RawMessage `json:"items"`
 	}
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(j, &list); err != nil {
-		c.fail(name, doc, 0, fmt.Errorf("%s: %w", tm.Kind, err))
+		c.fail(src, fmt.Errorf("%s: %w", tm.Kind, err))
 		return
 	}
 	// Typed lists (PodList, NetworkPolicyList, ...) may omit the items'
@@ -294,31 +357,24 @@ func (c *collector) addList(name string, doc int, tm typeMeta, j []byte, listDep
 		itemKind = strings.TrimSuffix(tm.Kind, "List")
 	}
 	for i, raw := range list.Items {
-		item := []byte(raw)
+		item, isrc := []byte(raw), source{src.file, src.doc, i + 1}
 		if itemKind != "" {
 			var itm typeMeta
 			if err := sigsjson.UnmarshalCaseSensitivePreserveInts(item, &itm); err != nil {
-				c.fail(name, doc, i+1, err)
+				c.fail(isrc, err)
 				continue
 			}
 			if itm.Kind == "" || itm.APIVersion == "" {
-				patched, err := withTypeMeta(item, cmpOr(itm.APIVersion, tm.APIVersion), cmpOr(itm.Kind, itemKind))
+				patched, err := withTypeMeta(item, cmp.Or(itm.APIVersion, tm.APIVersion), cmp.Or(itm.Kind, itemKind))
 				if err != nil {
-					c.fail(name, doc, i+1, err)
+					c.fail(isrc, err)
 					continue
 				}
 				item = patched
 			}
 		}
-		c.addObject(name, doc, i+1, item, nil, listDepth+1)
+		c.addObject(isrc, item, nil, listDepth+1)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // withTypeMeta sets apiVersion and kind on a JSON object.

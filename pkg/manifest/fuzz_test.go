@@ -27,6 +27,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}`))
 	f.Add([]byte("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: p}" + cnpSpec))
 	f.Add([]byte(unjudgedDocs))
+	f.Add([]byte(nsA + "\n---\n" + nsB + nsA + "\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n---\n{kind: Namespace}\n"))
+	f.Add([]byte("replicaCount: 1\n---\n" + nsA + "\n---\n[1, {\"a\": 2}]\n"))
 	limits := Limits{MaxDocumentBytes: 64 << 10, MaxFileBytes: 1 << 20, MaxDepth: 32}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := LoadBytes("fuzz.yaml", data, Options{Limits: limits})

@@ -7,11 +7,23 @@
 // DaemonSet, ReplicaSet, ReplicationController, Job, CronJob) each stand for
 // one pod named after the workload, carrying its pod template.
 //
-// Input is treated as hostile: files, documents, totals and nesting depth are
-// bounded, and a malformed document is an error naming its file and
-// document, never a panic. Documents are counted from 1 in messages (and in
-// DocumentError.Document), in the order they appear; "---" separators with
-// nothing between them are not counted.
+// Input is read as kubectl apply reads it (-f, -R, -k): see Load and
+// LoadKustomization. It is treated as hostile: files, documents, totals and
+// nesting depth are bounded, and a malformed document is an error naming its
+// file and document, never a panic. Documents are counted from 1 in messages
+// (and in DocumentError.Document), in the order they appear; "---"
+// separators with nothing between them are not counted.
+//
+// What is not a Kubernetes object is skipped with a WarnNotKubernetes
+// warning, never silently and never by guessing at a malformed object:
+//   - a file named like a kustomization (kustomization.yaml,
+//     kustomization.yml, Kustomization) or Chart.yaml, unread;
+//   - a directory holding a Chart.yaml (a Helm chart: its templates are not
+//     YAML until rendered), with everything under it, unread;
+//   - a document with no apiVersion, no kind and no metadata key (Helm
+//     values, configuration files). A document with some of them but not
+//     both apiVersion and kind is malformed (an error): a misspelt key in a
+//     policy must not make it vanish.
 package manifest
 
 import (
@@ -21,7 +33,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"sigs.k8s.io/kustomize/api/konfig"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 )
@@ -74,6 +89,9 @@ type Options struct {
 	// DefaultNamespace is given to namespaced objects that have none;
 	// empty means "default".
 	DefaultNamespace string
+	// Recursive reads the subdirectories of a directory too (kubectl's
+	// -R); otherwise only the directory's own files are read.
+	Recursive bool
 	// Stdin is read for the path "-"; nil makes "-" an error.
 	Stdin  io.Reader
 	Limits Limits
@@ -88,18 +106,45 @@ type Result struct {
 	// Sources says where each policy object kept was read ("FILE,
 	// document N"), for messages about it.
 	Sources map[policy.PolicyRef]string
-	// FilesRead counts the files (and standard input) decoded: the files
-	// of a directory each count.
+	// FilesRead counts the inputs decoded: each file (the files of a
+	// directory each count, including those whose documents were all
+	// skipped), standard input once, a kustomize build once. Files
+	// skipped unread (by name, or inside a Helm chart) do not count: each
+	// has a WarnNotKubernetes warning instead.
 	FilesRead int
 }
+
+// WarningKind sorts warnings so that callers need not read their text.
+type WarningKind int
+
+const (
+	// WarnOther is a tolerated oddity (a field ignored, a name generated,
+	// a policy kind not evaluated).
+	WarnOther WarningKind = iota
+	// WarnSkippedKind is an object of a kind network policy analysis does
+	// not use (a Service, a ConfigMap).
+	WarnSkippedKind
+	// WarnNotKubernetes is a file or document that is not a Kubernetes
+	// object (a kustomization, a Helm chart or values file), skipped.
+	WarnNotKubernetes
+	// WarnDuplicate is an object given again: the later one replaces the
+	// earlier, as kubectl apply would; the message names both places.
+	WarnDuplicate
+	// WarnImplicitNamespace is a namespace referenced but not declared:
+	// only its name label is known. Warning.Namespace names it.
+	WarnImplicitNamespace
+)
 
 // Warning is something Load skipped or assumed. Document and Item count from
 // 1; 0 means "not applicable".
 type Warning struct {
+	Kind     WarningKind
 	File     string
 	Document int
 	Item     int
 	Message  string
+	// Namespace is the namespace of a WarnImplicitNamespace warning.
+	Namespace string
 }
 
 func (w Warning) String() string { return where(w.File, w.Document, w.Item) + w.Message }
@@ -134,11 +179,15 @@ func where(file string, doc, item int) string {
 // maxReportedErrors caps how many malformed documents one error lists.
 const maxReportedErrors = 20
 
-// Load reads the given files and directories (recursively, *.yaml, *.yml and
-// *.json) and returns the objects as a snapshot. A path given explicitly is
-// read whatever its extension; "-" reads Options.Stdin. Any malformed
-// document makes Load fail with an error listing the malformed documents
-// (each a *DocumentError); unknown kinds are only warnings.
+// Load reads the given files and directories as kubectl apply -f does and
+// returns the objects as a snapshot. A directory gives its *.yaml, *.yml and
+// *.json files, and those of its subdirectories with Options.Recursive; a
+// path given explicitly is read whatever its extension; "-" reads
+// Options.Stdin. A file holds YAML or JSON documents, JSON ones possibly
+// separated by "---" too. Any malformed document makes Load fail with an
+// error listing the malformed documents (each a *DocumentError); unknown
+// kinds and what is not a Kubernetes object (see the package comment) are
+// only warnings.
 func Load(paths []string, opts Options) (*Result, error) {
 	c := newCollector(opts)
 	for _, p := range paths {
@@ -152,9 +201,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 // LoadBytes decodes one file's content, named name in messages.
 func LoadBytes(name string, data []byte, opts Options) (*Result, error) {
 	c := newCollector(opts)
-	if err := c.addBytes(name, data); err != nil {
-		return nil, err
-	}
+	c.addBytes(name, data)
 	return c.finish()
 }
 
@@ -167,7 +214,8 @@ func (c *collector) addPath(path string) error {
 		if err != nil {
 			return err
 		}
-		return c.addBytes("<stdin>", data)
+		c.addBytes("<stdin>", data)
+		return nil
 	}
 	info, err := os.Stat(path)
 	if err != nil {
@@ -180,8 +228,24 @@ func (c *collector) addPath(path string) error {
 		if err != nil {
 			return err // an *fs.PathError: it names the path
 		}
-		if d.IsDir() || !hasManifestExt(p) {
+		if d.IsDir() {
+			if p != path && !c.opts.Recursive {
+				return fs.SkipDir
+			}
+			if isHelmChart(p) {
+				c.warn(WarnNotKubernetes, source{file: p}, "a Helm chart (it has a Chart.yaml): skipped; give the output of helm template instead")
+				return fs.SkipDir
+			}
 			return nil
+		}
+		if !hasManifestExt(p) {
+			return nil
+		}
+		// Every candidate counts, read or not, so that a directory of
+		// skipped files is bounded too.
+		c.files++
+		if c.files > c.limits.MaxFiles {
+			return fmt.Errorf("more than %d files under %s", c.limits.MaxFiles, path)
 		}
 		// WalkDir does not follow symbolic links to directories; Stat
 		// follows a link to a file so that its target is checked.
@@ -190,15 +254,29 @@ func (c *collector) addPath(path string) error {
 			return err // an *fs.PathError: it names the path
 		}
 		if !info.Mode().IsRegular() {
-			c.warn(p, 0, 0, "not a regular file: skipped")
+			c.warn(WarnOther, source{file: p}, "not a regular file: skipped")
 			return nil
-		}
-		c.files++
-		if c.files > c.limits.MaxFiles {
-			return fmt.Errorf("more than %d files under %s", c.limits.MaxFiles, path)
 		}
 		return c.addFile(p, info)
 	})
+}
+
+// isHelmChart reports whether dir holds a Helm chart.
+func isHelmChart(dir string) bool {
+	info, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil && info.Mode().IsRegular()
+}
+
+// notManifestName says why a file is, by its name alone, not a manifest:
+// kustomize and Helm read these files, kubectl apply -f would reject them.
+func notManifestName(path string) string {
+	switch base := filepath.Base(path); {
+	case slices.Contains(konfig.RecognizedKustomizationFileNames(), base):
+		return "a kustomization file: skipped; build its directory with kustomize (-k) instead"
+	case base == "Chart.yaml":
+		return "a Helm chart's Chart.yaml: skipped"
+	}
+	return ""
 }
 
 func hasManifestExt(p string) bool {
@@ -210,6 +288,10 @@ func hasManifestExt(p string) bool {
 }
 
 func (c *collector) addFile(path string, info fs.FileInfo) error {
+	if why := notManifestName(path); why != "" {
+		c.warn(WarnNotKubernetes, source{file: path}, "%s", why)
+		return nil
+	}
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("%s: not a regular file", path)
 	}
@@ -225,7 +307,8 @@ func (c *collector) addFile(path string, info fs.FileInfo) error {
 	if err != nil {
 		return err
 	}
-	return c.addBytes(path, data)
+	c.addBytes(path, data)
+	return nil
 }
 
 // readLimited reads at most the file limit (the file may grow after Stat, and

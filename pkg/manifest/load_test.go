@@ -15,7 +15,7 @@ import (
 )
 
 func TestLoadDirectory(t *testing.T) {
-	res, err := Load([]string{"testdata/good"}, Options{DefaultNamespace: "team-a"})
+	res, err := Load([]string{"testdata/good"}, Options{DefaultNamespace: "team-a", Recursive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,12 +154,12 @@ func TestLoadMalformed(t *testing.T) {
 }
 
 func TestLoadReportsEveryMalformedDocument(t *testing.T) {
-	_, err := LoadBytes("multi.yaml", []byte("kind: Pod\napiVersion: v1\nmetadata: {name: a}\n---\nfoo: bar\n---\nkind: Pod\napiVersion: v1\nmetadata: {name: b}\n---\n- a list\n"), Options{})
+	_, err := LoadBytes("multi.yaml", []byte("kind: Pod\napiVersion: v1\nmetadata: {name: a}\n---\nmetadata: {name: c}\n---\nkind: Pod\napiVersion: v1\nmetadata: {name: b}\n---\n- a list\n"), Options{})
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	msg := err.Error()
-	for _, want := range []string{"multi.yaml: document 2: object has no kind", "multi.yaml: document 4: a document must be a mapping"} {
+	for _, want := range []string{"multi.yaml: document 2: object has no apiVersion and no kind", "multi.yaml: document 4: a document must be a mapping"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("%q lacks %q", msg, want)
 		}
@@ -233,7 +233,8 @@ func TestDuplicatesReplaceWithWarning(t *testing.T) {
 	if len(res.Snapshot.Pods) != 1 || res.Snapshot.Pods[0].Labels["v"] != "2" {
 		t.Errorf("pods: %+v", res.Snapshot.Pods)
 	}
-	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0].Message, "replaces the one from dup.yaml, document 1") {
+	if len(res.Warnings) == 0 || res.Warnings[0].Kind != WarnDuplicate ||
+		res.Warnings[0].String() != "dup.yaml: document 2: Pod default/a of Deployment a replaces the one in dup.yaml, document 1" {
 		t.Errorf("warnings: %v", res.Warnings)
 	}
 }

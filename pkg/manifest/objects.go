@@ -108,43 +108,74 @@ func (s source) String() string {
 
 type nsName struct{ namespace, name string }
 
+// keyed keeps objects in reading order, one per identity, with where each
+// was read. Its zero value is empty and ready.
+type keyed[K comparable, T any] struct {
+	items []T
+	srcs  []source
+	index map[K]int
+}
+
+// put appends v or, for a known key, replaces the earlier object in place,
+// as kubectl apply would, with a warning naming both places.
+func (l *keyed[K, T]) put(c *collector, src source, key K, v T, what string) {
+	if i, ok := l.index[key]; ok {
+		c.duplicate(src, what, l.srcs[i])
+		l.items[i], l.srcs[i] = v, src
+		return
+	}
+	if l.index == nil {
+		l.index = map[K]int{}
+	}
+	l.index[key] = len(l.items)
+	l.items = append(l.items, v)
+	l.srcs = append(l.srcs, src)
+}
+
+// drop removes key's object and returns where it was read.
+func (l *keyed[K, T]) drop(key K) (source, bool) {
+	i, ok := l.index[key]
+	if !ok {
+		return source{}, false
+	}
+	src := l.srcs[i]
+	l.items = slices.Delete(l.items, i, i+1)
+	l.srcs = slices.Delete(l.srcs, i, i+1)
+	delete(l.index, key)
+	for k, j := range l.index {
+		if j > i {
+			l.index[k] = j - 1
+		}
+	}
+	return src, true
+}
+
+// duplicate warns that what, read at src, replaces an object read at prev.
+func (c *collector) duplicate(src source, what string, prev source) {
+	c.warn(WarnDuplicate, src, "%s replaces the one in %s", what, prev)
+}
+
 // objects keeps the decoded objects in reading order; a later object with
 // the same identity replaces an earlier one, as kubectl apply would.
 type objects struct {
-	namespaces  []corev1.Namespace
-	nsIndex     map[string]int
-	pods        []corev1.Pod
-	podIndex    map[nsName]int
-	podSource   map[nsName]source
-	netpols     []networkingv1.NetworkPolicy
-	npIndex     map[nsName]int
-	anps        []anp.AdminNetworkPolicy
-	anpIndex    map[string]int
-	banp        *anp.BaselineAdminNetworkPolicy
-	cnps        []cnp.ClusterNetworkPolicy
-	cnpIndex    map[string]int
-	unjudged    []policy.UnjudgedPolicy
-	ujIndex     map[unjudgedKey]int
-	cilium      []policy.CiliumPolicy
-	ciliumIndex map[policy.PolicyRef]int
-	// sources says where each policy object kept was read.
-	sources map[policy.PolicyRef]string
+	namespaces keyed[string, corev1.Namespace]
+	pods       keyed[nsName, corev1.Pod]
+	netpols    keyed[nsName, networkingv1.NetworkPolicy]
+	anps       keyed[string, anp.AdminNetworkPolicy]
+	// banp holds at most the one named "default".
+	banp     keyed[string, anp.BaselineAdminNetworkPolicy]
+	cnps     keyed[string, cnp.ClusterNetworkPolicy]
+	unjudged keyed[unjudgedKey, policy.UnjudgedPolicy]
+	cilium   keyed[policy.PolicyRef, policy.CiliumPolicy]
 	// calico holds Calico policies of both groups: a policy's identity
 	// (policy.PolicyRef) does not name the group.
-	calico      []policy.CalicoPolicy
-	calicoIndex map[policy.PolicyRef]int
-	tiers       []policy.CalicoTier
-	tierIndex   map[string]int
+	calico keyed[policy.PolicyRef, policy.CalicoPolicy]
+	tiers  keyed[string, policy.CalicoTier]
 	// nodes stay nil unless a Node is given: the engine then knows it
 	// does not know them.
-	nodes     []corev1.Node
-	nodeIndex map[string]int
-}
-
-func newObjects() objects {
-	return objects{nsIndex: map[string]int{}, podIndex: map[nsName]int{}, podSource: map[nsName]source{}, npIndex: map[nsName]int{}, anpIndex: map[string]int{},
-		cnpIndex: map[string]int{}, ujIndex: map[unjudgedKey]int{}, ciliumIndex: map[policy.PolicyRef]int{}, sources: map[policy.PolicyRef]string{}, nodeIndex: map[string]int{},
-		calicoIndex: map[policy.PolicyRef]int{}, tierIndex: map[string]int{}}
+	nodes keyed[string, corev1.Node]
+	// sources says where each policy object kept was read.
+	sources map[policy.PolicyRef]string
 }
 
 func (o *objects) add(c *collector, src source, obj any) error {
@@ -159,40 +190,36 @@ func (o *objects) add(c *collector, src source, obj any) error {
 			v.Labels = map[string]string{}
 		}
 		v.Labels[corev1.LabelMetadataName] = v.Name
-		o.namespaces = upsert(c, src, o.namespaces, o.nsIndex, v.Name, *v, "Namespace "+v.Name)
+		o.namespaces.put(c, src, v.Name, *v, "Namespace "+v.Name)
 	case *corev1.Node:
 		if v.Name == "" {
 			return errors.New("Node has no metadata.name")
 		}
-		o.nodes = upsert(c, src, o.nodes, o.nodeIndex, v.Name, *v, "Node "+v.Name)
+		o.nodes.put(c, src, v.Name, *v, "Node "+v.Name)
 	case *corev1.Pod:
 		if err := c.nameAndNamespace(&v.ObjectMeta, src, "Pod"); err != nil {
 			return err
 		}
 		v.Annotations = withAnnotation(v.Annotations, "Pod "+v.Name+" ("+src.String()+")")
-		o.addPod(c, src, *v)
+		o.pods.put(c, src, nsName{v.Namespace, v.Name}, *v, "Pod "+v.Namespace+"/"+v.Name)
 	case *networkingv1.NetworkPolicy:
 		if err := c.nameAndNamespace(&v.ObjectMeta, src, "NetworkPolicy"); err != nil {
 			return err
 		}
-		key := nsName{v.Namespace, v.Name}
-		o.netpols = upsert(c, src, o.netpols, o.npIndex, key, *v, "NetworkPolicy "+v.Namespace+"/"+v.Name)
+		o.netpols.put(c, src, nsName{v.Namespace, v.Name}, *v, "NetworkPolicy "+v.Namespace+"/"+v.Name)
 		o.sources[policy.PolicyRef{Kind: policy.KindNetworkPolicy, Namespace: v.Namespace, Name: v.Name}] = src.String()
 	case *anp.AdminNetworkPolicy:
 		if v.Name == "" {
 			return errors.New("AdminNetworkPolicy has no metadata.name")
 		}
-		o.anps = upsert(c, src, o.anps, o.anpIndex, v.Name, *v, "AdminNetworkPolicy "+v.Name)
+		o.anps.put(c, src, v.Name, *v, "AdminNetworkPolicy "+v.Name)
 		o.sources[policy.PolicyRef{Kind: policy.KindAdminNetworkPolicy, Name: v.Name}] = src.String()
 	case *anp.BaselineAdminNetworkPolicy:
 		if v.Name != "default" {
-			c.warn(src.file, src.doc, src.item, "BaselineAdminNetworkPolicy %q skipped: the API server only accepts the name \"default\"", v.Name)
+			c.warn(WarnOther, src, "BaselineAdminNetworkPolicy %q skipped: the API server only accepts the name \"default\"", v.Name)
 			return nil
 		}
-		if o.banp != nil {
-			c.warn(src.file, src.doc, src.item, "BaselineAdminNetworkPolicy default given again: this one replaces the earlier one")
-		}
-		o.banp = v
+		o.banp.put(c, src, v.Name, *v, "BaselineAdminNetworkPolicy default")
 		o.sources[policy.PolicyRef{Kind: policy.KindBaselineAdminNetworkPolicy, Name: v.Name}] = src.String()
 	case *cnp.ClusterNetworkPolicy:
 		if v.Name == "" {
@@ -200,7 +227,7 @@ func (o *objects) add(c *collector, src source, obj any) error {
 		}
 		// v1alpha2 and v1beta1 share the schema: both decode as v1beta1.
 		v.TypeMeta = metav1.TypeMeta{APIVersion: cnp.GroupVersion.String(), Kind: "ClusterNetworkPolicy"}
-		o.cnps = upsert(c, src, o.cnps, o.cnpIndex, v.Name, *v, "ClusterNetworkPolicy "+v.Name)
+		o.cnps.put(c, src, v.Name, *v, "ClusterNetworkPolicy "+v.Name)
 		o.sources[policy.PolicyRef{Kind: policy.KindClusterNetworkPolicy, Name: v.Name}] = src.String()
 	default:
 		return o.addWorkload(c, src, obj)
@@ -228,8 +255,8 @@ func (o *objects) addCilium(c *collector, src source, kind policy.PolicyKind, ra
 		cp.Namespace = meta.Namespace
 	}
 	ref := cp.Ref()
-	o.dropUnjudged(c, src, "cilium.io", string(kind), cp.Namespace, cp.Name, ref.String())
-	o.cilium = upsert(c, src, o.cilium, o.ciliumIndex, ref, cp, ref.String())
+	o.dropUnjudged(c, src, unjudgedKey{"cilium.io", string(kind), cp.Namespace, cp.Name}, ref.String())
+	o.cilium.put(c, src, ref, cp, ref.String())
 	o.sources[ref] = src.String()
 	return nil
 }
@@ -259,8 +286,8 @@ func (o *objects) addCalico(c *collector, src source, kind policy.PolicyKind, ra
 		cp.Namespace = meta.Namespace
 	}
 	ref := cp.Ref()
-	o.dropUnjudged(c, src, calicoUnjudgedGroup, unjudgedKindName(kind), cp.Namespace, cp.Name, ref.String())
-	o.calico = upsert(c, src, o.calico, o.calicoIndex, ref, cp, ref.String())
+	o.dropUnjudged(c, src, unjudgedKey{calicoUnjudgedGroup, unjudgedKindName(kind), cp.Namespace, cp.Name}, ref.String())
+	o.calico.put(c, src, ref, cp, ref.String())
 	o.sources[ref] = src.String()
 	return nil
 }
@@ -279,10 +306,10 @@ func (o *objects) addCalicoTier(c *collector, src source, apiVersion string, raw
 		return errors.New("Tier has no metadata.name")
 	}
 	if err != nil {
-		c.warn(src.file, src.doc, src.item, "Tier %s (%s) skipped: it has a field this version cannot read: %v", t.Name, apiVersion, err)
+		c.warn(WarnOther, src, "Tier %s (%s) skipped: it has a field this version cannot read: %v", t.Name, apiVersion, err)
 		return nil
 	}
-	o.tiers = upsert(c, src, o.tiers, o.tierIndex, t.Name, t, "Tier "+t.Name)
+	o.tiers.put(c, src, t.Name, t, "Tier "+t.Name)
 	return nil
 }
 
@@ -305,19 +332,9 @@ func generateName(obj map[string]any) string {
 
 // dropUnjudged removes an earlier unjudged entry of the same identity as a
 // policy now decoded for the engine: the later object replaces it.
-func (o *objects) dropUnjudged(c *collector, src source, group, kind, namespace, name, what string) {
-	key := unjudgedKey{group, kind, namespace, name}
-	i, ok := o.ujIndex[key]
-	if !ok {
-		return
-	}
-	c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
-	o.unjudged = slices.Delete(o.unjudged, i, i+1)
-	delete(o.ujIndex, key)
-	for k, j := range o.ujIndex {
-		if j > i {
-			o.ujIndex[k] = j - 1
-		}
+func (o *objects) dropUnjudged(c *collector, src source, key unjudgedKey, what string) {
+	if prev, ok := o.unjudged.drop(key); ok {
+		c.duplicate(src, what, prev)
 	}
 }
 
@@ -325,38 +342,16 @@ func (o *objects) dropUnjudged(c *collector, src source, group, kind, namespace,
 // identity as an object now recorded as unjudged: the later object replaces
 // it.
 func (o *objects) dropDecoded(c *collector, src source, k policyfetch.NativeKind, namespace, name, what string) {
-	var ref policy.PolicyRef
-	if kind, ok := policyfetch.CiliumKind(k.Group, k.Kind); ok {
-		ref = policy.PolicyRef{Kind: kind, Namespace: namespace, Name: name}
-		if _, ok := o.ciliumIndex[ref]; ok {
-			c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
-			o.cilium = remove(o.cilium, o.ciliumIndex, ref)
-		}
-		return
+	var prev source
+	var ok bool
+	if kind, isCilium := policyfetch.CiliumKind(k.Group, k.Kind); isCilium {
+		prev, ok = o.cilium.drop(policy.PolicyRef{Kind: kind, Namespace: namespace, Name: name})
+	} else if kind, isCalico := policyfetch.CalicoKind(k.Group, k.Kind); isCalico {
+		prev, ok = o.calico.drop(policy.PolicyRef{Kind: kind, Namespace: namespace, Name: name})
 	}
-	if kind, ok := policyfetch.CalicoKind(k.Group, k.Kind); ok {
-		ref = policy.PolicyRef{Kind: kind, Namespace: namespace, Name: name}
-		if _, ok := o.calicoIndex[ref]; ok {
-			c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
-			o.calico = remove(o.calico, o.calicoIndex, ref)
-		}
+	if ok {
+		c.duplicate(src, what, prev)
 	}
-}
-
-// remove deletes key's element from an indexed list.
-func remove[K comparable, T any](list []T, index map[K]int, key K) []T {
-	i, ok := index[key]
-	if !ok {
-		return list
-	}
-	list = slices.Delete(list, i, i+1)
-	delete(index, key)
-	for k, j := range index {
-		if j > i {
-			index[k] = j - 1
-		}
-	}
-	return list
 }
 
 // unjudgedKey is the identity of an unjudged object: groups serving the same
@@ -381,38 +376,14 @@ func (o *objects) addUnjudged(c *collector, src source, k policyfetch.NativeKind
 	if !inTable {
 		scope = "; its scope is unknown, so it may select pods of every namespace"
 	}
-	c.warn(src.file, src.doc, src.item, "%s (%s) not evaluated by this version: pods it may select are undecided%s", what, apiVersion, scope)
+	c.warn(WarnOther, src, "%s (%s) not evaluated by this version: pods it may select are undecided%s", what, apiVersion, scope)
 	group := k.Group
 	if twin := policyfetch.SameObjectsGroup(group); twin != "" && twin < group {
 		group = twin
 	}
 	o.dropDecoded(c, src, k, u.Namespace, u.Name, what)
-	o.unjudged = upsert(c, src, o.unjudged, o.ujIndex, unjudgedKey{group, k.Kind, u.Namespace, u.Name}, u, what)
+	o.unjudged.put(c, src, unjudgedKey{group, k.Kind, u.Namespace, u.Name}, u, what)
 	return nil
-}
-
-// upsert appends or, for a known key, replaces with a warning.
-func upsert[K comparable, T any](c *collector, src source, list []T, index map[K]int, key K, v T, what string) []T {
-	if i, ok := index[key]; ok {
-		c.warn(src.file, src.doc, src.item, "%s given again: this one replaces the earlier one", what)
-		list[i] = v
-		return list
-	}
-	index[key] = len(list)
-	return append(list, v)
-}
-
-func (o *objects) addPod(c *collector, src source, p corev1.Pod) {
-	key := nsName{p.Namespace, p.Name}
-	if prev, ok := o.podSource[key]; ok {
-		c.warn(src.file, src.doc, src.item, "pod %s/%s (from %s) replaces the one from %s", p.Namespace, p.Name, src, prev)
-		o.pods[o.podIndex[key]] = p
-		o.podSource[key] = src
-		return
-	}
-	o.podIndex[key] = len(o.pods)
-	o.podSource[key] = src
-	o.pods = append(o.pods, p)
 }
 
 // addWorkload turns a workload into the one pod its template describes, named
@@ -443,7 +414,7 @@ func (o *objects) addWorkload(c *collector, src source, obj any) error {
 		return err
 	}
 	if tmpl == nil {
-		c.warn(src.file, src.doc, src.item, "%s %s/%s has no pod template: skipped", kind, meta.Namespace, meta.Name)
+		c.warn(WarnOther, src, "%s %s/%s has no pod template: skipped", kind, meta.Namespace, meta.Name)
 		return nil
 	}
 	pod := corev1.Pod{
@@ -455,7 +426,7 @@ func (o *objects) addWorkload(c *collector, src source, obj any) error {
 		},
 		Spec: tmpl.Spec,
 	}
-	o.addPod(c, src, pod)
+	o.pods.put(c, src, nsName{pod.Namespace, pod.Name}, pod, fmt.Sprintf("Pod %s/%s of %s %s", pod.Namespace, pod.Name, kind, meta.Name))
 	return nil
 }
 
@@ -475,7 +446,7 @@ func (c *collector) nameAndNamespace(m *metav1.ObjectMeta, src source, kind stri
 			return fmt.Errorf("%s has neither metadata.name nor metadata.generateName", kind)
 		}
 		m.Name = fmt.Sprintf("%sgenerated-%d", m.GenerateName, src.doc)
-		c.warn(src.file, src.doc, src.item, "%s with generateName %q named %q", kind, m.GenerateName, m.Name)
+		c.warn(WarnOther, src, "%s with generateName %q named %q", kind, m.GenerateName, m.Name)
 	}
 	if m.Namespace == "" {
 		m.Namespace = c.opts.DefaultNamespace
@@ -490,30 +461,35 @@ func (c *collector) nameAndNamespace(m *metav1.ObjectMeta, src source, kind stri
 func (o *objects) snapshot(c *collector) policy.Snapshot {
 	warned := map[string]bool{}
 	referenced := func(ns string) {
-		if _, ok := o.nsIndex[ns]; ok || warned[ns] {
+		if _, ok := o.namespaces.index[ns]; ok || warned[ns] {
 			return
 		}
 		warned[ns] = true
-		c.warn("", 0, 0, "namespace %q is referenced but not declared: only its label %s=%s is known", ns, corev1.LabelMetadataName, ns)
+		c.warns = append(c.warns, Warning{Kind: WarnImplicitNamespace, Namespace: ns,
+			Message: fmt.Sprintf("namespace %q is referenced but not declared: only its label %s=%s is known", ns, corev1.LabelMetadataName, ns)})
 	}
-	for i := range o.pods {
-		referenced(o.pods[i].Namespace)
+	for _, p := range o.pods.items {
+		referenced(p.Namespace)
 	}
-	for i := range o.netpols {
-		referenced(o.netpols[i].Namespace)
+	for _, np := range o.netpols.items {
+		referenced(np.Namespace)
+	}
+	var banp *anp.BaselineAdminNetworkPolicy
+	if len(o.banp.items) > 0 {
+		banp = &o.banp.items[0]
 	}
 	return policy.Snapshot{
-		Namespaces:                 o.namespaces,
-		Pods:                       o.pods,
-		NetworkPolicies:            o.netpols,
-		AdminNetworkPolicies:       o.anps,
-		BaselineAdminNetworkPolicy: o.banp,
-		ClusterNetworkPolicies:     o.cnps,
-		Unjudged:                   o.unjudged,
-		CiliumPolicies:             o.cilium,
-		CalicoPolicies:             o.calico,
-		CalicoTiers:                o.tiers,
-		Nodes:                      o.nodes,
+		Namespaces:                 o.namespaces.items,
+		Pods:                       o.pods.items,
+		NetworkPolicies:            o.netpols.items,
+		AdminNetworkPolicies:       o.anps.items,
+		BaselineAdminNetworkPolicy: banp,
+		ClusterNetworkPolicies:     o.cnps.items,
+		Unjudged:                   o.unjudged.items,
+		CiliumPolicies:             o.cilium.items,
+		CalicoPolicies:             o.calico.items,
+		CalicoTiers:                o.tiers.items,
+		Nodes:                      o.nodes.items,
 		// Manifests may leave tiers out: one they do not give may exist.
 		CalicoTiersKnown: false,
 		// Manifests never list every namespace of a cluster.

@@ -59,7 +59,7 @@ func TestClusterNetworkPolicyReplacedAcrossVersions(t *testing.T) {
 	if cnps := res.Snapshot.ClusterNetworkPolicies; len(cnps) != 1 || cnps[0].Spec.Priority != 20 {
 		t.Errorf("ClusterNetworkPolicies %+v, want the second one only", cnps)
 	}
-	if len(res.Warnings) != 1 || res.Warnings[0].String() != "cnp.yaml: document 2: ClusterNetworkPolicy p given again: this one replaces the earlier one" {
+	if len(res.Warnings) != 1 || res.Warnings[0].String() != "cnp.yaml: document 2: ClusterNetworkPolicy p replaces the one in cnp.yaml, document 1" {
 		t.Errorf("warnings %v", res.Warnings)
 	}
 }
@@ -392,13 +392,13 @@ spec: {order: 10, colour: blue}
 		warnings = append(warnings, w.String())
 	}
 	for _, w := range []string{
-		"calico.yaml: document 2: NetworkPolicy.projectcalico.org team-a/allow-dns given again: this one replaces the earlier one",
+		"calico.yaml: document 2: NetworkPolicy.projectcalico.org team-a/allow-dns replaces the one in calico.yaml, document 1",
 		"calico.yaml: document 4: NetworkPolicy (projectcalico.org/v3): not judged, it has a field this version cannot read: spec.namespaceSelector: only a GlobalNetworkPolicy has this field",
 		`calico.yaml: document 6: NetworkPolicy (crd.projectcalico.org/v1): not judged, it has a field this version cannot read: spec: json: unknown field "bogus"`,
 		"calico.yaml: document 6: NetworkPolicy shop/later-bad (crd.projectcalico.org/v1) not evaluated by this version: pods it may select are undecided",
-		"calico.yaml: document 6: NetworkPolicy shop/later-bad given again: this one replaces the earlier one",
-		"calico.yaml: document 8: NetworkPolicy.projectcalico.org shop/later-good given again: this one replaces the earlier one",
-		"calico.yaml: document 10: Tier security given again: this one replaces the earlier one",
+		"calico.yaml: document 6: NetworkPolicy shop/later-bad replaces the one in calico.yaml, document 5",
+		"calico.yaml: document 8: NetworkPolicy.projectcalico.org shop/later-good replaces the one in calico.yaml, document 7",
+		"calico.yaml: document 10: Tier security replaces the one in calico.yaml, document 9",
 		`calico.yaml: document 11: Tier odd (projectcalico.org/v3) skipped: it has a field this version cannot read: spec: json: unknown field "colour"`,
 	} {
 		if !slices.Contains(warnings, w) {

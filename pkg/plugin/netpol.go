@@ -26,7 +26,10 @@ const netpolExample = `  # Which policies select pod api, and what may reach it 
 
   # Without a cluster, from manifests (CI): a policy the API server would
   # reject fails the run; --lenient only warns
-  kubectl netdebug netpol frontend api -n shop --local -f k8s/`
+  kubectl netdebug netpol frontend api -n shop --local -f k8s/
+
+  # Does a change of the manifests alter this flow? (all flows: netpol matrix)
+  kubectl netdebug netpol frontend api -n shop --local -f base/k8s/ --what-if -f k8s/`
 
 // NetpolOptions are `kubectl netdebug netpol POD` and `netpol SRC DST`.
 type NetpolOptions struct {
@@ -69,7 +72,7 @@ plugin ignores the policies), 2 undecided or could not run.`,
 		RunE:    g.runE(o),
 	}
 	o.Source.AddFlags(cmd.Flags())
-	cmd.AddCommand(NewCmdNetpolMatrix(g), NewCmdNetpolAllowAll(g), NewCmdNetpolCleanup(g))
+	cmd.AddCommand(NewCmdNetpolMatrix(g), NewCmdNetpolTest(g), NewCmdNetpolAllowAll(g), NewCmdNetpolCleanup(g))
 	return cmd
 }
 
@@ -105,7 +108,7 @@ func (o *NetpolOptions) Validate() error {
 
 // Run answers the question and prints the report.
 func (o *NetpolOptions) Run(ctx context.Context) error {
-	req := o.src.request(o.Source.Filenames)
+	req := o.src.request()
 	req.Endpoints, req.Namespace = o.endpoints, o.namespace
 	rep, err := netpol.Diagnose(ctx, o.clients, req)
 	if err != nil {

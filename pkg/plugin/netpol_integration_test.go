@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -262,41 +263,53 @@ func TestNetpolMatrix(t *testing.T) {
 	npExpect(t, 0, "netpol-matrix", "netpol", "matrix", "-n", ns, "--port", "8080")
 
 	r := decode(t, npExpect(t, 0, "", "netpol", "matrix", "-n", ns, "--port", "8080", "-o", "json").stdout)
+	// NP008's rows: rows[s][p] has one code per destination d, the flow
+	// from pods[s] to pods[d] on ports[p].
 	var m struct {
 		Pods  []string `json:"pods"`
-		Cells []struct {
-			From, To, Protocol string
-			Port               int32
-			Allowed            bool
-			Result             string
-		} `json:"cells"`
+		Ports []struct {
+			Port     int32
+			Protocol string
+		} `json:"ports"`
+		Rows [][]string `json:"rows"`
+	}
+	cells := func() map[string]byte {
+		out := map[string]byte{}
+		for s, row := range m.Rows {
+			for p, codes := range row {
+				if len(codes) != len(m.Pods) {
+					t.Fatalf("row %d port %d: %q", s, p, codes)
+				}
+				for d := range len(codes) {
+					if codes[d] != '-' {
+						out[fmt.Sprintf("%s>%s:%s/%d", m.Pods[s], m.Pods[d], m.Ports[p].Protocol, m.Ports[p].Port)] = codes[d]
+					}
+				}
+			}
+		}
+		return out
 	}
 	npRemarshal(t, checkByCode(t, r, "NP008").Data, &m)
-	if len(m.Pods) != 3 || len(m.Cells) != 9 {
-		t.Fatalf("pods %v, %d cells", m.Pods, len(m.Cells))
+	got := cells()
+	if len(m.Pods) != 3 || len(got) != 9 {
+		t.Fatalf("pods %v, %d cells: %v", m.Pods, len(got), got)
 	}
-	want := map[string]bool{
-		"np-matrix/frontend>np-matrix/api": true, "np-matrix/webapp>np-matrix/api": false, "np-matrix/api>np-matrix/api": true,
-		"np-matrix/api>np-matrix/webapp": true,
+	want := map[string]byte{
+		"np-matrix/frontend>np-matrix/api": 'A', "np-matrix/webapp>np-matrix/api": 'D', "np-matrix/api>np-matrix/api": 'A',
+		"np-matrix/api>np-matrix/webapp": 'A',
 	}
-	for _, c := range m.Cells {
-		if w, ok := want[c.From+">"+c.To]; ok {
-			if c.Allowed != w || c.Port != 8080 || c.Protocol != "TCP" || (c.Result == "Allowed") != c.Allowed {
-				t.Errorf("cell %+v, want allowed=%v", c, w)
-			}
-			delete(want, c.From+">"+c.To)
+	for k, w := range want {
+		if c := got[k+":TCP/8080"]; c != w {
+			t.Errorf("%s on TCP 8080 = %q, want %q", k, c, w)
 		}
-	}
-	if len(want) > 0 {
-		t.Errorf("cells missing: %v", want)
 	}
 
 	// Declared ports: api is checked on 8080 and 9090, the others declare
 	// none; prometheus is in another namespace, out of scope.
 	r = decode(t, npExpect(t, 0, "", "netpol", "matrix", "-n", ns, "-o", "json").stdout)
 	npRemarshal(t, checkByCode(t, r, "NP008").Data, &m)
-	if len(m.Cells) != 6 {
-		t.Errorf("declared-port cells = %d, want 3 sources x 2 ports of api", len(m.Cells))
+	if got := cells(); len(got) != 6 {
+		t.Errorf("declared-port cells = %d, want 3 sources x 2 ports of api: %v", len(got), got)
 	}
 	res := run(t, "netpol", "matrix", "-n", ns, "-A")
 	if res.code != 2 {
@@ -327,10 +340,12 @@ func TestNetpolWhatIf(t *testing.T) {
 	// The cluster was not changed.
 	npExpect(t, 1, "", "netpol", ns+"-ops/prometheus", ns+"/api", "--port", "9090", "-n", ns)
 
-	// Matrix: a default deny cuts the flows into the namespace.
+	// Matrix: a default deny cuts the flows into the namespace; a change
+	// fails the run (exit 1) unless --allow-changes.
 	deny := "testdata/netpol/whatif-default-deny.yaml"
-	npExpect(t, 0, "netpol-whatif-matrix", "netpol", "matrix", "-n", ns, "--port", "8080", "--what-if", "-f", deny)
-	r = decode(t, npExpect(t, 0, "", "netpol", "matrix", "-n", ns, "--port", "8080", "--what-if", "-f", deny, "-o", "json").stdout)
+	npExpect(t, 1, "netpol-whatif-matrix", "netpol", "matrix", "-n", ns, "--port", "8080", "--what-if", "-f", deny)
+	npExpect(t, 0, "", "netpol", "matrix", "-n", ns, "--port", "8080", "--what-if", "-f", deny, "--allow-changes")
+	r = decode(t, npExpect(t, 1, "", "netpol", "matrix", "-n", ns, "--port", "8080", "--what-if", "-f", deny, "-o", "json").stdout)
 	npRemarshal(t, checkByCode(t, r, "NP009").Data, &changes)
 	got := map[string]string{}
 	for _, ch := range changes {
@@ -467,9 +482,14 @@ func TestNetpolLocal(t *testing.T) {
 	if f := checkByCode(t, r, "NP010"); f.Status != report.Warn || !strings.Contains(f.Facts[0].Value, "namespaceSelector team=monitoring matches no namespace") {
 		t.Errorf("NP010 = %+v", f)
 	}
-	// A directory, read recursively, with a malformed document: exit 2,
-	// the file and document named, nothing on stdout.
+	// A directory, read recursively (-R), with a malformed document: exit
+	// 2, the file and document named, nothing on stdout. Without -R, the
+	// subfolder holding it is not read, as with kubectl.
 	res = runAs(t, noCluster, "netpol", "shop/frontend", "shop/api", "--local", "-f", "testdata/netpol")
+	if res.code != 1 {
+		t.Errorf("without -R: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res = runAs(t, noCluster, "netpol", "shop/frontend", "shop/api", "--local", "-R", "-f", "testdata/netpol")
 	if res.code != 2 || res.stdout != "" || !strings.Contains(res.stderr, "testdata/netpol/bad/typo.yaml: document 2: NetworkPolicy: unknown field \"spec.podSelecter\"") {
 		t.Errorf("malformed: exit %d\nstdout %q\nstderr %q", res.code, res.stdout, res.stderr)
 	}
@@ -478,7 +498,11 @@ func TestNetpolLocal(t *testing.T) {
 		want string
 	}{
 		{[]string{"netpol", "a", "b", "--local"}, "pass -f FILE"},
-		{[]string{"netpol", "a", "b", "--local", "--what-if", "-f", "x.yaml"}, "--what-if simulates policies against a cluster"},
+		{[]string{"netpol", "a", "b", "--local", "--what-if", "-f", "x.yaml"}, "give the base with -f before --what-if"},
+		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "-k", "dir"}, "give -f or -k, not both"},
+		{[]string{"netpol", "a", "b", "--local", "-k", "a", "-k", "b"}, "-k builds one kustomization"},
+		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--what-if", "-k", "a", "-k", "b"}, "-k builds one kustomization after --what-if"},
+		{[]string{"netpol", "a", "b", "--local", "-k", "a", "-R"}, "-R reads the subdirectories of -f directories"},
 		{[]string{"netpol", "a", "b", "--local", "-f", "testdata/netpol/missing.yaml"}, "missing.yaml: no such file"},
 		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--port", "70000"}, "out of range"},
 		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--port", "80/icmp"}, "use TCP, UDP or SCTP"},
@@ -491,7 +515,7 @@ func TestNetpolLocal(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one error line with %q", tc.args, res.code, res.stderr, tc.want)
 		}
 	}
-	if res := run(t, "netpol", "a", "b", "-f", "x.yaml"); res.code != 2 || !strings.Contains(res.stderr, "-f is for --local") {
+	if res := run(t, "netpol", "a", "b", "-f", "x.yaml"); res.code != 2 || !strings.Contains(res.stderr, "-f and -k are for --local") {
 		t.Errorf("-f alone: exit %d %q", res.code, res.stderr)
 	}
 }

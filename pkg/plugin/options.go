@@ -70,7 +70,7 @@ func NewGlobalOptions(cfg Config) *GlobalOptions {
 // AddFlags binds the shared flags.
 func (g *GlobalOptions) AddFlags(fs *pflag.FlagSet) {
 	g.ConfigFlags.AddFlags(fs)
-	fs.StringVarP(&g.Output, "output", "o", g.Output, "output format: json or yaml (default: the human report)")
+	fs.StringVarP(&g.Output, "output", "o", g.Output, "output format: json, yaml or junit (JUnit XML for CI: one test case per check) (default: the human report)")
 	fs.StringVar(&g.Color, "color", g.Color, "colour the human report: auto (only on a terminal, unless NO_COLOR is set), always or never")
 }
 
@@ -160,6 +160,13 @@ func (g *GlobalOptions) haveCluster() error {
 
 // Print renders the report and turns its outcome into the exit code.
 func (g *GlobalOptions) Print(r *report.Report) error {
+	return g.PrintContext(context.Background(), r)
+}
+
+// PrintContext is Print for reports that take long to print (a large
+// matrix): it stops with ctx's error once ctx is done, which Execute turns
+// into exit code 2 and "interrupted" on stderr.
+func (g *GlobalOptions) PrintContext(ctx context.Context, r *report.Report) error {
 	format, err := printers.ParseFormat(g.Output)
 	if err != nil {
 		return err
@@ -172,7 +179,7 @@ func (g *GlobalOptions) Print(r *report.Report) error {
 		Color:   format == printers.Human && g.colorOn(g.Streams.Out),
 		Verbose: klog.V(1).Enabled(),
 	}
-	if err := printers.Print(g.Streams.Out, r, format, opts); err != nil {
+	if err := printers.PrintContext(ctx, g.Streams.Out, r, format, opts); err != nil {
 		return fmt.Errorf("printing the report: %w", err)
 	}
 	if code := r.Verdict.Outcome.ExitCode(); code != 0 {

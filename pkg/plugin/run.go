@@ -19,17 +19,39 @@ type options interface {
 // runE runs a command's options: Complete, then the shared flags' and the
 // command's Validate, then Run under the API-stall watcher, so that every
 // command ends with a clear error once the API server stops answering.
+// Complete and Validate take no context but may read large manifests
+// (--local): Ctrl-C ends the command while they run all the same.
 func (g *GlobalOptions) runE(o options) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := o.Complete(args); err != nil {
-			return err
-		}
-		if err := g.Validate(); err != nil {
-			return err
-		}
-		if err := o.Validate(); err != nil {
+		err := interruptible(cmd.Context(), func() error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := g.Validate(); err != nil {
+				return err
+			}
+			return o.Validate()
+		})
+		if err != nil {
 			return err
 		}
 		return g.runWatched(cmd.Context(), o.Run)
+	}
+}
+
+// interruptible runs step, which only reads (flags, kubeconfig,
+// manifests), and returns ctx's error as soon as ctx is done: the step is
+// left to finish unseen while the process exits with that error.
+func interruptible(ctx context.Context, step func() error) error {
+	if ctx == nil {
+		return step()
+	}
+	done := make(chan error, 1)
+	go func() { done <- step() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -295,7 +295,7 @@ func TestServiceYAMLAndColour(t *testing.T) {
 	app := map[string]string{"app": "web"}
 	shop(t, "svc-output", app, intstr.FromString("http"), []testenv.Pod{readyPod("web-1", "10.244.8.11", app)}, true)
 	res := run(t, "service", "web", "-n", "svc-output", "-o", "yaml")
-	if res.code != 0 || !strings.HasPrefix(res.stdout, "apiVersion: netdebug.io/v1alpha1\n") || strings.Contains(res.stdout, "\x1b[") {
+	if res.code != 0 || !strings.HasPrefix(res.stdout, "apiVersion: netdebug.io/v1alpha2\n") || strings.Contains(res.stdout, "\x1b[") {
 		t.Errorf("yaml: exit %d\n%s", res.code, res.stdout)
 	}
 	res = run(t, "service", "web", "-n", "svc-output", "--color", "always")

@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"context"
+	"errors"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -64,5 +67,72 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	for w := 0; w < 4; w++ {
 		<-done
+	}
+}
+
+// MatrixContext decides rows on every CPU (run with -race), only the
+// columns asked for, and agrees with Decide on each of them.
+func TestMatrixContextAgreesWithDecide(t *testing.T) {
+	e := New(benchCluster(4, 300, 40))
+	pods := e.Pods()
+	columns := make([]bool, len(pods))
+	for d := range columns {
+		columns[d] = d%3 != 0
+	}
+	m, err := e.MatrixContext(context.Background(), pods, TCP, intstr.FromString("http"), columns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var allowed, denied int
+	for s, src := range pods {
+		for d, dst := range pods {
+			want := Undecided
+			if columns[d] {
+				want = e.Decide(Flow{Src: PodEndpoint(src.Namespace, src.Name), Dst: PodEndpoint(dst.Namespace, dst.Name), Port: intstr.FromString("http")})
+			}
+			got := m.At(s, d)
+			if got != want {
+				t.Fatalf("%s -> %s: matrix %s, Decide %s", src, dst, got, want)
+			}
+			allowed += btoi(got == Allowed)
+			denied += btoi(got == Denied)
+		}
+	}
+	if a, d := m.Counts(); a != allowed || d != denied || allowed == 0 || denied == 0 {
+		t.Errorf("Counts() = %d, %d; cells say %d, %d", a, d, allowed, denied)
+	}
+	// A matrix differs from itself nowhere, and from another port's
+	// exactly where At says so.
+	other := e.Matrix(pods, TCP, intstr.FromInt32(9090))
+	for s := range pods {
+		for range ChangedColumns(m, m, s) {
+			t.Fatal("a matrix differs from itself")
+		}
+		var want []int
+		for d := range pods {
+			if m.At(s, d) != other.At(s, d) {
+				want = append(want, d)
+			}
+		}
+		if got := slices.Collect(ChangedColumns(m, other, s)); !slices.Equal(got, want) {
+			t.Fatalf("row %d: changed %v, want %v", s, got, want)
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// A cancelled context stops the matrix with its error.
+func TestMatrixContextCancelled(t *testing.T) {
+	e := New(benchCluster(4, 300, 40))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.MatrixContext(ctx, e.Pods(), TCP, intstr.FromInt32(80), nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }

@@ -1,6 +1,8 @@
 package printers
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -53,10 +55,12 @@ func (p palette) outcome(o report.Outcome) string {
 const indent = "             " // aligns evidence under the message column
 
 // printHuman writes the one-screen report: verdict first, then one line per
-// check in procedure order with the evidence of the checks that did not pass.
-func printHuman(w io.Writer, r *report.Report, opts Options) error {
+// check in procedure order with the evidence of the checks that did not pass,
+// then the sections, written as they come (a matrix may have thousands of
+// lines).
+func printHuman(ctx context.Context, w io.Writer, r *report.Report, opts Options) error {
 	p := palette{on: opts.Color}
-	b := &strings.Builder{}
+	b := bufio.NewWriterSize(w, 64<<10)
 	fmt.Fprintf(b, "%s: %s\n", p.paint(r.Title, color.Bold), p.outcome(r.Verdict.Outcome))
 	fmt.Fprintf(b, "Verdict: %s\n", p.paint(sentence(r.Verdict.Message), color.Bold))
 	for _, n := range r.Verdict.Next {
@@ -94,9 +98,13 @@ func printHuman(w io.Writer, r *report.Report, opts Options) error {
 		for _, l := range sec.Lines {
 			b.WriteString(l + "\n")
 		}
+		if sec.Write != nil {
+			if err := sec.Write(ctx, b); err != nil {
+				return err
+			}
+		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 func titleCase(s string) string {

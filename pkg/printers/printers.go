@@ -3,6 +3,7 @@
 package printers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,15 +20,17 @@ const (
 	Human Format = ""
 	JSON  Format = "json"
 	YAML  Format = "yaml"
+	// JUnit is JUnit XML, for CI systems: one test case per check.
+	JUnit Format = "junit"
 )
 
 // ParseFormat validates -o.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case Human, JSON, YAML:
+	case Human, JSON, YAML, JUnit:
 		return f, nil
 	}
-	return "", fmt.Errorf("unsupported output format %q: use json or yaml, or leave -o out for the human report", s)
+	return "", fmt.Errorf("unsupported output format %q: use json, yaml or junit, or leave -o out for the human report", s)
 }
 
 // Options controls the human report.
@@ -39,6 +42,19 @@ type Options struct {
 
 // Print renders r in format to w.
 func Print(w io.Writer, r *report.Report, format Format, opts Options) error {
+	return PrintContext(context.Background(), w, r, format, opts)
+}
+
+// PrintContext is Print for reports that may be large: it writes the rows
+// of check Data that has them (report.RowData) one at a time, and stops
+// with ctx's error once ctx is done (Ctrl-C), having written part of the
+// document.
+func PrintContext(ctx context.Context, w io.Writer, r *report.Report, format Format, opts Options) error {
+	if format == JSON || format == YAML {
+		if rows := rowData(r); len(rows) > 0 {
+			return printStreamed(ctx, w, r, format, rows)
+		}
+	}
 	switch format {
 	case JSON:
 		b, err := json.MarshalIndent(r, "", "  ")
@@ -54,7 +70,9 @@ func Print(w io.Writer, r *report.Report, format Format, opts Options) error {
 		}
 		_, err = w.Write(b)
 		return err
+	case JUnit:
+		return printJUnit(w, r)
 	default:
-		return printHuman(w, r, opts)
+		return printHuman(ctx, w, r, opts)
 	}
 }

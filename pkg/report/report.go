@@ -5,14 +5,16 @@
 package report
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
 )
 
 // APIVersion and Kind identify the JSON/YAML document. The schema is stable
 // within an APIVersion: fields are only ever added.
 const (
-	APIVersion = "netdebug.io/v1alpha1"
+	APIVersion = "netdebug.io/v1alpha2"
 	Kind       = "Report"
 )
 
@@ -103,6 +105,11 @@ type Report struct {
 type Section struct {
 	Title string
 	Lines []string
+	// Write, when set, writes more lines after Lines, at printing time:
+	// for a block too large to hold (the grid of a matrix of thousands of
+	// pods), which JSON and YAML never need. It stops with ctx's error
+	// once ctx is done.
+	Write func(ctx context.Context, w io.Writer) error
 }
 
 // TextSection is a section of text, one line per line of text.
@@ -135,8 +142,11 @@ type Summary struct {
 
 // Check is one step of a procedure.
 type Check struct {
-	Code    string `json:"code"`
-	Title   string `json:"title"`
+	Code  string `json:"code"`
+	Title string `json:"title"`
+	// Subject names what the check is about when one code checks several
+	// things in a report (a flow test's name); empty otherwise.
+	Subject string `json:"subject,omitempty"`
 	Status  Status `json:"status"`
 	Message string `json:"message"`
 	// Evidence: the objects looked at and the facts found about them.

@@ -95,7 +95,7 @@ func Resolve(ctx context.Context, client kubernetes.Interface, ref Ref, defaultN
 		}
 		return pod, nil
 	}
-	selector, err := workloadSelector(ctx, client, ns, ref)
+	selector, err := WorkloadSelector(ctx, client, ns, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,9 @@ func Resolve(ctx context.Context, client kubernetes.Interface, ref Ref, defaultN
 	return pick(list.Items), nil
 }
 
-func workloadSelector(ctx context.Context, client kubernetes.Interface, ns string, ref Ref) (string, error) {
+// WorkloadSelector is the label selector of a workload's pods, as kubectl
+// finds the pods of deploy/NAME: the workload's spec.selector.
+func WorkloadSelector(ctx context.Context, client kubernetes.Interface, ns string, ref Ref) (string, error) {
 	var sel *metav1.LabelSelector
 	var err error
 	apps := client.AppsV1()

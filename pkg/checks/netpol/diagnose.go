@@ -36,6 +36,8 @@ type Request struct {
 	// not contacted. Files name them in messages.
 	Manifests *manifest.Result
 	Files     []string
+	// Kustomize: Files is the kustomization directory built (-k).
+	Kustomize bool
 	// Lenient: with Manifests, policies the API server would reject only
 	// warn (NP002) instead of failing the run.
 	Lenient bool
@@ -53,7 +55,7 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		if err != nil {
 			return nil, err
 		}
-		return Matrix(w, MatrixRequest{Namespaces: req.Scope, Ports: req.Ports, Protocol: req.Protocol, WhatIf: req.WhatIf, MaxPods: req.MaxPods})
+		return Matrix(ctx, w, MatrixRequest{Namespaces: req.Scope, Ports: req.Ports, Protocol: req.Protocol, WhatIf: req.WhatIf, MaxPods: req.MaxPods})
 	}
 	args := make([]Arg, len(req.Endpoints))
 	var scope GatherRequest
@@ -118,7 +120,11 @@ func (req Request) describeCommand() string {
 	if req.Manifests == nil {
 		return "kubectl netdebug netpol %s"
 	}
-	return "kubectl netdebug netpol %s --local -f " + strings.Join(req.Files, " -f ")
+	flag := " -f "
+	if req.Kustomize {
+		flag = " -k "
+	}
+	return "kubectl netdebug netpol %s --local" + flag + strings.Join(req.Files, flag)
 }
 
 // Endpoint is a SRC or DST argument before it is resolved: a pod, a

@@ -1,12 +1,15 @@
 package netpol
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math/bits"
 	"slices"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,7 +20,7 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
-// DefaultMaxPods bounds a matrix: its JSON has one cell per pair and port.
+// DefaultMaxPods bounds a matrix: its cells grow as the square of the pods.
 const DefaultMaxPods = 1000
 
 // MatrixRequest is `netpol matrix`.
@@ -46,24 +49,52 @@ const (
 type matrixPort struct {
 	Port
 	// applies[d]: destination d is checked on this port (it declares it,
-	// or --port named it).
+	// or --port named it); mask is the same as bits (d&63 of word d>>6),
+	// to combine with the matrix's rows a word at a time.
 	applies []bool
+	mask    []uint64
 	// number[d] is the port number on destination d (a named port
 	// resolves per destination).
 	number []int32
 	m      *policy.Matrix
 }
 
-// MatrixPortData names a port of the matrix in JSON; port is 0 for a named
-// port, which resolves per destination.
-type MatrixPortData struct {
-	Port     int32  `json:"port"`
-	Name     string `json:"name,omitempty"`
-	Protocol string `json:"protocol"`
+func newMatrixPort(p Port, n int) matrixPort {
+	return matrixPort{Port: p, applies: make([]bool, n), mask: make([]uint64, (n+63)/64), number: make([]int32, n)}
 }
 
+// apply checks destination d on the port, whose number there is num.
+func (mp *matrixPort) apply(d int, num int32) {
+	mp.applies[d], mp.number[d] = true, num
+	mp.mask[d>>6] |= 1 << (uint(d) & 63)
+}
+
+// MatrixPortData names a port of the matrix in JSON. Port is 0 for a named
+// port, which resolves per destination: Numbers[d] is its number on pod d
+// (0 where the pod has no such port and nothing is checked).
+type MatrixPortData struct {
+	Port     int32   `json:"port"`
+	Name     string  `json:"name,omitempty"`
+	Protocol string  `json:"protocol"`
+	Numbers  []int32 `json:"numbers,omitempty"`
+}
+
+// Result codes of the matrix's rows in JSON and YAML, one character per
+// flow.
+const (
+	codeAllowed   = 'A'
+	codeDenied    = 'D'
+	codeUndecided = 'U'
+	codeUnchecked = '-' // the destination does not have the port
+)
+
 // MatrixData is NP008's data: the pods (rows and columns), the ports, the
-// counts of cells, and every cell.
+// counts of flows, and the rows. Rows[s][p] is a string with one character
+// per destination d, the flow from Pods[s] to Pods[d] on Ports[p]: A
+// allowed, D denied, U undecided, - not checked (d does not have the port).
+// A row is a few bytes per flow where one object per flow took a hundred:
+// the printers write the rows one at a time (report.RowData), so that a
+// matrix of millions of flows is never whole in memory as text.
 type MatrixData struct {
 	Pods      []string         `json:"pods"`
 	Ports     []MatrixPortData `json:"ports"`
@@ -72,15 +103,100 @@ type MatrixData struct {
 	Undecided int              `json:"undecided"`
 	// LeftOut are pods not in the matrix, with why.
 	LeftOut []string `json:"leftOut,omitempty"`
-	// Cells lists, port by port, every checked flow: from, to, port,
-	// portName, protocol, allowed, result (allowed is left out when the
-	// result is Undecided).
-	Cells *CellList `json:"cells"`
+
+	ports []matrixPort
+}
+
+// matrixHead is MatrixData without its methods: what encoding/json makes of
+// its fields, the rows aside.
+type matrixHead MatrixData
+
+// RowsHead is the data without its rows (report.RowData).
+func (d MatrixData) RowsHead() any { return matrixHead(d) }
+
+// EachRow yields the row of each source in turn, in the same memory
+// (report.RowData).
+func (d MatrixData) EachRow(emit func(row [][]byte) error) error {
+	n := len(d.Pods)
+	row := make([][]byte, len(d.ports))
+	for p := range row {
+		row[p] = make([]byte, n)
+	}
+	for s := range n {
+		for p := range d.ports {
+			d.ports[p].codes(s, row[p])
+		}
+		if err := emit(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// codes writes the result code of each flow from source s on the port into
+// buf, which has one byte per pod.
+func (mp *matrixPort) codes(s int, buf []byte) {
+	allowed, denied := mp.m.Row(s)
+	for w, mask := range mp.mask {
+		a, d := allowed[w], denied[w]
+		end := min(len(buf), (w+1)*64)
+		for i := w * 64; i < end; i++ {
+			bit := uint64(1) << (uint(i) & 63)
+			switch {
+			case mask&bit == 0:
+				buf[i] = codeUnchecked
+			case a&bit != 0:
+				buf[i] = codeAllowed
+			case d&bit != 0:
+				buf[i] = codeDenied
+			default:
+				buf[i] = codeUndecided
+			}
+		}
+	}
+}
+
+// MarshalJSON is the whole document in one piece, for encoders other than
+// the printers' (report.RowData). The codes and the brackets need no
+// escaping: the rows are written as they are.
+func (d MatrixData) MarshalJSON() ([]byte, error) {
+	head, err := json.Marshal(matrixHead(d))
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(len(head) + len(d.Pods)*(len(d.ports)*(len(d.Pods)+3)+3) + 12)
+	b.Write(head[:len(head)-1])
+	b.WriteString(`,"rows":[`)
+	first := true
+	err = d.EachRow(func(row [][]byte) error {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteByte('[')
+		for p, codes := range row {
+			if p > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			b.Write(codes)
+			b.WriteByte('"')
+		}
+		b.WriteByte(']')
+		return nil
+	})
+	b.WriteString("]}")
+	return b.Bytes(), err
 }
 
 // Matrix answers `netpol matrix`: every flow between the pods in scope, on
-// the given ports or each destination's declared ports, with engine.Matrix.
-func Matrix(w *World, req MatrixRequest) (*report.Report, error) {
+// the given ports or each destination's declared ports, with
+// engine.MatrixContext. The flows are decided once, two bits each per port
+// (6 MB per port at 5,000 pods): the verdict comes first in the report and
+// needs their counts, and the printers then read the rows from these bits.
+// It stops with ctx's error once ctx is done (Ctrl-C).
+func Matrix(ctx context.Context, w *World, req MatrixRequest) (*report.Report, error) {
 	scope := "all namespaces"
 	target := report.Object{Kind: "Namespaces", Name: "all"}
 	if len(req.Namespaces) == 1 {
@@ -113,48 +229,45 @@ func Matrix(w *World, req MatrixRequest) (*report.Report, error) {
 	var actions []string
 	if req.WhatIf != nil {
 		engine, actions = w.withPolicies(req.WhatIf)
+		// Offline, a pod the change adds or removes has no flow to
+		// compare (the actions name it).
+		pods = slices.DeleteFunc(pods, func(p policy.PodRef) bool { return engine.Pod(p) == nil })
 	}
 	ports := matrixPorts(w.Engine, pods, req)
 	n := len(pods)
-	flags := make([]uint8, n*n)
 	var counts [3]int
 	var changes []FlowChangeData
 	for i := range ports {
 		mp := &ports[i]
-		mp.m = engine.Matrix(pods, mp.Protocol, mp.Port.Port)
-		var before *policy.Matrix
-		if req.WhatIf != nil {
-			before = w.Engine.Matrix(pods, mp.Protocol, mp.Port.Port)
+		var err error
+		if mp.m, err = engine.MatrixContext(ctx, pods, mp.Protocol, mp.Port.Port, mp.applies); err != nil {
+			return nil, err
 		}
-		for d := range n {
-			if !mp.applies[d] {
-				continue
+		allowed, denied := mp.m.Counts()
+		counts[0] += allowed
+		counts[1] += denied
+		counts[2] += n*checkedCount(mp.mask) - allowed - denied
+		if req.WhatIf == nil {
+			continue
+		}
+		before, err := w.Engine.MatrixContext(ctx, pods, mp.Protocol, mp.Port.Port, mp.applies)
+		if err != nil {
+			return nil, err
+		}
+		for s := range n {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("comparing the matrices: %w", err)
 			}
-			for s := range n {
-				r := mp.m.At(s, d)
-				switch r {
-				case policy.Allowed:
-					flags[s*n+d] |= cellAllowed
-					counts[0]++
-				case policy.Denied:
-					flags[s*n+d] |= cellDenied
-					counts[1]++
-				default:
-					flags[s*n+d] |= cellUndecided
-					counts[2]++
-				}
-				if before != nil {
-					if b := before.At(s, d); b != r {
-						changes = append(changes, FlowChangeData{From: pods[s].String(), To: pods[d].String(), Port: mp.number[d],
-							PortName: portName(mp.Port.Port), Protocol: string(mp.Protocol), Before: string(b), After: string(r)})
-					}
-				}
+			for d := range policy.ChangedColumns(before, mp.m, s) {
+				changes = append(changes, FlowChangeData{From: pods[s].String(), To: pods[d].String(), Port: mp.number[d],
+					PortName: portName(mp.Port.Port), Protocol: string(mp.Protocol), Before: string(before.At(s, d)), After: string(mp.m.At(s, d))})
 			}
 		}
 	}
 	slices.SortStableFunc(changes, func(a, b FlowChangeData) int {
 		return cmp.Or(strings.Compare(a.From, b.From), strings.Compare(a.To, b.To))
 	})
+	explainChanges(engine, pods, changes)
 	mc := checkMatrix(pods, ports, counts, leftOut, req)
 	if missing := missingNamespaces(w, req.Namespaces); len(pods) == 0 && len(missing) > 0 {
 		// A typo in -n is not an empty matrix to be happy about.
@@ -170,20 +283,36 @@ func Matrix(w *World, req MatrixRequest) (*report.Report, error) {
 		rep.Add(checkFindings(engine, nil))
 	}
 	rep.Finish(checks.Settled(mc.Message))
-	details := matrixText(pods, flags, ports, req.Ports == nil)
-	if len(leftOut) > 0 {
-		details += "Left out: " + strings.Join(leftOut, ", ") + "\n"
-	}
-	if req.WhatIf != nil && len(changes) > 0 {
-		details += fmt.Sprintf("\nChanged by %s (before -> after):\n", strings.Join(req.WhatIf.Files, ", "))
-		for _, ch := range changes {
-			details += "  " + ch.String() + "\n"
-		}
-	}
-	if details != "" {
-		rep.Sections = append(rep.Sections, report.TextSection("", details))
+	if n > 0 || len(leftOut) > 0 || len(changes) > 0 {
+		// The grid is as large as the matrix: it is written when the
+		// human report is printed, never held.
+		rep.Sections = append(rep.Sections, report.Section{Write: func(ctx context.Context, out io.Writer) error {
+			b := bufio.NewWriter(out)
+			if err := matrixText(ctx, b, pods, ports, req.Ports == nil); err != nil {
+				return err
+			}
+			if len(leftOut) > 0 {
+				b.WriteString("Left out: " + strings.Join(leftOut, ", ") + "\n")
+			}
+			if len(changes) > 0 {
+				fmt.Fprintf(b, "\nChanged by %s (before -> after):\n", strings.Join(req.WhatIf.Files, ", "))
+				for _, ch := range changes {
+					b.WriteString("  " + ch.String() + "\n")
+				}
+			}
+			return b.Flush()
+		}})
 	}
 	return rep, nil
+}
+
+// checkedCount is the number of destinations a port's mask checks.
+func checkedCount(mask []uint64) int {
+	c := 0
+	for _, w := range mask {
+		c += bits.OnesCount64(w)
+	}
+	return c
 }
 
 // matrixPods lists the pods in scope that the matrix covers: hostNetwork
@@ -218,15 +347,15 @@ func matrixPorts(e *policy.Engine, pods []policy.PodRef, req MatrixRequest) []ma
 	var out []matrixPort
 	if len(req.Ports) > 0 {
 		for _, p := range req.Ports {
-			mp := matrixPort{Port: p, applies: make([]bool, n), number: make([]int32, n)}
+			mp := newMatrixPort(p, n)
 			for d := range pods {
 				if p.Port.Type == intstr.Int {
-					mp.applies[d], mp.number[d] = true, p.Port.IntVal
+					mp.apply(d, p.Port.IntVal)
 					continue
 				}
 				for _, cp := range declared[d] {
 					if cp.Name == p.Port.StrVal && cp.Protocol == p.Protocol {
-						mp.applies[d], mp.number[d] = true, cp.Number
+						mp.apply(d, cp.Number)
 						break
 					}
 				}
@@ -250,9 +379,9 @@ func matrixPorts(e *policy.Engine, pods []policy.PodRef, req MatrixRequest) []ma
 			if !ok {
 				i = len(out)
 				index[k] = i
-				out = append(out, matrixPort{Port: Port{Port: intstr.FromInt32(cp.Number), Protocol: cp.Protocol}, applies: make([]bool, n), number: make([]int32, n)})
+				out = append(out, newMatrixPort(Port{Port: intstr.FromInt32(cp.Number), Protocol: cp.Protocol}, n))
 			}
-			out[i].applies[d], out[i].number[d] = true, cp.Number
+			out[i].apply(d, cp.Number)
 		}
 	}
 	slices.SortFunc(out, func(a, b matrixPort) int {
@@ -290,20 +419,23 @@ func missingNamespaces(w *World, scope []string) []string {
 	return missing
 }
 
-// checkMatrix (NP008): the counts; the table itself is a section of the report (human) and
-// Data (cells).
+// checkMatrix (NP008): the counts; the table itself is a section of the
+// report (human) and Data (rows).
 func checkMatrix(pods []policy.PodRef, ports []matrixPort, counts [3]int, leftOut []string, req MatrixRequest) report.Check {
 	code := checks.NPMatrix
 	var labels []string
-	data := MatrixData{Pods: make([]string, len(pods)), Allowed: counts[0], Denied: counts[1], Undecided: counts[2], LeftOut: leftOut}
+	data := MatrixData{Pods: make([]string, len(pods)), Ports: []MatrixPortData{}, Allowed: counts[0], Denied: counts[1], Undecided: counts[2], LeftOut: leftOut, ports: ports}
 	for i, p := range pods {
 		data.Pods[i] = p.String()
 	}
 	for _, p := range ports {
 		labels = append(labels, p.String())
-		data.Ports = append(data.Ports, MatrixPortData{Port: p.Port.Port.IntVal, Name: portName(p.Port.Port), Protocol: string(p.Protocol)})
+		pd := MatrixPortData{Port: p.Port.Port.IntVal, Name: portName(p.Port.Port), Protocol: string(p.Protocol)}
+		if p.Port.Port.Type == intstr.String {
+			pd.Numbers = p.number
+		}
+		data.Ports = append(data.Ports, pd)
 	}
-	data.Cells = &CellList{pods: data.Pods, ports: ports}
 	on := "on " + strings.Join(labels, ", ")
 	if len(req.Ports) == 0 {
 		on = "each destination on the ports it declares (" + strings.Join(labels, ", ") + ")"
@@ -327,88 +459,4 @@ func checkMatrix(pods []policy.PodRef, ports []matrixPort, counts [3]int, leftOu
 	}
 	c.Data = data
 	return c
-}
-
-// CellList is the matrix cells in JSON, written straight from the engine's
-// matrices: a 1,000-pod matrix has a million cells, too many to hold as
-// structs first.
-type CellList struct {
-	pods  []string
-	ports []matrixPort
-}
-
-// MarshalJSON writes [{"from","to","port","portName","protocol","allowed","result"},...],
-// without "allowed" for an Undecided cell: only "result" says undecided.
-func (c *CellList) MarshalJSON() ([]byte, error) {
-	names := make([][]byte, len(c.pods))
-	for i, p := range c.pods {
-		b, err := json.Marshal(p)
-		if err != nil {
-			return nil, err
-		}
-		names[i] = b
-	}
-	var buf bytes.Buffer
-	n := len(c.pods)
-	cells := 0
-	for _, mp := range c.ports {
-		for d := range n {
-			if mp.applies[d] {
-				cells += n
-			}
-		}
-	}
-	buf.Grow(cells * (100 + 2*longest(c.pods)))
-	buf.WriteByte('[')
-	first := true
-	var num []byte
-	for _, mp := range c.ports {
-		proto, _ := json.Marshal(string(mp.Protocol))
-		name := ""
-		if mp.Port.Port.Type == intstr.String {
-			b, _ := json.Marshal(mp.Port.Port.StrVal)
-			name = `,"portName":` + string(b)
-		}
-		for s := range n {
-			for d := range n {
-				if !mp.applies[d] {
-					continue
-				}
-				if !first {
-					buf.WriteByte(',')
-				}
-				first = false
-				r := mp.m.At(s, d)
-				buf.WriteString(`{"from":`)
-				buf.Write(names[s])
-				buf.WriteString(`,"to":`)
-				buf.Write(names[d])
-				buf.WriteString(`,"port":`)
-				num = strconv.AppendInt(num[:0], int64(mp.number[d]), 10)
-				buf.Write(num)
-				buf.WriteString(name)
-				buf.WriteString(`,"protocol":`)
-				buf.Write(proto)
-				switch r {
-				case policy.Allowed:
-					buf.WriteString(`,"allowed":true`)
-				case policy.Denied:
-					buf.WriteString(`,"allowed":false`)
-				}
-				buf.WriteString(`,"result":"`)
-				buf.WriteString(string(r))
-				buf.WriteString(`"}`)
-			}
-		}
-	}
-	buf.WriteByte(']')
-	return buf.Bytes(), nil
-}
-
-func longest(s []string) int {
-	n := 0
-	for _, x := range s {
-		n = max(n, len(x))
-	}
-	return n
 }

@@ -1,6 +1,9 @@
 package netpol
 
 import (
+	"bufio"
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -28,16 +31,15 @@ func cellChar(f uint8) byte {
 	}
 }
 
-// matrixText renders the matrix: rows are sources, columns destinations,
-// numbered as the rows; the column numbers are written vertically so that
-// each column is one character wide, and every tenth column is followed by a
-// space.
-func matrixText(pods []policy.PodRef, flags []uint8, ports []matrixPort, declared bool) string {
+// matrixText renders the matrix into b: rows are sources, columns
+// destinations, numbered as the rows; the column numbers are written
+// vertically so that each column is one character wide, and every tenth
+// column is followed by a space. It stops with ctx's error once ctx is done.
+func matrixText(ctx context.Context, b *bufio.Writer, pods []policy.PodRef, ports []matrixPort, declared bool) error {
 	n := len(pods)
 	if n == 0 {
-		return ""
+		return nil
 	}
-	var b strings.Builder
 	var labels []string
 	for _, p := range ports {
 		labels = append(labels, p.String())
@@ -57,7 +59,6 @@ func matrixText(pods []policy.PodRef, flags []uint8, ports []matrixPort, declare
 		nameWidth = max(nameWidth, len(p.String()))
 	}
 	prefix := 2 + numWidth + 1 + nameWidth + 2
-	b.Grow((prefix + n + n/groupSize + 1) * (n + numWidth + 4))
 	// Column numbers, one digit per line, leading zeros as spaces.
 	for k := numWidth - 1; k >= 0; k-- {
 		b.WriteString(strings.Repeat(" ", prefix))
@@ -78,7 +79,40 @@ func matrixText(pods []policy.PodRef, flags []uint8, ports []matrixPort, declare
 		b.WriteByte('\n')
 	}
 	row := make([]byte, 0, n+n/groupSize)
+	flags := make([]uint8, n)
+	words := (n + 63) / 64
+	allowed, denied, undecided := make([]uint64, words), make([]uint64, words), make([]uint64, words)
 	for s, p := range pods {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("writing the matrix: %w", err)
+		}
+		// The results of the row on every port, 64 destinations at a
+		// time, then one flag per destination.
+		clear(allowed)
+		clear(denied)
+		clear(undecided)
+		for _, mp := range ports {
+			a, d := mp.m.Row(s)
+			for w, mask := range mp.mask {
+				allowed[w] |= a[w]
+				denied[w] |= d[w]
+				undecided[w] |= mask &^ (a[w] | d[w])
+			}
+		}
+		for d := range flags {
+			w, bit := d>>6, uint64(1)<<(uint(d)&63)
+			var f uint8
+			if allowed[w]&bit != 0 {
+				f |= cellAllowed
+			}
+			if denied[w]&bit != 0 {
+				f |= cellDenied
+			}
+			if undecided[w]&bit != 0 {
+				f |= cellUndecided
+			}
+			flags[d] = f
+		}
 		b.WriteString("  ")
 		num := strconv.Itoa(s + 1)
 		b.WriteString(strings.Repeat(" ", numWidth-len(num)))
@@ -92,7 +126,7 @@ func matrixText(pods []policy.PodRef, flags []uint8, ports []matrixPort, declare
 			if d > 0 && d%groupSize == 0 {
 				row = append(row, ' ')
 			}
-			row = append(row, cellChar(flags[s*n+d]))
+			row = append(row, cellChar(flags[d]))
 		}
 		b.Write(row)
 		b.WriteByte('\n')
@@ -102,5 +136,5 @@ func matrixText(pods []policy.PodRef, flags []uint8, ports []matrixPort, declare
 		b.WriteString("  ~ allowed on some ports only")
 	}
 	b.WriteString("  - no port to check\n")
-	return b.String()
+	return nil
 }

@@ -13,8 +13,8 @@ package netpol
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -93,13 +93,9 @@ func (w *World) assumedNamespace(ns string) bool {
 	if w.Cluster {
 		return false
 	}
-	needle := fmt.Sprintf("namespace %q is referenced but not declared", ns)
-	for _, wr := range w.Warnings {
-		if strings.Contains(wr.Message, needle) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(w.Warnings, func(wr manifest.Warning) bool {
+		return wr.Kind == manifest.WarnImplicitNamespace && wr.Namespace == ns
+	})
 }
 
 // Arg is one endpoint as the user named it: a pod or an IP.

@@ -1,6 +1,7 @@
 package netpol
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestNetpolOfflineUnknownsAreUndecided(t *testing.T) {
 
 	// The matrix agrees: the cells into web from prometheus and batch are
 	// undecided, none is denied (hostNetwork pods are left out of it).
-	r, err := Matrix(w, MatrixRequest{Ports: []Port{{Port: intstr.FromInt32(8080), Protocol: corev1.ProtocolTCP}}})
+	r, err := Matrix(context.Background(), w, MatrixRequest{Ports: []Port{{Port: intstr.FromInt32(8080), Protocol: corev1.ProtocolTCP}}})
 	if err != nil {
 		t.Fatal(err)
 	}

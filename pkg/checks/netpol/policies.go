@@ -2,9 +2,10 @@ package netpol
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/manifest"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -13,8 +14,9 @@ const maxWarningFacts = 20
 
 // checkPolicies (NP002): the policies the verdict rests on, and anything the
 // engine or the manifest loader skipped or assumed. Objects the API server
-// would reject are ignored by the engine, and namespaces the manifests do not
-// declare have guessed labels: both can change a verdict, so both warn. In
+// would reject are ignored by the engine, namespaces the manifests do not
+// declare have guessed labels, and an object given twice keeps only its
+// later version: each can change a verdict, so each warns. In
 // manifests (--local), a policy the API server would reject fails the check,
 // naming the file, document and fields, unless the world is Lenient: such
 // manifests would not apply, which is what a CI run must catch.
@@ -31,24 +33,10 @@ func checkPolicies(w *World) report.Check {
 	c := code.New(report.Pass, "%s", w.describeRead())
 	if !w.Cluster {
 		c.Message = fmt.Sprintf("%d file(s) read: %d pod(s), %s", w.FilesRead, len(w.Snapshot.Pods), c.Message)
-		skipped := 0
-		for _, wr := range w.Warnings {
-			if strings.Contains(wr.Message, "skipped: not used by network policy analysis") {
-				skipped++
-			}
-		}
-		if skipped > 0 {
-			c.Message += fmt.Sprintf("; %d document(s) of other kinds ignored", skipped)
-		}
-		for i, wr := range w.Warnings {
-			if i == maxWarningFacts {
-				c.Facts = append(c.Facts, report.Fact{Name: "manifests", Value: fmt.Sprintf("and %d more warnings", len(w.Warnings)-i)})
-				break
-			}
-			c.Facts = append(c.Facts, report.Fact{Name: "manifests", Value: wr.String()})
-			if wr.File == "" { // a namespace referenced but not declared
-				c.Status = report.Warn
-			}
+		c.Message += manifestCounts(w.Warnings)
+		c.Facts = append(c.Facts, manifestFacts(w.Warnings)...)
+		if slices.ContainsFunc(w.Warnings, manifestWarns) {
+			c.Status = report.Warn
 		}
 	}
 	rejected := 0
@@ -91,6 +79,60 @@ func checkPolicies(w *World) report.Check {
 		c.Objects = append(c.Objects, report.Object{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name})
 	}
 	return c
+}
+
+// manifestWarns reports whether a manifest warning can change a verdict, so
+// that NP002 warns and the printer shows it without -v: a duplicate
+// replaced an earlier object (which one was meant?), a namespace's labels
+// are guessed.
+func manifestWarns(w manifest.Warning) bool {
+	return w.Kind == manifest.WarnDuplicate || w.Kind == manifest.WarnImplicitNamespace
+}
+
+// manifestCounts summarises what the manifests held besides the objects
+// used.
+func manifestCounts(ws []manifest.Warning) string {
+	other, notKube := 0, 0
+	for _, w := range ws {
+		switch w.Kind {
+		case manifest.WarnSkippedKind:
+			other++
+		case manifest.WarnNotKubernetes:
+			notKube++
+		}
+	}
+	s := ""
+	if other > 0 {
+		s += fmt.Sprintf("; %d document(s) of other kinds ignored", other)
+	}
+	if notKube > 0 {
+		s += fmt.Sprintf("; %d file(s) or document(s) that are not Kubernetes objects skipped", notKube)
+	}
+	return s
+}
+
+// manifestFacts lists the manifest warnings, at most maxWarningFacts, those
+// that make NP002 warn first so that the cut never hides them.
+func manifestFacts(ws []manifest.Warning) []report.Fact {
+	sorted := slices.Clone(ws)
+	slices.SortStableFunc(sorted, func(a, b manifest.Warning) int {
+		switch wa, wb := manifestWarns(a), manifestWarns(b); {
+		case wa == wb:
+			return 0
+		case wa:
+			return -1
+		}
+		return 1
+	})
+	var facts []report.Fact
+	for i, w := range sorted {
+		if i == maxWarningFacts {
+			facts = append(facts, report.Fact{Name: "manifests", Value: fmt.Sprintf("and %d more warnings", len(sorted)-i)})
+			break
+		}
+		facts = append(facts, report.Fact{Name: "manifests", Value: w.String()})
+	}
+	return facts
 }
 
 // firstFact is the value of the first fact named name.
