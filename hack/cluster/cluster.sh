@@ -15,6 +15,7 @@
 #   NETDEBUG_BRIDGE       bridge name            [ndbr0]
 #   NETDEBUG_API_PORT     API server port        [6443]
 #   NETDEBUG_NODE_IP      node address           [address of the default route's interface]
+#   NETDEBUG_TRAEFIK      1: deploy Traefik (Ingress + Gateway API controller), 0: don't [1]
 #
 # See hack/cluster/README.md for the design and the non-obvious fixes.
 set -Eeuo pipefail
@@ -35,6 +36,14 @@ KNP_IMAGE=netdebug.local/kube-network-policies:v0.8.0
 # network-policy-api version kube-network-policies v0.8.0 is built with: it
 # enforces them behind --admin-network-policy/--baseline-admin-network-policy.
 NPA_VERSION=v0.1.6-0.20250401132235-45061d10895e
+# Gateway API standard-channel CRDs, from this module version's config/crd/standard
+# (the Go module cache). Traefik 3.6 is built against v1.4 and reads Gateway,
+# GatewayClass, HTTPRoute, GRPCRoute v1, ReferenceGrant v1beta1 and
+# BackendTLSPolicy v1: v1.6.3's standard CRDs still serve all of them.
+GATEWAY_API_VERSION=v1.6.3
+# Traefik (hack/traefik): the version hack/traefik/go.mod requires.
+TRAEFIK_VERSION=$(awk '$1 == "require" && $2 == "github.com/traefik/traefik/v3" {print $3}' "$root/hack/traefik/go.mod")
+TRAEFIK_IMAGE=netdebug.local/traefik:$TRAEFIK_VERSION
 ETCD_PORT=12379 ETCD_PEER_PORT=12380
 KCM_PORT=10257 SCHED_PORT=10259 KUBELET_PORT=10250 KUBELET_HEALTHZ_PORT=10248
 PROXY_METRICS_PORT=10249 PROXY_HEALTHZ_PORT=10256 KNP_METRICS_PORT=19080 KNP_QUEUE=98
@@ -53,6 +62,7 @@ load_settings() {
   if [ -r "$STATE/settings.env" ]; then
     # shellcheck disable=SC1091
     . "$STATE/settings.env"
+    TRAEFIK=${TRAEFIK:-0} # a cluster made before Traefik was added has none
     return
   fi
   POD_CIDR=${NETDEBUG_POD_CIDR:-10.244.0.0/24}
@@ -60,6 +70,7 @@ load_settings() {
   BRIDGE=${NETDEBUG_BRIDGE:-ndbr0}
   API_PORT=${NETDEBUG_API_PORT:-6443}
   NODE_IP=${NETDEBUG_NODE_IP:-}
+  TRAEFIK=${NETDEBUG_TRAEFIK:-1}
 }
 
 save_settings() {
@@ -69,6 +80,7 @@ SERVICE_CIDR=$SERVICE_CIDR
 BRIDGE=$BRIDGE
 API_PORT=$API_PORT
 NODE_IP=$NODE_IP
+TRAEFIK=$TRAEFIK
 BIN=$BIN
 EOF
 }
@@ -199,6 +211,7 @@ detect_node_ip() {
 
 check_ranges() {
   local r cidr
+  [ "${SERVICE_CIDR#*/}" -le 24 ] || die "service range $SERVICE_CIDR is too small (at most /24: DNS is its .10, Traefik its .80)"
   if overlap "$POD_CIDR" "$SERVICE_CIDR"; then die "pod range $POD_CIDR overlaps service range $SERVICE_CIDR"; fi
   for r in "$POD_CIDR" "$SERVICE_CIDR"; do
     if overlap "$r" "$NODE_IP/32"; then die "$r contains the node address $NODE_IP"; fi
@@ -484,6 +497,24 @@ install_admin_policy_crds() {
     die "the admin policy CRDs were not established"
 }
 
+# install_gateway_api_crds applies the Gateway API standard-channel CRDs of
+# GATEWAY_API_VERSION from the Go module cache (not the safe-upgrades
+# ValidatingAdmissionPolicy that ships next to them) and waits until they are
+# served.
+install_gateway_api_crds() {
+  local dir f crds=()
+  dir=$(cd / && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir/config/crd/standard" ] || die "gateway-api $GATEWAY_API_VERSION: not in the Go module cache (go mod download failed)"
+  for f in "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+    case $f in *_vap_*) continue ;; esac
+    crds+=(-f "$f")
+  done
+  kubectl_ apply --server-side --force-conflicts "${crds[@]}" >/dev/null || die "applying the Gateway API CRDs failed"
+  kubectl_ wait --for condition=established --timeout=60s \
+    $(kubectl_ get crd -o name | grep '\.gateway\.networking\.k8s\.io$') >/dev/null ||
+    die "the Gateway API CRDs were not established"
+}
+
 # --------------------------------------------------------------- up ----------
 cmd_up() {
   [ "$(id -u)" = 0 ] || die "must run as root"
@@ -506,7 +537,7 @@ cmd_up() {
 
   log "building components (cached in $NETDEBUG_CACHE)"
   BIN=$("$root/hack/build-kube.sh" kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd)
-  IMAGES=$("$root/hack/images/build-images.sh")
+  IMAGES=$(NETDEBUG_TRAEFIK=$TRAEFIK "$root/hack/images/build-images.sh")
   log "components ready after $((SECONDS - t0))s"
 
   mkdir -p "$STATE"
@@ -565,8 +596,9 @@ cmd_up() {
   start containerd env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
     containerd --config "$STATE/containerd/config.toml"
   wait_for 30 containerd ctr_ version || fail_with_logs "containerd did not start" containerd
-  local img
-  for img in pause tools coredns kube-network-policies; do
+  local img imgs=(pause tools coredns kube-network-policies)
+  [ "$TRAEFIK" = 0 ] || imgs+=(traefik)
+  for img in "${imgs[@]}"; do
     ctr_ images import "$IMAGES/$img.tar" >/dev/null 2>"$STATE/logs/import-$img.log" ||
       fail_with_logs "importing $img failed" "import-$img" containerd
   done
@@ -579,21 +611,38 @@ cmd_up() {
   wait_for 120 node kubectl_ wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s ||
     fail_with_logs "the node did not become Ready" kubelet containerd kube-controller-manager
 
-  log "deploying CoreDNS and kube-network-policies"
+  local what="CoreDNS and kube-network-policies" traefik_ip
+  [ "$TRAEFIK" = 0 ] || what="CoreDNS, kube-network-policies and Traefik"
+  log "deploying $what"
   local dns_ip zones
   dns_ip=$(nth_ip "$SERVICE_CIDR" 10)
+  traefik_ip=$(nth_ip "$SERVICE_CIDR" 80)
   zones="$(reverse_zone "$POD_CIDR") $(reverse_zone "$SERVICE_CIDR")"
   sed -e "s|__DNS_IP__|$dns_ip|g" -e "s|__COREDNS_IMAGE__|$COREDNS_IMAGE|g" \
     -e "s|__REVERSE_ZONES__|$zones|g" -e "s|__CLUSTER_DOMAIN__|$CLUSTER_DOMAIN|g" \
     "$here/manifests/coredns.yaml" >"$STATE/config/coredns.yaml"
   sed -e "s|__KNP_IMAGE__|$KNP_IMAGE|g" -e "s|__KNP_METRICS__|127.0.0.1:$KNP_METRICS_PORT|g" -e "s|__KNP_QUEUE__|$KNP_QUEUE|g" \
     "$here/manifests/kube-network-policies.yaml" >"$STATE/config/kube-network-policies.yaml"
+  local manifests=(-f "$STATE/config/coredns.yaml" -f "$STATE/config/kube-network-policies.yaml")
+  if [ "$TRAEFIK" != 0 ]; then
+    sed -e "s|__TRAEFIK_IMAGE__|$TRAEFIK_IMAGE|g" -e "s|__TRAEFIK_IP__|$traefik_ip|g" \
+      "$here/manifests/traefik.yaml" >"$STATE/config/traefik.yaml"
+    manifests+=(-f "$STATE/config/traefik.yaml")
+  fi
   install_admin_policy_crds
-  kubectl_ apply -f "$STATE/config/coredns.yaml" -f "$STATE/config/kube-network-policies.yaml" >/dev/null
+  install_gateway_api_crds
+  kubectl_ apply "${manifests[@]}" >/dev/null
   kubectl_ -n kube-system rollout status deployment/coredns --timeout=120s >/dev/null ||
     fail_with_logs "CoreDNS did not become available" kubelet containerd
   kubectl_ -n kube-system rollout status daemonset/kube-network-policies --timeout=120s >/dev/null ||
     fail_with_logs "kube-network-policies did not become ready" kubelet containerd
+  if [ "$TRAEFIK" != 0 ]; then
+    kubectl_ -n traefik rollout status deployment/traefik --timeout=120s >/dev/null ||
+      fail_with_logs "Traefik did not become ready (kubectl -n traefik logs deploy/traefik)" kubelet containerd
+    # Traefik marks the GatewayClass Accepted once its Gateway provider runs.
+    kubectl_ wait --for condition=Accepted --timeout=60s gatewayclass/traefik >/dev/null ||
+      fail_with_logs "Traefik did not accept GatewayClass traefik (kubectl -n traefik logs deploy/traefik)" kubelet
+  fi
   # default ServiceAccount of "default" appears shortly after the API is up
   wait_for 60 sa kubectl_ -n default get serviceaccount default || true
 
@@ -607,7 +656,8 @@ usage_hint() {
   export KUBECONFIG=$STATE/admin.kubeconfig
   kubectl get nodes                      (or $BIN/kubectl)
   node $NODE_NAME ($NODE_IP), pods $POD_CIDR on bridge $BRIDGE, services $SERVICE_CIDR, DNS $(nth_ip "$SERVICE_CIDR" 10)
-  images (imagePullPolicy: Never): $TOOLS_IMAGE $COREDNS_IMAGE $PAUSE_IMAGE $KNP_IMAGE
+  images (imagePullPolicy: Never): $TOOLS_IMAGE $COREDNS_IMAGE $PAUSE_IMAGE $KNP_IMAGE$([ "$TRAEFIK" = 0 ] || echo " $TRAEFIK_IMAGE")
+$([ "$TRAEFIK" = 0 ] && echo "  Traefik: not deployed (NETDEBUG_TRAEFIK=0)" || echo "  Traefik (IngressClass and GatewayClass traefik): Service traefik/traefik at $(nth_ip "$SERVICE_CIDR" 80) (80 http, 443 https, 8080 ping/api)")
   logs: $STATE/logs/   stop: make cluster-down (hack/cluster/cluster.sh down)
 
 EOF

@@ -6,6 +6,9 @@
 #   netdebug.local/tools:dev                    busybox-static applets + tcpdump
 #   netdebug.local/coredns:v1.14.6              CoreDNS from the Go module proxy
 #   netdebug.local/kube-network-policies:v0.8.0 NetworkPolicy enforcer (/bin/netpol)
+#   netdebug.local/traefik:<version>            Traefik (hack/traefik/build.sh) + busybox applets,
+#                                               like the official Alpine-based image; skipped
+#                                               with NETDEBUG_TRAEFIK=0
 #
 # Needs Debian's busybox-static and tcpdump installed (hack/cluster/cluster.sh
 # installs them). Import with: ctr -n k8s.io images import FILE.tar
@@ -98,6 +101,33 @@ if ! fresh kube-network-policies "$key"; then
   cp "$bin/netpol" "$r/bin/netpol"
   "$oci" "$r" "netdebug.local/kube-network-policies:$KNP_VERSION" "$out/kube-network-policies.tar" '["/bin/netpol"]'
   done_ kube-network-policies "$key"
+fi
+
+# --- Traefik: the binary at the official image's path, and busybox as the
+# official (Alpine) image has a shell, wget and nc: exec probes work in it ---
+if [ "${NETDEBUG_TRAEFIK:-1}" != 0 ]; then
+  # the version hack/traefik/go.mod requires (hack/traefik/build.sh reads it the same way)
+  version=$(awk '$1 == "require" && $2 == "github.com/traefik/traefik/v3" {print $3}' "$root/hack/traefik/go.mod")
+  key="traefik $version $(ver busybox-static) $(cat "$0" "$oci" | sha256sum | cut -c1-16)"
+  if ! fresh traefik "$key"; then
+    traefik=$("$root/hack/traefik/build.sh")
+    start=$SECONDS
+    r=$scratch/traefik
+    mkdir -p "$r"/{bin,usr/local/bin,etc,tmp}
+    chmod 1777 "$r/tmp"
+    cp /bin/busybox "$r/bin/busybox"
+    /bin/busybox --list-full | while read -r p; do
+      [ "$(basename "$p")" = busybox ] && continue
+      mkdir -p "$r/$(dirname "$p")"
+      ln -sf /bin/busybox "$r/$p"
+    done
+    cp "$traefik" "$r/usr/local/bin/traefik"
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$r/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
+    "$oci" "$r" "netdebug.local/traefik:$version" "$out/traefik.tar" '["/usr/local/bin/traefik"]'
+    done_ traefik "$key"
+    echo "image traefik packed in $((SECONDS - start))s" >&2
+  fi
 fi
 
 echo "$out"

@@ -50,7 +50,7 @@ var layers = []layer{
 	{name: "engine", paths: []string{"pkg/policy", "pkg/routing"},
 		imports: []string{"engine"}, banned: []string{"k8s.io/client-go"}},
 	{name: "kube", paths: []string{"pkg/kube"}, imports: []string{"pkg/report"}},
-	{name: "reader", paths: []string{"pkg/cnidetect", "pkg/policyfetch", "pkg/target", "pkg/manifest", "pkg/probe", "pkg/capture"},
+	{name: "reader", paths: []string{"pkg/cnidetect", "pkg/policyfetch", "pkg/target", "pkg/manifest", "pkg/flowtest", "pkg/probe", "pkg/capture", "pkg/gatewayapi"},
 		imports: []string{"leaf", "engine", "kube", "reader"}},
 	{name: "catalog", paths: []string{"pkg/checks"}, imports: []string{"leaf", "kube"}},
 	{name: "procedure", paths: []string{"pkg/checks/"},

@@ -50,8 +50,13 @@ func AssetsDir() (string, error) {
 	return dir, nil
 }
 
-// Start starts the control plane and writes an admin kubeconfig.
-func Start() (*Env, error) {
+// Start starts the control plane and writes an admin kubeconfig; options
+// add to it (WithGatewayAPI).
+func Start(opts ...Option) (*Env, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	assets, err := AssetsDir()
 	if err != nil {
 		return nil, err
@@ -72,6 +77,17 @@ func Start() (*Env, error) {
 	e := &Env{env: env, Config: cfg}
 	if err := e.init(); err != nil {
 		return nil, errors.Join(err, e.Stop())
+	}
+	if o.gatewayAPI {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		files, err := GatewayAPICRDs()
+		if err == nil {
+			err = e.InstallCRDs(ctx, files)
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("installing the Gateway API CRDs: %w", err), e.Stop())
+		}
 	}
 	return e, nil
 }

@@ -47,7 +47,7 @@ func TestCatalogCodesUnique(t *testing.T) {
 // the codes a procedure borrows exist under another procedure.
 func TestProcedures(t *testing.T) {
 	prefixes := map[string]string{
-		"service": "SVC", "ingress": "ING", "dns": "DNS", "cni": "CNI",
+		"service": "SVC", "ingress": "ING", "gateway": "GW", "route": "RT", "dns": "DNS", "cni": "CNI",
 		"netpol": "NP", "pod": "POD", "scan": "SCAN",
 	}
 	owner := map[Code]string{}
@@ -64,7 +64,7 @@ func TestProcedures(t *testing.T) {
 			owner[i.Code] = p.Name
 		}
 	}
-	if want := []string{"service", "ingress", "dns", "cni", "netpol", "pod", "scan"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"service", "ingress", "gateway", "route", "dns", "cni", "netpol", "pod", "scan"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("procedures %v, want %v", names, want)
 	}
 	for _, p := range Procedures() {

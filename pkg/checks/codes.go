@@ -42,6 +42,8 @@ func Procedures() []Procedure {
 	return []Procedure{
 		serviceProcedure(),
 		ingressProcedure(),
+		gatewayProcedure(),
+		routeProcedure(),
 		dnsProcedure(),
 		cniProcedure(),
 		netpolProcedure(),

@@ -11,12 +11,14 @@ func scanProcedure() Procedure {
 	return Procedure{
 		Name: "scan",
 		Codes: []Info{
-			{ScanInventory, "Objects scanned", "What the scan read with one paged LIST per kind: pods, Services, EndpointSlices, Ingresses, IngressClasses, NetworkPolicies and namespaces, with counts; with every namespace in scope also the admin policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), whose findings join NP010."},
+			{ScanInventory, "Objects scanned", "What the scan read with one paged LIST per kind: pods, Services, EndpointSlices, Ingresses, IngressClasses, NetworkPolicies and namespaces, with counts; with every namespace in scope also the admin policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), whose findings join NP010; when the cluster serves the Gateway API, its Gateways, ReferenceGrants, HTTPRoutes and GRPCRoutes (else it says so)."},
 		},
 		// The static checks of the other procedures, counted per code.
 		Also: []Code{
 			SvcSelector, SvcTargetPorts, SvcEndpoints,
 			IngClass, IngBackendServices, IngBackendPorts, IngBackendEndpoints,
+			GwStatus, GwConflicts,
+			RtParents, RtBackends, RtGrants, RtEndpoints,
 			DNSService, DNSPods, DNSEndpoints, DNSCorefile, DNSNodeLocal, DNSLogs,
 			CNIPlugin, CNIAgents, CNIAgentLogs, CNIEnforcement, CNIKubeProxy, CNINodes,
 			NPFindings,

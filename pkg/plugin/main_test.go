@@ -30,7 +30,7 @@ var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 func TestMain(m *testing.M) {
 	flag.Parse()
 	var err error
-	env, err = testenv.Start()
+	env, err = testenv.Start(testenv.WithGatewayAPI())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration tests need a control plane:", err)
 		os.Exit(1)

@@ -60,6 +60,8 @@ Procedures:
   NetworkPolicy       kubectl netdebug netpol SRC DST   policies of a pod, flow verdict and its deciding rule, matrix, what-if, --local
   Service discovery   kubectl netdebug service NAME     selector, pods, readiness, ports, EndpointSlices
   Ingress             kubectl netdebug ingress NAME     class, controller, address, backends, TLS, conflicts, --host/--path routing
+  Gateway API         kubectl netdebug gateway NAME     class, controller, status, addresses, listeners, TLS, attached routes
+  Gateway API route   kubectl netdebug route NAME       parents, hostnames, backends, grants, --host/--path: winning rule, predicted answer
   Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
   Network plugin      kubectl netdebug cni              CNI agents per node, log errors, policy enforcement, kube-proxy
   Packet capture      kubectl netdebug capture POD      tcpdump in the pod's network namespace, pcap streamed to you
@@ -104,6 +106,8 @@ func NewRootCmd(cfg Config) *cobra.Command {
 		NewCmdNetpol(g),
 		NewCmdService(g),
 		NewCmdIngress(g),
+		NewCmdGateway(g),
+		NewCmdRoute(g),
 		NewCmdDNS(g),
 		NewCmdCNI(g),
 		NewCmdCapture(g),

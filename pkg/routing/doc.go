@@ -1,6 +1,6 @@
 // Package routing decides where an HTTP request lands among the routing
-// rules of a cluster, as the Ingress API specifies it and controllers
-// implement it. It is the request-routing engine as pkg/policy is the
+// rules of a cluster, as the Ingress and Gateway APIs specify it and
+// controllers implement it. It is the request-routing engine as pkg/policy is the
 // NetworkPolicy engine: pure, it reads typed objects only, never talks to an
 // API server and never prints; pkg/checks explains its results to users.
 //
@@ -48,4 +48,30 @@
 //
 // IngressRouteKey says which rule paths claim the same requests, for
 // finding conflicts.
+//
+// # Gateway API
+//
+// The Gateway adapter applies the primitives to gateway.networking.k8s.io/v1
+// objects, as the Gateway API v1.6 specification words it (the comments of
+// its API types are the specification):
+//
+//   - MatchGatewayHost and IntersectHostnames: a wildcard "*.example.com"
+//     is a suffix match covering any number of labels; a route attaches to
+//     a listener when their hostnames intersect, and serves the more
+//     specific of the two (HTTPRouteSpec.Hostnames).
+//   - ListenerConflicts: listeners that are not distinct (GatewaySpec
+//     "Distinct Listeners"): HostnameConflict, ProtocolConflict.
+//   - SelectListener: listener isolation, the most specific listener
+//     hostname that matches the request takes it (GatewaySpec "Listeners
+//     that are distinct only by Hostname").
+//   - Attach: whether a route attaches to a Gateway through a parentRef
+//     (ParentReference sectionName and port, AllowedRoutes kinds and
+//     namespaces, hostname intersection), with the reason a controller
+//     would set: NoMatchingParent, NotAllowedByListeners,
+//     NoMatchingListenerHostname.
+//   - GrantFor: the ReferenceGrant that permits a cross-namespace
+//     reference.
+//   - RouteHTTP and RouteGRPC: where one request lands among the routes of
+//     a listener, with the precedence of HTTPRouteRule.Matches and
+//     GRPCRouteRule.Matches (see RouteHTTP).
 package routing

@@ -6,11 +6,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
-	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
@@ -224,36 +222,9 @@ func analyzeBackend(f *facts, b *backend) {
 	}
 }
 
-// noEndpointsWhy explains an empty backend from the pods: the usual causes,
-// most specific first, as " (...)" or "".
+// noEndpointsWhy explains an empty backend from the pods (service.NoEndpointsWhy).
 func noEndpointsWhy(f *facts, b *backend) string {
-	svc := b.svc
-	switch {
-	case len(svc.Spec.Selector) == 0:
-		if len(f.slices[b.service]) == 0 {
-			return " (it has no selector and no EndpointSlices)"
-		}
-		return ""
-	case b.podsErr != nil:
-		return ""
-	case len(b.pods) == 0:
-		return fmt.Sprintf(" (its selector %s matches no pods)", labels.SelectorFromSet(svc.Spec.Selector))
-	case b.targets != nil && len(b.targets.Missing) == len(b.pods):
-		return fmt.Sprintf(" (targetPort %q resolves on none of its %d pod(s))", b.targets.Target.String(), len(b.pods))
-	}
-	var notReady []corev1.Pod
-	for _, p := range b.pods {
-		if !podstatus.Ready(&p) {
-			notReady = append(notReady, p)
-		}
-	}
-	if len(notReady) == len(b.pods) {
-		return fmt.Sprintf(" (none of its %d pod(s) is ready; %s: %s)", len(b.pods), notReady[0].Name, podstatus.NotReadyReason(&notReady[0], nil, f.now))
-	}
-	if len(f.slices[b.service]) == 0 {
-		return " (it has no EndpointSlices although pods are ready: is kube-controller-manager running?)"
-	}
-	return ""
+	return service.NoEndpointsWhy(b.svc, f.slices[b.service], b.pods, b.podsErr, b.targets, f.now)
 }
 
 // controllerState is the controller's health as far as routing goes.

@@ -20,7 +20,7 @@ func checkAddress(f *facts, a *analysis) report.Check {
 	addrs := ingressAddresses(f.ing.Status.LoadBalancer.Ingress)
 	var ctrl []string
 	for _, s := range f.controller.services {
-		ctrl = append(ctrl, service.LoadBalancerAddresses(&s.svc)...)
+		ctrl = append(ctrl, service.LoadBalancerAddresses(&s.Svc)...)
 	}
 	if len(addrs) > 0 {
 		c := code.New(report.Pass, "the ingress has address %s", strings.Join(addrs, ", "))

@@ -75,32 +75,3 @@ func TestIngressLookupController(t *testing.T) {
 		}
 	}
 }
-
-func TestIngressRelevantLogLines(t *testing.T) {
-	log := strings.Join([]string{
-		`I1127 11:59:00.000000       7 controller.go:190] "Configuration changes detected, backend reload required"`,
-		`W1127 11:59:01.000000       7 controller.go:1214] Service "shop/api" does not have any active Endpoint.`,
-		`E1127 11:59:02.000000       7 store.go:946] Error obtaining Endpoints for Service "other/api"`,
-		`2026/11/27 11:59:03 [error] 31#31: *9 connect() failed (111: Connection refused) while connecting to upstream, server: shop.example.com, request: "GET /api HTTP/1.1"`,
-		`time="2026-11-27T11:59:04Z" level=error msg="Cannot create service: service not found" namespace=shop ingress=web`,
-		`{"level":"info","msg":"sync","namespace":"shop"}`,
-		`{"level":"error","msg":"invalid secret","namespace":"shop","name":"tls"}`,
-		`10.0.0.1 - - [27/Nov/2026:11:59:05 +0000] "GET /api HTTP/1.1" 503 190 "-" "curl" 80 0.000 [shop-api-80] [] - - - - abc`,
-	}, "\n")
-	got := relevantLines(log, []string{"shop/", "namespace=shop", `"namespace":"shop"`, "shop.example.com"})
-	if len(got) != 4 {
-		t.Fatalf("got %d lines: %q", len(got), got)
-	}
-	for i, want := range []string{`Service "shop/api"`, "server: shop.example.com", "level=error", `"level":"error"`} {
-		if !strings.Contains(got[i], want) {
-			t.Errorf("line %d = %q, want it to contain %q", i, got[i], want)
-		}
-	}
-	var many []string
-	for i := 0; i < 12; i++ {
-		many = append(many, `W1127 shop/x line `+string(rune('a'+i)))
-	}
-	if got := relevantLines(strings.Join(many, "\n"), []string{"shop/"}); len(got) != maxLogLines || !strings.HasSuffix(got[len(got)-1], "line l") {
-		t.Errorf("want the newest %d lines, got %q", maxLogLines, got)
-	}
-}

@@ -6,28 +6,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
-	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/controllerpods"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
 // ControllerPod is the Data of ING003, one entry per controller pod found.
-type ControllerPod struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	Ready     bool   `json:"ready"`
-	Restarts  int32  `json:"restarts"`
-	Node      string `json:"node,omitempty"`
-	Image     string `json:"image,omitempty"`
-	// Evidence says why the pod is taken for the controller (labels, image).
-	Evidence string `json:"evidence,omitempty"`
-	Reason   string `json:"reason,omitempty"`
-}
-
-// recentRestart is how recent a container restart must be to be reported.
-const recentRestart = time.Hour
+type ControllerPod = controllerpods.State
 
 // checkController (ING003): the controller named by the class runs and is
 // ready. Known controllers are found by the labels their installations use,
@@ -78,36 +64,11 @@ func checkController(f *facts, a *analysis, now time.Time) report.Check {
 		return chk
 	}
 
-	var data []ControllerPod
-	var notReady []ControllerPod
-	var restarted []ControllerPod // Reason: how it restarted
-	for _, cp := range c.pods {
-		p := &cp.pod
-		st := podstatus.Of(p, nil, now)
-		d := ControllerPod{Namespace: p.Namespace, Name: p.Name, Ready: st.Ready, Restarts: st.Restarts, Node: st.Node,
-			Image: containerImage(p, controllerContainer(p, c.kind)), Evidence: cp.evidence, Reason: st.Reason}
-		data = append(data, d)
-		v := fmt.Sprintf("ready=%t, restarts=%d", d.Ready, d.Restarts)
-		if d.Node != "" {
-			v += ", node " + d.Node
-		}
-		if d.Image != "" {
-			v += ", image " + d.Image
-		}
-		if d.Reason != "" {
-			v += "; " + d.Reason
-		}
-		if d.Evidence != "" {
-			v += "; by " + d.Evidence
-		}
-		add("pod "+p.Namespace+"/"+p.Name, "%s", v)
-		if !d.Ready {
-			notReady = append(notReady, d)
-		}
-		if why := lastRestart(p, now); why != "" {
-			restarted = append(restarted, ControllerPod{Namespace: p.Namespace, Name: p.Name, Reason: why})
-		}
+	h := controllerpods.Summarize(c.pods, now, func(p *corev1.Pod) string { return controllerContainer(p, c.kind) })
+	for i, d := range h.Pods {
+		add("pod "+d.Namespace+"/"+d.Name, "%s", h.Facts[i])
 	}
+	data, notReady, restarted := h.Pods, h.NotReady, h.Restarted
 	name := "controller"
 	if c.kind != nil {
 		name = c.kind.name
@@ -127,7 +88,7 @@ func checkController(f *facts, a *analysis, now time.Time) report.Check {
 		chk = code.New(report.Warn, "%s pod %s/%s %s", name, rs.Namespace, rs.Name, rs.Reason)
 		chk.Next = []string{fmt.Sprintf("kubectl -n %s logs %s --previous", rs.Namespace, rs.Name)}
 	default:
-		chk = code.New(report.Pass, "%d %s pod(s) ready in namespace %s", len(data), name, namespacesOf(data))
+		chk = code.New(report.Pass, "%d %s pod(s) ready in namespace %s", len(data), name, h.Namespaces())
 		if c.kind == nil {
 			chk.Message += fmt.Sprintf(" (found by %s)", data[0].Evidence)
 		}
@@ -138,36 +99,4 @@ func checkController(f *facts, a *analysis, now time.Time) report.Check {
 	}
 	chk.Data = data
 	return chk
-}
-
-// lastRestart describes a container restart within recentRestart, or "".
-func lastRestart(p *corev1.Pod, now time.Time) string {
-	for _, cs := range p.Status.ContainerStatuses {
-		t := cs.LastTerminationState.Terminated
-		if t == nil || cs.RestartCount == 0 || t.FinishedAt.IsZero() || now.Sub(t.FinishedAt.Time) > recentRestart {
-			continue
-		}
-		return fmt.Sprintf("restarted %d time(s), last %s ago (%s, exit code %d)",
-			cs.RestartCount, duration.HumanDuration(now.Sub(t.FinishedAt.Time)), t.Reason, t.ExitCode)
-	}
-	return ""
-}
-
-func containerImage(p *corev1.Pod, name string) string {
-	for _, c := range p.Spec.Containers {
-		if c.Name == name {
-			return c.Image
-		}
-	}
-	return ""
-}
-
-func namespacesOf(pods []ControllerPod) string {
-	var out []string
-	for _, p := range pods {
-		if !contains(out, p.Namespace) {
-			out = append(out, p.Namespace)
-		}
-	}
-	return strings.Join(out, ", ")
 }

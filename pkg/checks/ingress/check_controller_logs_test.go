@@ -9,40 +9,13 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-)
 
-// A kubelet that never answers must not hang the diagnosis: the log read
-// gives up after its timeout. The stand-in API server listens on loopback.
-func TestIngressLogReadIsBounded(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	client, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	l := readLog(t.Context(), client, ctrlPod("ingress-nginx-controller-1", true), lookupController("k8s.io/ingress-nginx"), 200*time.Millisecond)
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("the log read took %s", took)
-	}
-	if l.err == nil || !strings.Contains(l.err.Error(), "no answer within 200ms") {
-		t.Errorf("err = %v, want a timeout", l.err)
-	}
-	if l.container != "controller" {
-		t.Errorf("container = %q", l.container)
-	}
-}
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/controllerpods"
+)
 
 func TestIngressControllerLogsCheck(t *testing.T) {
 	f := &facts{namespace: "ns", ing: shopIngress()}
-	f.controller.logs = []podLog{{namespace: "ingress-nginx", pod: "c-1", container: "controller", text: strings.Join([]string{
+	f.controller.logs = []controllerpods.Log{{Namespace: "ingress-nginx", Pod: "c-1", Container: "controller", Text: strings.Join([]string{
 		`W1127 11:59:01.000000 7 controller.go:1214] Service "ns/api" does not have any active Endpoint.`,
 		`W1127 11:59:02.000000 7 controller.go:1214] Service "other/api" does not have any active Endpoint.`,
 	}, "\n")}}
@@ -53,7 +26,7 @@ func TestIngressControllerLogsCheck(t *testing.T) {
 	}
 
 	forbidden := readLogError(t, http.StatusForbidden)
-	f.controller.logs = []podLog{{namespace: "ingress-nginx", pod: "c-1", err: forbidden}}
+	f.controller.logs = []controllerpods.Log{{Namespace: "ingress-nginx", Pod: "c-1", Err: forbidden}}
 	c = checkControllerLogs(f, &analysis{})
 	if c.Status != "skip" || c.Forbidden == nil || c.Forbidden.String() != "get pods/log in namespace ingress-nginx" {
 		t.Errorf("forbidden ING004 = %+v", c)
@@ -74,9 +47,9 @@ func readLogError(t *testing.T, code int) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := readLog(t.Context(), client, ctrlPod("c-1", true), nil, time.Second)
-	if l.err == nil {
+	l := controllerpods.ReadLog(t.Context(), client, ctrlPod("c-1", true), "controller", time.Second)
+	if l.Err == nil {
 		t.Fatal("want an error")
 	}
-	return l.err
+	return l.Err
 }

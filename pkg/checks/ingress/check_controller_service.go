@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/controllerpods"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -32,9 +33,9 @@ func checkControllerService(f *facts, a *analysis) report.Check {
 	var facts []report.Fact
 	var lbReady, lbPending, nodePort []string
 	for _, s := range c.services {
-		svc := &s.svc
+		svc := &s.Svc
 		key := svc.Namespace + "/" + svc.Name
-		facts = append(facts, report.Fact{Name: "service " + key, Value: describeControllerService(svc, s.pods)})
+		facts = append(facts, report.Fact{Name: "service " + key, Value: controllerpods.DescribeService(svc, s.Pods)})
 		switch {
 		case svc.Spec.Type == corev1.ServiceTypeLoadBalancer && len(service.LoadBalancerAddresses(svc)) > 0:
 			lbReady = append(lbReady, fmt.Sprintf("%s (address %s)", key, strings.Join(service.LoadBalancerAddresses(svc), ", ")))
@@ -56,62 +57,17 @@ func checkControllerService(f *facts, a *analysis) report.Check {
 		chk = code.New(report.Pass, "controller service %s is a NodePort service: clients reach the controller on every node's node ports", nodePort[0])
 	case len(c.services) > 0:
 		chk = code.New(report.Warn, "the controller's only Service is internal (ClusterIP): clients outside the cluster reach it only through another proxy")
-	case usesHostNetwork(c.pods):
+	case controllerpods.UsesHostNetwork(c.pods):
 		chk = code.New(report.Pass, "the controller pods listen on their nodes' network (hostNetwork or hostPort); no Service is needed")
 	default:
 		chk = code.New(report.Warn, "no Service selects the controller pods and they do not use the host network: nothing outside the cluster reaches them")
-		chk.Next = []string{fmt.Sprintf("kubectl -n %s get services -o wide", c.pods[0].pod.Namespace)}
+		chk.Next = []string{fmt.Sprintf("kubectl -n %s get services -o wide", c.pods[0].Pod.Namespace)}
 	}
 	chk.Facts = facts
 	for _, s := range c.services {
-		chk.Objects = append(chk.Objects, report.Object{Kind: "Service", Namespace: s.svc.Namespace, Name: s.svc.Name})
+		chk.Objects = append(chk.Objects, report.Object{Kind: "Service", Namespace: s.Svc.Namespace, Name: s.Svc.Name})
 	}
 	return chk
 }
 
-func describeControllerService(svc *corev1.Service, pods int) string {
-	var ports []string
-	for _, p := range svc.Spec.Ports {
-		s := fmt.Sprintf("%d/%s", p.Port, protocolOf(p.Protocol))
-		if p.NodePort != 0 {
-			s = fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, protocolOf(p.Protocol))
-		}
-		ports = append(ports, s)
-	}
-	v := fmt.Sprintf("%s %s, ports %s, selects %d controller pod(s)", service.ServiceType(svc), svc.Spec.ClusterIP, strings.Join(ports, ", "), pods)
-	if svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
-		addr := service.LoadBalancerAddresses(svc)
-		if len(addr) == 0 {
-			v += ", no load-balancer address"
-		} else {
-			v += ", load-balancer address " + strings.Join(addr, ", ")
-		}
-	}
-	if svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal {
-		v += ", externalTrafficPolicy Local"
-	}
-	return v
-}
-
-func usesHostNetwork(pods []controllerPod) bool {
-	for _, p := range pods {
-		if p.pod.Spec.HostNetwork {
-			return true
-		}
-		for _, c := range p.pod.Spec.Containers {
-			for _, port := range c.Ports {
-				if port.HostPort != 0 {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-func protocolOf(p corev1.Protocol) corev1.Protocol {
-	if p == "" {
-		return corev1.ProtocolTCP
-	}
-	return p
-}
+func protocolOf(p corev1.Protocol) corev1.Protocol { return controllerpods.ProtocolOf(p) }

@@ -314,7 +314,11 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 			c.Next = []string{fmt.Sprintf("kubectl netdebug service %s -n %s", rt.backend.service, f.namespace)}
 		}
 	}
-	c.Facts = facts
+	if claims := f.routeClaims.claims; len(claims) > 0 {
+		name, _, _ := strings.Cut(claims[0], " (")
+		c.Message += fmt.Sprintf("; %s also claims host %s", name, req.Host)
+	}
+	c.Facts = append(facts, routeClaimFacts(f.routeClaims)...)
 	return c
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -26,7 +27,7 @@ func checkTLSCertificates(f *facts, a *analysis, now time.Time) report.Check {
 		}
 		v := e.certMsg
 		if e.cert != nil {
-			v = describeCertificate(e.cert)
+			v = tlscert.Describe(e.cert)
 			if e.certStatus != report.Pass {
 				v += "; " + e.certMsg
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -26,9 +27,9 @@ func checkTLSSecrets(f *facts, a *analysis) report.Check {
 		if e.secretName == "" {
 			name = "TLS entry"
 		}
-		v := "hosts " + hostsLabel(e.hosts)
-		if s := e.secret; s != nil && s.found {
-			v += fmt.Sprintf("; type %s; keys %s", s.typ, orNone(s.keys))
+		v := "hosts " + tlscert.HostsLabel(e.hosts)
+		if s := e.secret; s != nil && s.Found {
+			v += fmt.Sprintf("; type %s; keys %s", s.Type, orNone(s.Keys))
 		}
 		if e.secretStatus != report.Pass {
 			v += "; " + e.secretMsg
@@ -42,13 +43,13 @@ func checkTLSSecrets(f *facts, a *analysis) report.Check {
 	switch worst.secretStatus {
 	case report.Skip:
 		var fe *kube.ForbiddenError
-		if errors.As(worst.secret.err, &fe) {
-			c = code.FromError("reading the TLS secrets", worst.secret.err)
+		if errors.As(worst.secret.Err, &fe) {
+			c = code.FromError("reading the TLS secrets", worst.secret.Err)
 		} else {
-			c = code.New(report.Error, "reading TLS secret %s failed: %v", worst.secretName, worst.secret.err)
+			c = code.New(report.Error, "reading TLS secret %s failed: %v", worst.secretName, worst.secret.Err)
 		}
 	case report.Fail:
-		c = code.New(report.Fail, "%s: %s for %s, which clients reject", worst.secretMsg, a.kind.defaultCertificate(), hostsLabel(worst.hosts))
+		c = code.New(report.Fail, "%s: %s for %s, which clients reject", worst.secretMsg, a.kind.defaultCertificate(), tlscert.HostsLabel(worst.hosts))
 		c.Next = []string{
 			fmt.Sprintf("kubectl -n %s create secret tls %s --cert=tls.crt --key=tls.key", f.namespace, orDash(worst.secretName)),
 			fmt.Sprintf("kubectl -n %s get certificates   # if cert-manager issues it", f.namespace),

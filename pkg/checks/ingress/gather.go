@@ -2,7 +2,6 @@ package ingress
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"sort"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
@@ -57,30 +57,17 @@ type facts struct {
 
 	// TLS secrets by name. Only what the checks need is kept: never key
 	// material.
-	secrets map[string]*tlsSecret
+	secrets map[string]*tlscert.Secret
 
 	controller controllerFacts
+
+	// routeClaims: the HTTPRoutes that claim the host of --host.
+	routeClaims routeClaims
 }
 
 type podList struct {
 	pods []corev1.Pod
 	err  error
-}
-
-// tlsSecret is what is kept of a TLS Secret: its type, the names of its
-// keys, the certificate (public) and whether the private key is present and
-// matches it. The key itself is dropped as soon as it has been checked.
-type tlsSecret struct {
-	name  string
-	found bool
-	err   error // the read failed (forbidden, or another API error)
-	typ   corev1.SecretType
-	keys  []string // data keys, sorted; names only
-	cert  []byte   // tls.crt
-	// hasKey: tls.key is present and not empty. keyPairErr: tls.crt and
-	// tls.key do not form a pair (the error names no key material).
-	hasKey     bool
-	keyPairErr string
 }
 
 // gather reads in three rounds: the Ingress, the classes, the cluster's
@@ -160,44 +147,21 @@ func gather(ctx context.Context, client kubernetes.Interface, req Request) (*fac
 			mu.Unlock()
 		})
 	}
-	f.secrets = map[string]*tlsSecret{}
+	f.secrets = map[string]*tlscert.Secret{}
+	var secretsMu sync.Mutex
 	for _, name := range secretNames(f.ing) {
-		s := &tlsSecret{name: name}
-		f.secrets[name] = s
-		wg.Go(func() { readSecret(ctx, client, ns, s) })
+		wg.Go(func() {
+			s := tlscert.Read(ctx, client, ns, name)
+			secretsMu.Lock()
+			f.secrets[name] = s
+			secretsMu.Unlock()
+		})
 	}
 	wg.Go(func() { findControllerPods(ctx, client, &f.controller) })
 	wg.Wait()
 
 	gatherController(ctx, client, f, req)
 	return f, nil
-}
-
-// readSecret reads one TLS secret and keeps only what the checks need. The
-// private key is used once, to check that it matches the certificate, and
-// is not kept.
-func readSecret(ctx context.Context, client kubernetes.Interface, ns string, s *tlsSecret) {
-	secret, err := client.CoreV1().Secrets(ns).Get(ctx, s.name, metav1.GetOptions{})
-	if err != nil {
-		if !apierrors.IsNotFound(err) {
-			s.err = kube.Read(kube.Get("", "secrets", ns), err)
-		}
-		return
-	}
-	s.found = true
-	s.typ = secret.Type
-	for k := range secret.Data {
-		s.keys = append(s.keys, k)
-	}
-	sort.Strings(s.keys)
-	s.cert = secret.Data[corev1.TLSCertKey]
-	key := secret.Data[corev1.TLSPrivateKeyKey]
-	s.hasKey = len(key) > 0
-	if len(s.cert) > 0 && s.hasKey {
-		if _, err := tls.X509KeyPair(s.cert, key); err != nil {
-			s.keyPairErr = err.Error()
-		}
-	}
 }
 
 // gatherNotFound looks for what the user may have meant: a similar name in

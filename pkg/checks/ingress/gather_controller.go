@@ -2,18 +2,14 @@ package ingress
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netdebug/kubectl-netdebug/pkg/kube"
-	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/controllerpods"
 )
 
 // controllerFacts is what is known about the controller of the class.
@@ -24,37 +20,19 @@ type controllerFacts struct {
 	names []string
 	// selectors the pods were looked for with; empty when no search ran.
 	selectors []string
-	pods      []controllerPod
+	pods      []controllerpods.Pod
 	podsErr   error
 	// excluded: pods that matched but serve another controller class.
 	excluded []string
 
 	// Services of the pods' namespaces that select the pods.
-	services    []serviceOfController
+	services    []controllerpods.Service
 	servicesErr error
 
-	logs []podLog
+	logs []controllerpods.Log
 }
 
-type controllerPod struct {
-	pod      corev1.Pod
-	evidence string
-}
-
-type serviceOfController struct {
-	svc  corev1.Service
-	pods int
-}
-
-func (c *controllerFacts) readyPods() []*corev1.Pod {
-	var out []*corev1.Pod
-	for i := range c.pods {
-		if podstatus.Ready(&c.pods[i].pod) {
-			out = append(out, &c.pods[i].pod)
-		}
-	}
-	return out
-}
+func (c *controllerFacts) readyPods() []*corev1.Pod { return controllerpods.Ready(c.pods) }
 
 // findControllerPods looks for the pods of the class's controller across
 // the cluster, with server-side label selectors only: the labels its
@@ -72,7 +50,7 @@ func findControllerPods(ctx context.Context, client kubernetes.Interface, c *con
 	if c.kind != nil {
 		appNames, apps, extra = c.kind.appNames, c.kind.apps, c.kind.extra
 	} else {
-		c.names = controllerNames(controller)
+		c.names = controllerpods.NamesFrom(controller, "ingress")
 		appNames, apps = c.names, c.names
 	}
 	if len(appNames) > 0 {
@@ -83,49 +61,9 @@ func findControllerPods(ctx context.Context, client kubernetes.Interface, c *con
 	}
 	c.selectors = append(c.selectors, extra...)
 
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-		seen = map[string]bool{}
-	)
-	for _, sel := range c.selectors {
-		wg.Go(func() {
-			list, err := client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: sel})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, kube.Read(kube.List("", "pods", ""), err))
-				return
-			}
-			for _, p := range list.Items {
-				key := p.Namespace + "/" + p.Name
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
-				if why := excludePod(&p, c.kind, controller); why != "" {
-					if why != "-" {
-						c.excluded = append(c.excluded, key+" ("+why+")")
-					}
-					continue
-				}
-				c.pods = append(c.pods, controllerPod{pod: p, evidence: podEvidence(&p, appNames, apps, extra, c.names)})
-			}
-		})
-	}
-	wg.Wait()
-	if len(errs) > 0 && len(c.pods) == 0 {
-		c.podsErr = errs[0]
-	}
-	sort.Slice(c.pods, func(i, j int) bool {
-		a, b := &c.pods[i].pod, &c.pods[j].pod
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
-	sort.Strings(c.excluded)
+	c.pods, c.excluded, c.podsErr = controllerpods.Find(ctx, client, controllerpods.AllNamespaces(c.selectors...),
+		func(p *corev1.Pod) string { return excludePod(p, c.kind, controller) },
+		func(p *corev1.Pod) string { return podEvidence(p, appNames, apps, extra, c.names) })
 }
 
 // excludePod says why a matching pod is not the data plane of this class:
@@ -185,37 +123,6 @@ func podEvidence(p *corev1.Pod, appNames, apps, extra, names []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// controllerNames derives the names an unknown controller's pods are likely
-// labelled with from its controller string: example.com/foo-controller
-// gives foo-controller, foo, example.
-func controllerNames(controller string) []string {
-	generic := map[string]bool{"": true, "ingress": true, "controller": true, "ingress-controller": true,
-		"k8s": true, "io": true, "com": true, "org": true, "net": true, "www": true, "github": true, "kubernetes": true, "gateway": true}
-	domain, path, _ := strings.Cut(strings.ToLower(controller), "/")
-	raw := strings.Split(path, "/")
-	if label, _, _ := strings.Cut(domain, "."); label != "" {
-		raw = append(raw, label)
-	}
-	var out []string
-	seen := map[string]bool{}
-	add := func(s string) {
-		if !generic[s] && !seen[s] && len(out) < 6 {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	for _, r := range raw {
-		add(r)
-		s := r
-		for _, suffix := range []string{"-ingress-controller", "-controller", "-ingress"} {
-			s = strings.TrimSuffix(s, suffix)
-		}
-		s = strings.TrimPrefix(s, "ingress-")
-		add(s)
-	}
-	return out
-}
-
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -233,88 +140,9 @@ func gatherController(ctx context.Context, client kubernetes.Interface, f *facts
 		return
 	}
 	var wg sync.WaitGroup
-	namespaces := map[string]bool{}
-	for _, p := range c.pods {
-		namespaces[p.pod.Namespace] = true
-	}
-	var nsList []string
-	for ns := range namespaces {
-		nsList = append(nsList, ns)
-	}
-	sort.Strings(nsList)
-	if len(nsList) > 3 {
-		nsList = nsList[:3]
-	}
-	var mu sync.Mutex
-	for _, ns := range nsList {
-		wg.Go(func() {
-			list, err := client.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				c.servicesErr = errors.Join(c.servicesErr, kube.Read(kube.List("", "services", ns), err))
-				return
-			}
-			for _, svc := range list.Items {
-				if n := selectsPods(&svc, c.pods); n > 0 {
-					c.services = append(c.services, serviceOfController{svc: svc, pods: n})
-				}
-			}
-		})
-	}
-	logPods := logTargets(c.pods, 3)
-	c.logs = make([]podLog, len(logPods))
-	for i, p := range logPods {
-		wg.Go(func() { c.logs[i] = readLog(ctx, client, p, c.kind, req.LogTimeout) })
-	}
-	wg.Wait()
-	sort.Slice(c.services, func(i, j int) bool {
-		a, b := c.services[i].svc, c.services[j].svc
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
+	wg.Go(func() { c.services, c.servicesErr = controllerpods.Services(ctx, client, c.pods) })
+	wg.Go(func() {
+		c.logs = controllerpods.ReadLogs(ctx, client, c.pods, 3, func(p *corev1.Pod) string { return controllerContainer(p, c.kind) }, req.LogTimeout)
 	})
-}
-
-// selectsPods counts the controller pods svc selects.
-func selectsPods(svc *corev1.Service, pods []controllerPod) int {
-	if len(svc.Spec.Selector) == 0 {
-		return 0
-	}
-	n := 0
-	for _, p := range pods {
-		if p.pod.Namespace != svc.Namespace {
-			continue
-		}
-		match := true
-		for k, v := range svc.Spec.Selector {
-			if p.pod.Labels[k] != v {
-				match = false
-				break
-			}
-		}
-		if match {
-			n++
-		}
-	}
-	return n
-}
-
-// logTargets picks up to max pods whose logs are read, ready ones first.
-func logTargets(pods []controllerPod, max int) []*corev1.Pod {
-	var ready, other []*corev1.Pod
-	for i := range pods {
-		p := &pods[i].pod
-		if podstatus.Ready(p) {
-			ready = append(ready, p)
-		} else {
-			other = append(other, p)
-		}
-	}
-	out := append(ready, other...)
-	if len(out) > max {
-		out = out[:max]
-	}
-	return out
+	wg.Wait()
 }

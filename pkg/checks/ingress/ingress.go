@@ -11,11 +11,13 @@ package ingress
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -26,7 +28,7 @@ import (
 const DefaultLogTimeout = 5 * time.Second
 
 // ExpiryWarning is how close to its end a certificate gets a warning.
-const ExpiryWarning = 14 * 24 * time.Hour
+const ExpiryWarning = tlscert.ExpiryWarning
 
 // Request names the Ingress to diagnose and, optionally, one request to
 // route through it.
@@ -69,10 +71,20 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		}
 		req.Host, req.Path = host, path
 	}
+	var claims routeClaims
+	var wg sync.WaitGroup
+	if req.Host != "" {
+		wg.Go(func() { claims = readRouteClaims(ctx, c, req.Host) })
+	}
 	f, err := gather(ctx, client, req)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
+	if claims.err != nil && !kube.IsAPIAnswer(claims.err) {
+		return nil, claims.err
+	}
+	f.routeClaims = claims
 	rep := report.New("ingress", report.Object{Kind: "Ingress", Namespace: req.Namespace, Name: req.Name})
 	if req.routed() {
 		host := req.Host

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/controllerpods"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -204,7 +205,7 @@ func TestIngressUnknownControllerFoundByName(t *testing.T) {
 	if c.Status != report.Pass || !strings.Contains(c.Message, "found by label app=acme-edge, image ghcr.io/acme/acme-edge:2") {
 		t.Errorf("ING003 = %s %s", c.Status, c.Message)
 	}
-	if got := controllerNames("acme.io/acme-edge-controller"); strings.Join(got, ",") != "acme-edge-controller,acme-edge,acme" {
+	if got := controllerpods.NamesFrom("acme.io/acme-edge-controller", "ingress"); strings.Join(got, ",") != "acme-edge-controller,acme-edge,acme" {
 		t.Errorf("controllerNames = %v", got)
 	}
 }

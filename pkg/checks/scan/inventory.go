@@ -2,16 +2,21 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/pager"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
 	"github.com/netdebug/kubectl-netdebug/pkg/policyfetch"
@@ -19,13 +24,14 @@ import (
 )
 
 // newSources are the kinds streamed one namespace at a time: the many
-// (pods, Services, EndpointSlices, Ingresses).
-func newSources(client kubernetes.Interface, ns string, pagesAtOnce int) *sources {
+// (pods, Services, EndpointSlices, Ingresses, and the routes of the Gateway
+// API when gw is not nil).
+func newSources(client kubernetes.Interface, gw *gatewayapi.Reader, ns string, pagesAtOnce int) *sources {
 	pages := make(chan struct{}, pagesAtOnce)
 	src := func(group, resource string, list func(context.Context, metav1.ListOptions) (runtime.Object, error), keep func(*objects, runtime.Object)) *source {
 		return &source{name: resource, perm: kube.List(group, resource, ns), list: list, keep: keep, parts: make(chan part, 1), pages: pages}
 	}
-	return &sources{
+	out := &sources{
 		pods: src("", "pods", func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			return client.CoreV1().Pods(ns).List(ctx, o)
 		}, func(o *objects, obj runtime.Object) { o.pods = append(o.pods, slimPod(obj.(*corev1.Pod))) }),
@@ -47,6 +53,43 @@ func newSources(client kubernetes.Interface, ns string, pagesAtOnce int) *source
 			o.ingresses = append(o.ingresses, slimIngress(obj.(*networkingv1.Ingress)))
 		}),
 	}
+	if gw == nil {
+		return out
+	}
+	// The reader wraps its errors with the permission already.
+	routes := func(resource string, keep func(*objects, *unstructured.Unstructured)) *source {
+		s := src(gatewayapi.Group, resource, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return gw.ListPage(ctx, resource, ns, o)
+		}, func(o *objects, obj runtime.Object) { keep(o, obj.(*unstructured.Unstructured)) })
+		return s
+	}
+	if gw.API.Serves(gatewayapi.HTTPRoutes) {
+		out.httpRoutes = routes(gatewayapi.HTTPRoutes, func(o *objects, u *unstructured.Unstructured) {
+			if r, err := gatewayapi.Decode[gwv1.HTTPRoute]([]unstructured.Unstructured{*u}); err == nil {
+				o.routes = append(o.routes, slimRoute(gateway.FromHTTP(&r[0])))
+			}
+		})
+	}
+	if gw.API.Serves(gatewayapi.GRPCRoutes) {
+		out.grpcRoutes = routes(gatewayapi.GRPCRoutes, func(o *objects, u *unstructured.Unstructured) {
+			if r, err := gatewayapi.Decode[gwv1.GRPCRoute]([]unstructured.Unstructured{*u}); err == nil {
+				o.routes = append(o.routes, slimRoute(gateway.FromGRPC(&r[0])))
+			}
+		})
+	}
+	return out
+}
+
+// slimRoute drops what the checks do not read: metadata beyond identity
+// and creation, conditions' messages are kept (findings quote them).
+func slimRoute(r gateway.Route) gateway.Route {
+	switch {
+	case r.HTTP != nil:
+		r.HTTP.ObjectMeta = metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, CreationTimestamp: r.Created}
+	case r.GRPC != nil:
+		r.GRPC.ObjectMeta = metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, CreationTimestamp: r.Created}
+	}
+	return r
 }
 
 // clusterObjects are the few kinds every namespace's checks may need, read
@@ -68,14 +111,34 @@ type clusterObjects struct {
 
 	namespaces    []corev1.Namespace
 	namespacesErr error
+
+	// The Gateway API, when served (gwAPI not nil): every Gateway and
+	// ReferenceGrant (of the scope when the cluster's are forbidden),
+	// held whole as they are few.
+	gwAPI     *gatewayapi.API
+	gateways  []gwv1.Gateway
+	gwErr     error
+	grants    []gwv1.ReferenceGrant
+	grantsErr error
 }
 
 // readClusterObjects returns an error only when the API server cannot be
 // reached; API answers (Forbidden...) stay beside the kind they concern.
-func readClusterObjects(ctx context.Context, clients kube.Clients, ns string, pageSize int64) (*clusterObjects, error) {
+func readClusterObjects(ctx context.Context, clients kube.Clients, gw *gatewayapi.Reader, ns string, pageSize int64) (*clusterObjects, error) {
 	client := clients.Typed
 	c := &clusterObjects{}
 	var wg sync.WaitGroup
+	if gw != nil {
+		c.gwAPI = gw.API
+		wg.Go(func() {
+			c.gateways, c.gwErr = clusterOrScope(ns, func(scope string) ([]gwv1.Gateway, error) { return gw.Gateways(ctx, scope) })
+		})
+		if gw.API.Serves(gatewayapi.ReferenceGrants) {
+			wg.Go(func() {
+				c.grants, c.grantsErr = clusterOrScope(ns, func(scope string) ([]gwv1.ReferenceGrant, error) { return gw.ReferenceGrants(ctx, scope) })
+			})
+		}
+	}
 	if ns == "" && clients.Dynamic != nil {
 		wg.Go(func() { c.admin, c.adminErr = policyfetch.ReadAdminPolicies(ctx, client, clients.Dynamic) })
 	}
@@ -116,12 +179,23 @@ func readClusterObjects(ctx context.Context, clients kube.Clients, ns string, pa
 		})
 	}
 	wg.Wait()
-	for _, err := range []error{c.classesErr, c.policiesErr, c.namespacesErr, c.adminErr} {
+	for _, err := range []error{c.classesErr, c.policiesErr, c.namespacesErr, c.adminErr, c.gwErr, c.grantsErr} {
 		if err != nil && !kube.IsAPIAnswer(err) {
 			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// clusterOrScope lists every namespace's objects, or only ns's when that is
+// forbidden and the scan is of one namespace.
+func clusterOrScope[T any](ns string, list func(string) ([]T, error)) ([]T, error) {
+	all, err := list(metav1.NamespaceAll)
+	var fe *kube.ForbiddenError
+	if err == nil || ns == "" || !errors.As(err, &fe) {
+		return all, err
+	}
+	return list(ns)
 }
 
 // each lists one kind page by page and hands every item to keep.

@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
 )
 
 // objects are the trimmed objects of one namespace.
@@ -14,6 +16,8 @@ type objects struct {
 	services  []*corev1.Service
 	slices    []discoveryv1.EndpointSlice // only Services' slices
 	ingresses []*networkingv1.Ingress
+	// routes: HTTPRoutes and GRPCRoutes, when the Gateway API is served.
+	routes []gateway.Route
 }
 
 // add appends another part's objects: the next page's of the same source,
@@ -23,6 +27,7 @@ func (o *objects) add(p objects) {
 	o.services = join(o.services, p.services)
 	o.slices = join(o.slices, p.slices)
 	o.ingresses = join(o.ingresses, p.ingresses)
+	o.routes = join(o.routes, p.routes)
 }
 
 // join appends b to a, taking b as it is when a is empty rather than
@@ -42,14 +47,41 @@ type namespaceView struct {
 	namespace string
 	objects
 	podsErr, servicesErr, slicesErr, ingressesErr error
+	// routesErr: a route kind could not be listed.
+	routesErr error
 }
 
-// sources are the streamed kinds, in the order of namespaceView's errors.
+// sources are the streamed kinds; httpRoutes and grpcRoutes only when the
+// cluster serves them.
 type sources struct {
 	pods, services, slices, ingresses *source
+	httpRoutes, grpcRoutes            *source
 }
 
-func (s *sources) all() []*source { return []*source{s.pods, s.services, s.slices, s.ingresses} }
+func (s *sources) all() []*source {
+	out := []*source{s.pods, s.services, s.slices, s.ingresses}
+	for _, r := range []*source{s.httpRoutes, s.grpcRoutes} {
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// errOf is the error field of a view that src's failure fills.
+func (s *sources) errOf(v *namespaceView, src *source) *error {
+	switch src {
+	case s.pods:
+		return &v.podsErr
+	case s.services:
+		return &v.servicesErr
+	case s.slices:
+		return &v.slicesErr
+	case s.ingresses:
+		return &v.ingressesErr
+	}
+	return &v.routesErr
+}
 
 // merge takes the sources' parts in namespace key order and calls each once
 // per namespace, with every source's part of it. A source is only read
@@ -88,7 +120,6 @@ func merge(ctx context.Context, s *sources, each func(*namespaceView)) error {
 			return nil
 		}
 		v := &namespaceView{namespace: next}
-		errs := []*error{&v.podsErr, &v.servicesErr, &v.slicesErr, &v.ingressesErr}
 		for i, src := range all {
 			switch {
 			case heads[i] != nil && heads[i].namespace == next:
@@ -96,7 +127,7 @@ func merge(ctx context.Context, s *sources, each func(*namespaceView)) error {
 				heads[i] = nil
 			case heads[i] == nil && !open[i]:
 				// Ended: a failed source never reached this namespace.
-				*errs[i] = src.err
+				*s.errOf(v, src) = src.err
 			}
 		}
 		each(v)

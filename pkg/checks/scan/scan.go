@@ -21,6 +21,7 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/cni"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -80,6 +81,15 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 	if req.Now == nil {
 		req.Now = time.Now
 	}
+	// The Gateway API, when the cluster serves it.
+	var gw *gatewayapi.Reader
+	api, err := gatewayapi.Discover(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	if api.Served() && c.Dynamic != nil {
+		gw = &gatewayapi.Reader{API: api, Dynamic: c.Dynamic}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var (
 		dnsF   *dns.Facts
@@ -88,7 +98,7 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		cniErr error
 		wg     sync.WaitGroup
 	)
-	src := newSources(client, req.Namespace, pagesAtOnce)
+	src := newSources(client, gw, req.Namespace, pagesAtOnce)
 	for _, s := range src.all() {
 		wg.Go(func() { s.run(ctx, req.PageSize) })
 	}
@@ -99,16 +109,19 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		wg.Wait()
 	}()
 
-	cluster, err := readClusterObjects(ctx, c, req.Namespace, req.PageSize)
+	cluster, err := readClusterObjects(ctx, c, gw, req.Namespace, req.PageSize)
 	if err != nil {
 		return nil, err
 	}
 	agg := newAggregator(req.MaxFindings)
 	objs := newObjectScan(agg, cluster)
 	pols := newPolicyScan(agg, cluster, req.Namespace == "")
+	gws := newGatewayScan(agg, cluster, req.Namespace == "", req.Now())
+	gws.start(req.Namespace)
 	if err := merge(ctx, src, func(v *namespaceView) {
 		objs.namespace(v)
 		pols.namespace(v)
+		gws.namespace(v)
 	}); err != nil {
 		return nil, err
 	}
@@ -120,6 +133,7 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 	}
 	objs.finish(src)
 	pols.finish(src.pods)
+	gws.finish(src)
 
 	wg.Wait()
 	for _, err := range []error{dnsErr, cniErr} {
@@ -192,6 +206,12 @@ func inventoryCheck(src *sources, cluster *clusterObjects, ns string) report.Che
 	if ns == "" {
 		kinds = append(kinds, kind{"namespaces", len(cluster.namespaces), cluster.namespacesErr})
 	}
+	if cluster.gwAPI != nil {
+		kinds = append(kinds, kind{"gateways", len(cluster.gateways), cluster.gwErr})
+		if cluster.gwAPI.Serves(gatewayapi.ReferenceGrants) {
+			kinds = append(kinds, kind{"referencegrants", len(cluster.grants), cluster.grantsErr})
+		}
+	}
 	var facts []report.Fact
 	var unread []string
 	var firstErr error
@@ -215,6 +235,18 @@ func inventoryCheck(src *sources, cluster *clusterObjects, ns string) report.Che
 	} else {
 		c = code.New(report.Pass, "scanned %s: %d pods, %d services, %d ingresses, %d networkpolicies",
 			scope, src.pods.count, src.services.count, src.ingresses.count, len(cluster.policies))
+		if cluster.gwAPI != nil {
+			routes := 0
+			for _, r := range []*source{src.httpRoutes, src.grpcRoutes} {
+				if r != nil {
+					routes += r.count
+				}
+			}
+			c.Message += fmt.Sprintf(", %d gateways, %d routes", len(cluster.gateways), routes)
+		}
+	}
+	if cluster.gwAPI == nil {
+		facts = append(facts, report.Fact{Name: "Gateway API", Value: "not served by the cluster: no gateway or route to check"})
 	}
 	c.Facts = append(facts, c.Facts...)
 	return c

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 )
 
 // This file exports the parts of the Service procedure that other
@@ -98,6 +101,39 @@ func EndpointsForPort(slices []discoveryv1.EndpointSlice, portName string) []End
 		}
 	}
 	return endpointsOf(carrying)
+}
+
+// NoEndpointsWhy explains, as " (...)" or "", why a backend Service has no
+// ready endpoints for a port, from its selected pods (podsErr: they could
+// not be read) and how its targetPort resolved on them (targets, nil when
+// not resolved): the usual causes, most specific first.
+func NoEndpointsWhy(svc *corev1.Service, slices []discoveryv1.EndpointSlice, pods []corev1.Pod, podsErr error, targets *TargetPortResolution, now time.Time) string {
+	switch {
+	case len(svc.Spec.Selector) == 0:
+		if len(slices) == 0 {
+			return " (it has no selector and no EndpointSlices)"
+		}
+		return ""
+	case podsErr != nil:
+		return ""
+	case len(pods) == 0:
+		return fmt.Sprintf(" (its selector %s matches no pods)", labels.SelectorFromSet(svc.Spec.Selector))
+	case targets != nil && len(targets.Missing) == len(pods):
+		return fmt.Sprintf(" (targetPort %q resolves on none of its %d pod(s))", targets.Target.String(), len(pods))
+	}
+	var notReady []corev1.Pod
+	for _, p := range pods {
+		if !podstatus.Ready(&p) {
+			notReady = append(notReady, p)
+		}
+	}
+	if len(notReady) == len(pods) {
+		return fmt.Sprintf(" (none of its %d pod(s) is ready; %s: %s)", len(pods), notReady[0].Name, podstatus.NotReadyReason(&notReady[0], nil, now))
+	}
+	if len(slices) == 0 {
+		return " (it has no EndpointSlices although pods are ready: is kube-controller-manager running?)"
+	}
+	return ""
 }
 
 // ServiceType is the type as shown in reports ("ClusterIP, headless").

@@ -1,0 +1,38 @@
+package checks
+
+// Gateway procedure (kubectl netdebug gateway): a Gateway API Gateway, its
+// class, controller, listeners and the routes that attach to them.
+const (
+	GwExists          Code = "GW001"
+	GwClass           Code = "GW002"
+	GwController      Code = "GW003"
+	GwControllerLogs  Code = "GW004"
+	GwStatus          Code = "GW005"
+	GwAddresses       Code = "GW006"
+	GwConflicts       Code = "GW007"
+	GwListeners       Code = "GW008"
+	GwTLSRefs         Code = "GW009"
+	GwTLSCertificates Code = "GW010"
+	GwAllowedRoutes   Code = "GW011"
+	GwAttachedRoutes  Code = "GW012"
+)
+
+func gatewayProcedure() Procedure {
+	return Procedure{
+		Name: "gateway",
+		Codes: []Info{
+			{GwExists, "Gateway exists", "The Gateway exists in the namespace; if not, similar names in the namespace and other namespaces holding that name. A cluster that does not serve the Gateway API is said so in one line (exit 2)."},
+			{GwClass, "GatewayClass accepted", "The GatewayClass exists and its controller has accepted it (condition Accepted, with its reason); the class's controllerName names the controller."},
+			{GwController, "Controller pods ready", "The pods that serve the Gateway are ready and not restarting: its data plane by the label gateway.networking.k8s.io/gateway-name (GEP-1762) or the labels known implementations use (Envoy Gateway, Istio, Contour, NGINX Gateway Fabric, Traefik, Cilium, Kong, kgateway), the controller by its labels, else by the Service at the Gateway's address; with the evidence."},
+			{GwControllerLogs, "Controller log errors", "Recent error and warning lines of the controller's logs that concern this Gateway: they name its namespace or one of its listener hostnames."},
+			{GwStatus, "Gateway accepted and programmed", "The Gateway's Accepted and Programmed conditions, with their reasons; no condition at all means no controller has processed it."},
+			{GwAddresses, "Addresses and service", "The Gateway's status addresses and the Service or load balancer in front of it (labelled with the Gateway's name, holding one of its addresses, or selecting its pods); a load balancer still waiting for its address."},
+			{GwConflicts, "No listener conflicts", "Listeners are distinct: on one port, listeners of one protocol differ in hostname (HostnameConflict) and protocols that cannot share a port are not mixed (ProtocolConflict), computed from the spec and from the listeners' Conflicted conditions."},
+			{GwListeners, "Listener status", "Each listener's Accepted, Programmed and ResolvedRefs conditions with their reasons (UnsupportedProtocol, PortUnavailable, InvalidCertificateRef, InvalidRouteKinds, RefNotPermitted...)."},
+			{GwTLSRefs, "TLS certificate references", "Every certificateRef of the HTTPS and TLS listeners names a Secret that exists, is of type kubernetes.io/tls and holds a matching tls.crt and tls.key; a Secret of another namespace needs a ReferenceGrant. Key material is never printed."},
+			{GwTLSCertificates, "TLS certificates valid", "Every certificate parses, covers the listener's hostname (or, without one, the hostnames of the routes attached to it) and is not expired; one that expires within 14 days warns."},
+			{GwAllowedRoutes, "Allowed routes", "Each listener's allowedRoutes: the route kinds it admits (kinds its protocol cannot carry are invalid) and the namespaces it admits routes from (Same, All, Selector with the namespaces it selects, None)."},
+			{GwAttachedRoutes, "Attached routes", "Each listener's attachedRoutes, and when it is 0, which routes try to attach and why they cannot (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname)."},
+		},
+	}
+}

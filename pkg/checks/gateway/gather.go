@@ -1,0 +1,282 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
+)
+
+// facts is everything the checks look at, gathered up front with few,
+// concurrent requests. Each error is kept beside the data it was meant to
+// fill, so that one forbidden read skips only its own checks.
+type facts struct {
+	namespace, name string
+	now             time.Time
+	api             *gatewayapi.API
+
+	gw    *gwv1.Gateway
+	gwErr error
+	// When the Gateway is missing: similar names, other namespaces holding
+	// a Gateway of that name, or a missing namespace.
+	similar, elsewhere []string
+	namespaceErr       error
+
+	classes    []gwv1.GatewayClass
+	classesErr error
+	class      *gwv1.GatewayClass
+
+	// The routes that may name the Gateway: every namespace's, or, when
+	// that is forbidden, the Gateway's namespace's (routesScope says so).
+	routes      []Route
+	routesErr   error
+	routesScope string
+	// grpcServed: the cluster serves GRPCRoute.
+	grpcServed bool
+
+	namespaces Namespaces
+
+	// secrets of the listeners' certificateRefs, by namespace/name.
+	secrets map[string]*tlscert.Secret
+	// grants of the namespaces of cross-namespace certificateRefs.
+	grants    []gwv1.ReferenceGrant
+	grantsErr error
+
+	dataPlane DataPlane
+}
+
+func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Request) (*facts, error) {
+	client := c.Typed
+	f := &facts{namespace: req.Namespace, name: req.Name, now: req.Now(), api: r.API, grpcServed: r.API.Serves(gatewayapi.GRPCRoutes)}
+	ns := req.Namespace
+	var wg sync.WaitGroup
+	wg.Go(func() { f.gw, f.gwErr = r.Gateway(ctx, ns, req.Name) })
+	wg.Go(func() { f.classes, f.classesErr = r.GatewayClasses(ctx) })
+	wg.Go(func() { f.routes, f.routesScope, f.routesErr = readRoutes(ctx, r, ns) })
+	wg.Wait()
+	if f.gwErr != nil && !kube.IsAPIAnswer(f.gwErr) {
+		return nil, fmt.Errorf("reading gateway %s/%s: %w", ns, req.Name, f.gwErr)
+	}
+	for _, err := range []error{f.classesErr, f.routesErr} {
+		if err != nil && !kube.IsAPIAnswer(err) && !errors.Is(err, gatewayapi.ErrNotServed) {
+			return nil, err
+		}
+	}
+	if f.gw == nil {
+		if apierrors.IsNotFound(f.gwErr) {
+			gatherNotFound(ctx, client, r, f)
+		}
+		return f, nil
+	}
+	for i := range f.classes {
+		if f.classes[i].Name == string(f.gw.Spec.GatewayClassName) {
+			f.class = &f.classes[i]
+		}
+	}
+
+	f.secrets = map[string]*tlscert.Secret{}
+	var mu sync.Mutex
+	for _, ref := range secretRefs(f.gw) {
+		wg.Go(func() {
+			s := tlscert.Read(ctx, client, ref.namespace, ref.name)
+			mu.Lock()
+			f.secrets[ref.namespace+"/"+ref.name] = s
+			mu.Unlock()
+		})
+	}
+	if grantNS := crossNamespaces(f.gw); len(grantNS) > 0 {
+		wg.Go(func() {
+			for _, gns := range grantNS {
+				list, err := r.ReferenceGrants(ctx, gns)
+				if err != nil {
+					f.grantsErr = err
+					return
+				}
+				f.grants = append(f.grants, list...)
+			}
+		})
+	}
+	if needsNamespaces(f.gw) {
+		wg.Go(func() { f.namespaces = ReadNamespaces(ctx, client) })
+	}
+	wg.Go(func() { f.dataPlane = FindDataPlane(ctx, client, f.gw, f.class, req.LogTimeout) })
+	wg.Wait()
+	return f, nil
+}
+
+// readRoutes lists the HTTPRoutes and GRPCRoutes of every namespace, or,
+// when that is forbidden, of ns only: scope is then ns, and err says what
+// was forbidden. GRPCRoutes that may not be listed are left out, err
+// saying so.
+func readRoutes(ctx context.Context, r gatewayapi.Reader, ns string) ([]Route, string, error) {
+	read := func(scope string) ([]gwv1.HTTPRoute, []gwv1.GRPCRoute, error, error) {
+		http, err := r.HTTPRoutes(ctx, scope)
+		if err != nil && !errors.Is(err, gatewayapi.ErrNotServed) {
+			return nil, nil, err, nil
+		}
+		var grpc []gwv1.GRPCRoute
+		var grpcErr error
+		if r.API.Serves(gatewayapi.GRPCRoutes) {
+			grpc, grpcErr = r.GRPCRoutes(ctx, scope)
+		}
+		return http, grpc, nil, grpcErr
+	}
+	var fe *kube.ForbiddenError
+	http, grpc, err, grpcErr := read(metav1.NamespaceAll)
+	scope := ""
+	if err != nil && errors.As(err, &fe) {
+		var lerr error
+		http, grpc, lerr, grpcErr = read(ns)
+		if lerr != nil {
+			return nil, "", err
+		}
+		scope = ns
+	}
+	if err == nil && grpcErr != nil {
+		if !errors.As(grpcErr, &fe) {
+			return nil, "", grpcErr
+		}
+		err = grpcErr
+		if scope == "" {
+			scope = "*" // every namespace's HTTPRoutes, no GRPCRoute
+		}
+	}
+	return Routes(http, grpc), scope, err
+}
+
+// ReadNamespaces lists the namespaces' labels.
+func ReadNamespaces(ctx context.Context, client kubernetes.Interface) Namespaces {
+	list, err := client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return Namespaces{Err: kube.Read(kube.List("", "namespaces", ""), err)}
+	}
+	out := Namespaces{Labels: map[string]map[string]string{}}
+	for _, n := range list.Items {
+		l := n.Labels
+		if l == nil {
+			l = map[string]string{}
+		}
+		out.Labels[n.Name] = l
+	}
+	return out
+}
+
+// needsNamespaces: a listener admits routes by namespace selector.
+func needsNamespaces(gw *gwv1.Gateway) bool {
+	for i := range gw.Spec.Listeners {
+		if routing.AllowedFrom(&gw.Spec.Listeners[i]) == gwv1.NamespacesFromSelector {
+			return true
+		}
+	}
+	return false
+}
+
+func gatherNotFound(ctx context.Context, client kubernetes.Interface, r gatewayapi.Reader, f *facts) {
+	var names []string
+	if all, err := r.Gateways(ctx, metav1.NamespaceAll); err == nil {
+		for _, g := range all {
+			if g.Namespace == f.namespace {
+				names = append(names, g.Name)
+			} else if g.Name == f.name {
+				f.elsewhere = append(f.elsewhere, g.Namespace)
+			}
+		}
+		sort.Strings(f.elsewhere)
+	} else if local, err := r.Gateways(ctx, f.namespace); err == nil {
+		for _, g := range local {
+			names = append(names, g.Name)
+		}
+	}
+	f.similar = checks.SimilarNames(f.name, names, 3)
+	_, err := client.CoreV1().Namespaces().Get(ctx, f.namespace, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		f.namespaceErr = err
+	}
+}
+
+// secretRef is a certificateRef to a Secret, resolved.
+type secretRef struct {
+	listener        string
+	namespace, name string
+	// kind and group when it is not a core Secret (not read).
+	other string
+}
+
+// certificateRefs of one listener, resolved against the Gateway.
+func certificateRefs(gw *gwv1.Gateway, l *gwv1.Listener) []secretRef {
+	if l.TLS == nil {
+		return nil
+	}
+	var out []secretRef
+	for _, ref := range l.TLS.CertificateRefs {
+		s := secretRef{listener: string(l.Name), namespace: gw.Namespace, name: string(ref.Name)}
+		if ref.Namespace != nil && *ref.Namespace != "" {
+			s.namespace = string(*ref.Namespace)
+		}
+		group, kind := "", "Secret"
+		if ref.Group != nil {
+			group = string(*ref.Group)
+		}
+		if ref.Kind != nil {
+			kind = string(*ref.Kind)
+		}
+		if group != "" || kind != "Secret" {
+			s.other = kind
+			if group != "" {
+				s.other += "." + group
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// secretRefs are the core Secrets every listener names, once each.
+func secretRefs(gw *gwv1.Gateway) []secretRef {
+	seen := map[string]bool{}
+	var out []secretRef
+	for i := range gw.Spec.Listeners {
+		for _, s := range certificateRefs(gw, &gw.Spec.Listeners[i]) {
+			if k := s.namespace + "/" + s.name; s.other == "" && !seen[k] {
+				seen[k] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// crossNamespaces are the namespaces other than the Gateway's that its
+// certificateRefs point to.
+func crossNamespaces(gw *gwv1.Gateway) []string {
+	var out []string
+	for _, s := range secretRefs(gw) {
+		if s.namespace != gw.Namespace && !contains(out, s.namespace) {
+			out = append(out, s.namespace)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

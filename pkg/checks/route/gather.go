@@ -1,0 +1,326 @@
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
+)
+
+// facts is everything the checks look at. Each error is kept beside the
+// data it was meant to fill, so that one forbidden read skips only its own
+// checks.
+type facts struct {
+	kind, namespace, name string
+	now                   time.Time
+
+	route    *gateway.Route
+	routeErr error
+	// When the route is missing: similar names, other namespaces holding
+	// one of that name, or a missing namespace.
+	similar, elsewhere []string
+	namespaceErr       error
+
+	// Every route of the kind, for the precedence between routes: every
+	// namespace's, or, when that is forbidden, the route's namespace's
+	// (allScope says so, allErr why).
+	all      []gateway.Route
+	allErr   error
+	allScope string
+
+	classes    []gwv1.GatewayClass
+	classesErr error
+	// gateways by namespace/name: the parents.
+	gateways map[string]*parentGateway
+
+	namespaces gateway.Namespaces
+
+	// Backends, by namespace: Services by name, EndpointSlices by Service
+	// name; pods by namespace/service; ReferenceGrants of the namespaces
+	// referred to across namespaces.
+	services    map[string]map[string]*corev1.Service
+	servicesErr map[string]error
+	slices      map[string]map[string][]discoveryv1.EndpointSlice
+	slicesErr   map[string]error
+	pods        map[string]podList
+	grants      []gwv1.ReferenceGrant
+	grantsErr   map[string]error
+	// serviceNames: names of each namespace's Services, for near misses.
+	serviceNames map[string][]string
+}
+
+type podList struct {
+	pods []corev1.Pod
+	err  error
+}
+
+// parentGateway is a Gateway named by the route (or by --gateway).
+type parentGateway struct {
+	key   string
+	gw    *gwv1.Gateway
+	err   error
+	class *gwv1.GatewayClass
+}
+
+func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Request) (*facts, error) {
+	client := c.Typed
+	f := &facts{kind: req.Kind, namespace: req.Namespace, name: req.Name, now: req.Now(), gateways: map[string]*parentGateway{}}
+	var wg sync.WaitGroup
+	wg.Go(func() { f.route, f.routeErr = readRoute(ctx, r, req.Kind, req.Namespace, req.Name) })
+	wg.Go(func() { f.all, f.allScope, f.allErr = readAll(ctx, r, req.Kind, req.Namespace) })
+	wg.Go(func() { f.classes, f.classesErr = r.GatewayClasses(ctx) })
+	wg.Wait()
+	if f.routeErr != nil && !kube.IsAPIAnswer(f.routeErr) {
+		return nil, fmt.Errorf("reading %s %s/%s: %w", req.Kind, req.Namespace, req.Name, f.routeErr)
+	}
+	for _, err := range []error{f.allErr, f.classesErr} {
+		if err != nil && !kube.IsAPIAnswer(err) {
+			return nil, err
+		}
+	}
+	if f.route == nil {
+		if apierrors.IsNotFound(f.routeErr) {
+			gatherNotFound(ctx, client, f)
+		}
+		return f, nil
+	}
+	// The parents: every Gateway the route names, or the one --gateway
+	// names.
+	var keys []string
+	if req.GatewayName != "" {
+		keys = append(keys, req.GatewayNamespace+"/"+req.GatewayName)
+	} else {
+		for _, ref := range f.route.ParentRefs {
+			if ns, name, ok := routing.ParentGateway(ref, f.route.Namespace); ok && !contains(keys, ns+"/"+name) {
+				keys = append(keys, ns+"/"+name)
+			}
+		}
+	}
+	var mu sync.Mutex
+	for _, key := range keys {
+		ns, name := splitKey(key)
+		wg.Go(func() {
+			gw, err := r.Gateway(ctx, ns, name)
+			p := &parentGateway{key: key, gw: gw, err: err}
+			mu.Lock()
+			f.gateways[key] = p
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, p := range f.gateways {
+		if p.err != nil && !kube.IsAPIAnswer(p.err) {
+			return nil, p.err
+		}
+		if p.gw == nil {
+			continue
+		}
+		for i := range f.classes {
+			if f.classes[i].Name == string(p.gw.Spec.GatewayClassName) {
+				p.class = &f.classes[i]
+			}
+		}
+	}
+	needNS := false
+	for _, p := range f.gateways {
+		if p.gw != nil {
+			for i := range p.gw.Spec.Listeners {
+				if routing.AllowedFrom(&p.gw.Spec.Listeners[i]) == gwv1.NamespacesFromSelector {
+					needNS = true
+				}
+			}
+		}
+	}
+	if needNS {
+		f.namespaces = gateway.ReadNamespaces(ctx, client)
+	}
+	return f, nil
+}
+
+func readRoute(ctx context.Context, r gatewayapi.Reader, kind, ns, name string) (*gateway.Route, error) {
+	if kind == GRPCRoute {
+		gr, err := r.GRPCRoute(ctx, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		rt := gateway.FromGRPC(gr)
+		return &rt, nil
+	}
+	hr, err := r.HTTPRoute(ctx, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	rt := gateway.FromHTTP(hr)
+	return &rt, nil
+}
+
+// readAll lists every route of the kind, or only ns's when listing every
+// namespace is forbidden.
+func readAll(ctx context.Context, r gatewayapi.Reader, kind, ns string) ([]gateway.Route, string, error) {
+	read := func(scope string) ([]gateway.Route, error) {
+		if kind == GRPCRoute {
+			l, err := r.GRPCRoutes(ctx, scope)
+			return gateway.Routes(nil, l), err
+		}
+		l, err := r.HTTPRoutes(ctx, scope)
+		return gateway.Routes(l, nil), err
+	}
+	all, err := read(metav1.NamespaceAll)
+	var fe *kube.ForbiddenError
+	if err == nil || !errors.As(err, &fe) {
+		return all, "", err
+	}
+	local, lerr := read(ns)
+	if lerr != nil {
+		return nil, "", err
+	}
+	return local, ns, err
+}
+
+func gatherNotFound(ctx context.Context, client kubernetes.Interface, f *facts) {
+	var names []string
+	for _, rt := range f.all {
+		if rt.Namespace == f.namespace {
+			names = append(names, rt.Name)
+		} else if rt.Name == f.name {
+			f.elsewhere = append(f.elsewhere, rt.Namespace)
+		}
+	}
+	sort.Strings(f.elsewhere)
+	f.similar = checks.SimilarNames(f.name, names, 3)
+	_, err := client.CoreV1().Namespaces().Get(ctx, f.namespace, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		f.namespaceErr = err
+	}
+}
+
+// gatherBackends reads what the backends of the analysed rules need: the
+// Services of their namespaces, their EndpointSlices and selected pods, and
+// the ReferenceGrants of the namespaces referred to across namespaces.
+func gatherBackends(ctx context.Context, c kube.Clients, r gatewayapi.Reader, f *facts, a *analysis) error {
+	client := c.Typed
+	f.services, f.servicesErr = map[string]map[string]*corev1.Service{}, map[string]error{}
+	f.slices, f.slicesErr = map[string]map[string][]discoveryv1.EndpointSlice{}, map[string]error{}
+	f.pods, f.grantsErr, f.serviceNames = map[string]podList{}, map[string]error{}, map[string][]string{}
+	byNS := map[string][]string{}
+	grantNS := map[string]bool{}
+	for _, b := range a.backends {
+		if !b.isService() {
+			continue
+		}
+		if !contains(byNS[b.namespace], b.name) {
+			byNS[b.namespace] = append(byNS[b.namespace], b.name)
+		}
+		if b.namespace != b.fromNamespace {
+			grantNS[b.namespace] = true
+		}
+	}
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+	)
+	for ns, names := range byNS {
+		wg.Go(func() {
+			list, err := client.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				f.servicesErr[ns] = kube.Read(kube.List("", "services", ns), err)
+				return
+			}
+			m := map[string]*corev1.Service{}
+			for i := range list.Items {
+				m[list.Items[i].Name] = &list.Items[i]
+				f.serviceNames[ns] = append(f.serviceNames[ns], list.Items[i].Name)
+			}
+			f.services[ns] = m
+		})
+		wg.Go(func() {
+			s, err := service.ListEndpointSlices(ctx, client, ns, names)
+			mu.Lock()
+			defer mu.Unlock()
+			f.slices[ns], f.slicesErr[ns] = s, err
+		})
+	}
+	for ns := range grantNS {
+		wg.Go(func() {
+			list, err := r.ReferenceGrants(ctx, ns)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				f.grantsErr[ns] = err
+				return
+			}
+			f.grants = append(f.grants, list...)
+		})
+	}
+	wg.Wait()
+	// The pods the backend Services select.
+	for ns, names := range byNS {
+		for _, name := range names {
+			svc := f.services[ns][name]
+			if svc == nil || len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+				continue
+			}
+			wg.Go(func() {
+				list, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(svc.Spec.Selector).String()})
+				pl := podList{err: kube.Read(kube.List("", "pods", ns), err)}
+				if err == nil {
+					pl.pods = list.Items
+				}
+				mu.Lock()
+				f.pods[ns+"/"+name] = pl
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	for _, errs := range []map[string]error{f.servicesErr, f.slicesErr, f.grantsErr} {
+		for _, err := range errs {
+			if err != nil && !kube.IsAPIAnswer(err) {
+				return err
+			}
+		}
+	}
+	for _, pl := range f.pods {
+		if pl.err != nil && !kube.IsAPIAnswer(pl.err) {
+			return pl.err
+		}
+	}
+	return nil
+}
+
+func splitKey(key string) (string, string) {
+	for i := 0; i < len(key); i++ {
+		if key[i] == '/' {
+			return key[:i], key[i+1:]
+		}
+	}
+	return "", key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

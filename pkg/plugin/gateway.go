@@ -1,0 +1,101 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
+	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+)
+
+const gatewayExample = `  # Why does gateway shop in namespace infra serve nothing?
+  kubectl netdebug gateway infra/shop
+
+  # The same, namespace by flag, as JSON for a script
+  kubectl netdebug gateway shop -n infra -o json`
+
+// GatewayOptions diagnose one Gateway API Gateway.
+type GatewayOptions struct {
+	*GlobalOptions
+	Name      string
+	Namespace string
+
+	clients kube.Clients
+}
+
+// NewCmdGateway is `kubectl netdebug gateway [NS/]NAME`.
+func NewCmdGateway(g *GlobalOptions) *cobra.Command {
+	o := &GatewayOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
+		Use:     "gateway [NAMESPACE/]NAME",
+		Aliases: []string{"gtw"},
+		Short:   "Diagnose a Gateway API Gateway: class, controller, status, addresses, listeners, TLS, attached routes",
+		Long: `Diagnose a Gateway (gateway.networking.k8s.io) the way its troubleshooting
+goes by hand: its GatewayClass exists and is accepted by a controller; the
+controller's and the data plane's pods (found by the labels of known
+implementations, the GEP-1762 gateway-name label, or the Service at the
+Gateway's address) are ready, and what their recent logs say about this
+namespace; the Gateway's Accepted and Programmed conditions with their
+reasons; its addresses and the Service or load balancer in front of it; and
+for each listener: conflicts with the others (port, protocol, hostname), its
+conditions (ResolvedRefs...), its TLS certificateRefs (the Secret exists,
+parses, is valid and covers the hostname; a Secret of another namespace needs
+a ReferenceGrant), the route kinds and namespaces it admits, and the routes
+attached to it: when none is, which routes try and why they cannot.
+
+A cluster that does not serve the Gateway API is said so in one line (exit 2).
+Where one request lands and what it gets: kubectl netdebug route.`,
+		Example: gatewayExample,
+		Args:    cobra.ExactArgs(1),
+		RunE:    g.runE(o),
+	}
+	return cmd
+}
+
+// Complete reads the name, the namespace (NS/NAME wins over -n) and the
+// clients.
+func (o *GatewayOptions) Complete(args []string) error {
+	if err := o.completeCluster(&o.Namespace, &o.clients); err != nil {
+		return err
+	}
+	o.Namespace, o.Name = splitNamespaced(args[0], o.Namespace)
+	return nil
+}
+
+// Validate rejects names the API server would reject anyway.
+func (o *GatewayOptions) Validate() error {
+	return validateObjectName("gateway", o.Namespace, o.Name)
+}
+
+// Run diagnoses and prints.
+func (o *GatewayOptions) Run(ctx context.Context) error {
+	rep, err := gateway.Diagnose(ctx, o.clients, gateway.Request{Namespace: o.Namespace, Name: o.Name, Now: o.Now})
+	if err != nil {
+		return err
+	}
+	return o.Print(rep)
+}
+
+// splitNamespaced splits "NS/NAME"; a bare NAME keeps namespace.
+func splitNamespaced(arg, namespace string) (string, string) {
+	if ns, name, ok := strings.Cut(arg, "/"); ok {
+		return ns, name
+	}
+	return namespace, arg
+}
+
+// validateObjectName checks a namespace and an object name as the API
+// server would.
+func validateObjectName(kind, namespace, name string) error {
+	if errs := validation.IsDNS1123Label(namespace); len(errs) > 0 {
+		return fmt.Errorf("invalid namespace %q: %s", namespace, strings.Join(errs, "; "))
+	}
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return fmt.Errorf("invalid %s name %q: %s", kind, name, strings.Join(errs, "; "))
+	}
+	return nil
+}
