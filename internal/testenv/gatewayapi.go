@@ -147,6 +147,10 @@ func (e *Env) CreateGatewayAPI(ctx context.Context, obj any) error {
 		resource, kind = "httproutes", "HTTPRoute"
 	case *gwv1.GRPCRoute:
 		resource, kind = "grpcroutes", "GRPCRoute"
+	case *gwv1.TLSRoute:
+		resource, kind = "tlsroutes", "TLSRoute"
+	case *gwv1.TCPRoute:
+		resource, kind = "tcproutes", "TCPRoute"
 	case *gwv1.ReferenceGrant:
 		resource, kind = "referencegrants", "ReferenceGrant"
 	default:

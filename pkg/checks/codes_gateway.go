@@ -15,6 +15,7 @@ const (
 	GwTLSCertificates Code = "GW010"
 	GwAllowedRoutes   Code = "GW011"
 	GwAttachedRoutes  Code = "GW012"
+	GwExternal        Code = "GW013"
 )
 
 func gatewayProcedure() Procedure {
@@ -32,7 +33,8 @@ func gatewayProcedure() Procedure {
 			{GwTLSRefs, "TLS certificate references", "Every certificateRef of the HTTPS and TLS listeners names a Secret that exists, is of type kubernetes.io/tls and holds a matching tls.crt and tls.key; a Secret of another namespace needs a ReferenceGrant. Key material is never printed."},
 			{GwTLSCertificates, "TLS certificates valid", "Every certificate parses, covers the listener's hostname (or, without one, the hostnames of the routes attached to it) and is not expired; one that expires within 14 days warns."},
 			{GwAllowedRoutes, "Allowed routes", "Each listener's allowedRoutes: the route kinds it admits (kinds its protocol cannot carry are invalid) and the namespaces it admits routes from (Same, All, Selector with the namespaces it selects, None)."},
-			{GwAttachedRoutes, "Attached routes", "Each listener's attachedRoutes, and when it is 0, which routes try to attach and why they cannot (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname)."},
+			{GwAttachedRoutes, "Attached routes", "Each listener's attachedRoutes (HTTPRoutes and GRPCRoutes; TLSRoutes and TCPRoutes too, listed with their matching not modelled), and when it is 0, which routes try to attach and why they cannot (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname)."},
+			{GwExternal, "Answer from outside", "Only with `--external`: one GET sent from this machine to the gateway's status address (or `--address`/`--url`) on the port of the listener that takes the request, with the request's Host (`--host`, else a listener's or route's hostname) and TLS SNI, bounded by `--external-timeout`; the status, or the connect error, and the certificate served (subject, SANs, expiry, whether it verifies for the host) are compared with the answer predicted inside (GW005, GW003, the listener and the attached HTTPRoutes): no answer from outside is the load balancer or a firewall, a different answer the gateway."},
 		},
 	}
 }

@@ -18,6 +18,7 @@ const (
 	IngConflicts         Code = "ING014"
 	IngRoutes            Code = "ING015"
 	IngBackendAnswers    Code = "ING016"
+	IngExternal          Code = "ING017"
 )
 
 func ingressProcedure() Procedure {
@@ -40,6 +41,7 @@ func ingressProcedure() Procedure {
 			{IngConflicts, "No conflicting rules", "No other Ingress of the same class claims the same host and path."},
 			{IngBackendAnswers, "Backends answer the controller", "Live, unless `--probe=none`: from a ready controller pod, a TCP connect to one ready endpoint of each backend; a refused or dropped connect is a 502 (or 504) the API cannot show."},
 			{IngRoutes, "Routes and responses", "What a request to each route gets now (404, 503, certificate error) and, with `--host`/`--path`, where one request lands, as the controller routes it."},
+			{IngExternal, "Answer from outside", "Only with `--external`: one GET sent from this machine to the ingress's load-balancer address (or `--address`/`--url`), with the request's Host and TLS SNI, bounded by `--external-timeout`; the status, or the connect error, and the certificate served (subject, SANs, expiry, whether it verifies for the host) are compared with the answer predicted inside (ING015, ING016): no answer from outside is the load balancer or a firewall, a different answer the controller, the same failure what is behind it."},
 		},
 	}
 }

@@ -33,6 +33,8 @@ const (
 	Gateways        = "gateways"
 	HTTPRoutes      = "httproutes"
 	GRPCRoutes      = "grpcroutes"
+	TLSRoutes       = "tlsroutes"
+	TCPRoutes       = "tcproutes"
 	ReferenceGrants = "referencegrants"
 )
 
@@ -200,4 +202,24 @@ func (r Reader) GRPCRoutes(ctx context.Context, ns string) ([]gwv1.GRPCRoute, er
 // ReferenceGrants lists the ReferenceGrants of a namespace ("" all).
 func (r Reader) ReferenceGrants(ctx context.Context, ns string) ([]gwv1.ReferenceGrant, error) {
 	return list[gwv1.ReferenceGrant](ctx, r, ReferenceGrants, ns)
+}
+
+// TLSRoute reads one TLSRoute.
+func (r Reader) TLSRoute(ctx context.Context, ns, name string) (*gwv1.TLSRoute, error) {
+	return get[gwv1.TLSRoute](ctx, r, TLSRoutes, ns, name)
+}
+
+// TCPRoute reads one TCPRoute.
+func (r Reader) TCPRoute(ctx context.Context, ns, name string) (*gwv1.TCPRoute, error) {
+	return get[gwv1.TCPRoute](ctx, r, TCPRoutes, ns, name)
+}
+
+// TLSRoutes lists the TLSRoutes of a namespace ("" all).
+func (r Reader) TLSRoutes(ctx context.Context, ns string) ([]gwv1.TLSRoute, error) {
+	return list[gwv1.TLSRoute](ctx, r, TLSRoutes, ns)
+}
+
+// TCPRoutes lists the TCPRoutes of a namespace ("" all).
+func (r Reader) TCPRoutes(ctx context.Context, ns string) ([]gwv1.TCPRoute, error) {
+	return list[gwv1.TCPRoute](ctx, r, TCPRoutes, ns)
 }

@@ -6,14 +6,20 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/external"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/ingress"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 )
 
 const gatewayExample = `  # Why does gateway shop in namespace infra serve nothing?
   kubectl netdebug gateway infra/shop
+
+  # Send a request for shop.example.com from this machine to its address
+  kubectl netdebug gateway infra/shop --external --host shop.example.com
 
   # The same, namespace by flag, as JSON for a script
   kubectl netdebug gateway shop -n infra -o json`
@@ -23,13 +29,18 @@ type GatewayOptions struct {
 	*GlobalOptions
 	Name      string
 	Namespace string
+	// Host and Path are the request --external sends.
+	Host     string
+	Path     string
+	External *ExternalFlags
 
-	clients kube.Clients
+	external *external.Settings
+	clients  kube.Clients
 }
 
 // NewCmdGateway is `kubectl netdebug gateway [NS/]NAME`.
 func NewCmdGateway(g *GlobalOptions) *cobra.Command {
-	o := &GatewayOptions{GlobalOptions: g}
+	o := &GatewayOptions{GlobalOptions: g, External: NewExternalFlags()}
 	cmd := &cobra.Command{
 		Use:     "gateway [NAMESPACE/]NAME",
 		Aliases: []string{"gtw"},
@@ -47,13 +58,28 @@ parses, is valid and covers the hostname; a Secret of another namespace needs
 a ReferenceGrant), the route kinds and namespaces it admits, and the routes
 attached to it: when none is, which routes try and why they cannot.
 
+With --external it also sends one request (--host, --path; else a hostname
+the gateway serves) from this machine to the gateway's status address, or to
+--address/--url, with that Host and TLS SNI, and compares the answer with the
+one predicted from its status and attached HTTPRoutes (GW013): no answer from
+outside is the load balancer or a firewall, a different answer the gateway.
+Nothing leaves this machine without --external.
+
 A cluster that does not serve the Gateway API is said so in one line (exit 2).
 Where one request lands and what it gets: kubectl netdebug route.`,
 		Example: gatewayExample,
 		Args:    cobra.ExactArgs(1),
 		RunE:    g.runE(o),
 	}
+	o.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// AddFlags binds the command's own flags.
+func (o *GatewayOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Host, "host", o.Host, "with --external: the Host (and TLS SNI) of the request sent (shop.example.com; a URL sets --path too)")
+	fs.StringVar(&o.Path, "path", o.Path, "with --external: the path of the request sent (default /)")
+	o.External.AddFlags(fs, "gateway")
 }
 
 // Complete reads the name, the namespace (NS/NAME wins over -n) and the
@@ -68,12 +94,32 @@ func (o *GatewayOptions) Complete(args []string) error {
 
 // Validate rejects names the API server would reject anyway.
 func (o *GatewayOptions) Validate() error {
-	return validateObjectName("gateway", o.Namespace, o.Name)
+	if err := validateObjectName("gateway", o.Namespace, o.Name); err != nil {
+		return err
+	}
+	var err error
+	if o.external, err = o.External.Settings(); err != nil {
+		return err
+	}
+	if o.external == nil && (o.Host != "" || o.Path != "") {
+		return fmt.Errorf("--host and --path need --external (where one request lands: kubectl netdebug route)")
+	}
+	if o.External.URL != "" && o.Host == "" && o.Path == "" {
+		_, o.Host, _, o.Path, _ = external.SplitURL(o.External.URL)
+	}
+	if o.Host != "" || o.Path != "" {
+		if o.Host, o.Path, err = ingress.NormalizeRequest(o.Host, o.Path); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Run diagnoses and prints.
 func (o *GatewayOptions) Run(ctx context.Context) error {
-	rep, err := gateway.Diagnose(ctx, o.clients, gateway.Request{Namespace: o.Namespace, Name: o.Name, Now: o.Now})
+	rep, err := gateway.Diagnose(ctx, o.clients, gateway.Request{
+		Namespace: o.Namespace, Name: o.Name, Now: o.Now, External: o.external, Host: o.Host, Path: o.Path,
+	})
 	if err != nil {
 		return err
 	}

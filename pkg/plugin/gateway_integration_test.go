@@ -763,6 +763,9 @@ func TestGatewayAndRouteRBAC(t *testing.T) {
 	if c := checkByCode(t, r, "GW012"); !strings.Contains(fmt.Sprint(c.Facts), "only the routes of namespace gw-back were read: forbidden: cannot list httproutes.gateway.networking.k8s.io (cluster-wide)") {
 		t.Errorf("GW012 = %+v", c)
 	}
+	if c := checkByCode(t, r, "GW012"); !strings.Contains(fmt.Sprint(c.Facts), "TLSRoutes were not read: forbidden: cannot list tlsroutes.gateway.networking.k8s.io (cluster-wide)") {
+		t.Errorf("GW012 facts %v, want the TLSRoutes not read", c.Facts)
+	}
 	// The route's cross-namespace backend needs the grants of namespace
 	// gw-back-other, which may not be read.
 	res = runAs(t, reader, "route", "cross", "-n", ns, "--probe", "none", "-o", "json")
@@ -929,5 +932,132 @@ func TestRouteTwoParents(t *testing.T) {
 	wantAnswer(t, r, 200, ns+"/shop", 1, ns+"/web:80", "forwarded")
 	if c := checkByCode(t, r, "RT010"); c.Subject != "" {
 		t.Errorf("one parent: subject %q", c.Subject)
+	}
+}
+
+// TestRouteTraefikAnswers: a Gateway whose class is Traefik's
+// (traefik.io/gateway-controller) gets Traefik's answers where Traefik
+// departs from the spec: 503 when every weight is 0, 500 for a Service
+// without any EndpointSlice; a Service with an EndpointSlice but no ready
+// endpoint still gets 503.
+func TestRouteTraefikAnswers(t *testing.T) {
+	gatewaySystem(t)
+	ns, class := "gw-traefik", "gw-traefik"
+	c := ctx(t)
+	gwApp(t, ns, nil, "10.244.68")
+	gwService(t, ns, "down", "10.244.68.9", false)
+	must[*corev1.Service](t)(env.Client.CoreV1().Services(ns).Create(c, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "manual", Namespace: ns},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080), Protocol: corev1.ProtocolTCP}}},
+	}, metav1.CreateOptions{}))
+	gc := &gwv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: class}, Spec: gwv1.GatewayClassSpec{ControllerName: "traefik.io/gateway-controller"}}
+	gc.Status.Conditions = []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", "Handled by Traefik controller")}
+	gw := programmedGateway(ns, "front", "192.0.2.25", []int32{3}, listener("http", gwv1.HTTPProtocolType, 80, "", gwv1.NamespacesFromSame))
+	gw.Spec.GatewayClassName = gwv1.ObjectName(class)
+	front := []gwv1.ParentReference{parentRef("", "front", "")}
+	route := func(name string, rules ...gwv1.HTTPRouteRule) *gwv1.HTTPRoute {
+		return httpRoute(ns, name, front, []string{name + ".gw-traefik.example"}, true, rules...)
+	}
+	zero := int32(0)
+	createGW(t, gc, gw,
+		route("zero", prefixRule("/", backendRef("", "web", 80, &zero), backendRef("", "api", 80, &zero))),
+		route("manual", prefixRule("/", backendRef("", "manual", 80, nil))),
+		route("noeps", prefixRule("/", backendRef("", "down", 80, nil))),
+	)
+	for _, tt := range []struct {
+		route    string
+		status   int
+		backends string
+		reason   string
+	}{
+		{"zero", 503, "gw-traefik/web:80,gw-traefik/api:80", `every backendRef of rule 1 has weight 0: Traefik answers 503 ("no available server") here; the spec leaves it to the implementation`},
+		{"manual", 500, "gw-traefik/manual:80", "service gw-traefik/manual has no ready endpoints for port 80"},
+		{"noeps", 503, "gw-traefik/down:80", "service gw-traefik/down has no ready endpoints for port 80 (none of its 1 pod(s) is ready"},
+	} {
+		t.Run(tt.route, func(t *testing.T) {
+			r := expect(t, 1, "", "route", tt.route, "-n", ns, "--probe", "none")
+			wantAnswer(t, r, tt.status, ns+"/"+tt.route, 1, tt.backends, tt.reason)
+			if a := rt010(t, r); (tt.route == "noeps") == strings.Contains(a.Reason, "Traefik") {
+				t.Errorf("RT010 reason %q: Traefik named only where it departs from the spec", a.Reason)
+			}
+		})
+	}
+	r := expect(t, 1, "", "route", "zero", "-n", ns, "--probe", "none")
+	wantCheck(t, r, "RT008", report.Fail, "rule 1: every backendRef has weight 0: the gateway answers 503 for every request it takes: Traefik answers 503")
+	r = expect(t, 1, "", "route", "manual", "-n", ns, "--probe", "none")
+	wantCheck(t, r, "RT007", report.Fail, "the gateway answers 500 for the requests rule 1 sends there: Traefik answers 500 here")
+}
+
+// TestGatewayStreamRoutes: TLSRoutes and TCPRoutes attach to the TLS and
+// TCP listeners and are listed with the HTTPRoutes, their matching not
+// modelled; one whose hostname no listener serves cannot attach.
+func TestGatewayStreamRoutes(t *testing.T) {
+	ns := "gw-stream"
+	gwApp(t, ns, nil, "10.244.69")
+	tls := listener("tls", gwv1.TLSProtocolType, 443, "*.gw-stream.example", gwv1.NamespacesFromSame)
+	tls.TLS = &gwv1.ListenerTLSConfig{Mode: ptr(gwv1.TLSModePassthrough)}
+	gw := programmedGateway(ns, "front", "192.0.2.26", []int32{1, 1}, tls, listener("tcp", gwv1.TCPProtocolType, 9000, "", gwv1.NamespacesFromSame))
+	gw.Status.Listeners[0].SupportedKinds = []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: "TLSRoute"}}
+	gw.Status.Listeners[1].SupportedKinds = []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: "TCPRoute"}}
+	backend := gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{Name: "web", Port: ptr(gwv1.PortNumber(80))}}
+	// The status the controller writes, from the HTTPRoute's of a route
+	// accepted by its parent.
+	accepted := func(parent gwv1.ParentReference) gwv1.RouteStatus {
+		return httpRoute(ns, "x", []gwv1.ParentReference{parent}, nil, true).Status.RouteStatus
+	}
+	tlsRoute := func(name, host string) *gwv1.TLSRoute {
+		r := &gwv1.TLSRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		r.Spec.ParentRefs = []gwv1.ParentReference{parentRef("", "front", "tls")}
+		r.Spec.Hostnames = []gwv1.Hostname{gwv1.Hostname(host)}
+		r.Spec.Rules = []gwv1.TLSRouteRule{{BackendRefs: []gwv1.BackendRef{backend}}}
+		if name == "db" {
+			r.Status.RouteStatus = accepted(r.Spec.ParentRefs[0])
+		}
+		return r
+	}
+	tcp := &gwv1.TCPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "raw"}}
+	tcp.Spec.ParentRefs = []gwv1.ParentReference{parentRef("", "front", "tcp")}
+	tcp.Spec.Rules = []gwv1.TCPRouteRule{{BackendRefs: []gwv1.BackendRef{backend}}}
+	tcp.Status.RouteStatus = accepted(tcp.Spec.ParentRefs[0])
+	createGW(t, gw, tlsRoute("db", "db.gw-stream.example"), tlsRoute("elsewhere", "db.other.example"), tcp)
+
+	r := expect(t, 0, "", "gateway", ns+"/front")
+	c := checkByCode(t, r, "GW012")
+	facts := fmt.Sprint(c.Facts)
+	for _, want := range []string{
+		"1 attached (the controller counts 1): TLSRoute gw-stream/db; 1 TLSRoute/TCPRoute(s): attachment only, matching not modelled",
+		"1 attached (the controller counts 1): TCPRoute gw-stream/raw; 1 TLSRoute/TCPRoute(s): attachment only, matching not modelled",
+		"TLSRoute gw-stream/elsewhere: has hostname *.gw-stream.example, which does not intersect the route's hostnames db.other.example (NoMatchingListenerHostname)",
+	} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("GW012 facts lack %q:\n%s", want, facts)
+		}
+	}
+	if c.Status != report.Pass || c.Message != "every listener has routes attached (2 attachment(s))" {
+		t.Errorf("GW012 = %s %s", c.Status, c.Message)
+	}
+	// `route` checks their parents, attachment and backends, and routes no
+	// request.
+	for _, arg := range []string{"tlsroute/db", "tcproute/raw"} {
+		r := expect(t, 0, "", "route", arg, "-n", ns, "--probe", "none")
+		wantCheck(t, r, "RT002", report.Pass, "")
+		wantCheck(t, r, "RT007", report.Pass, "every backend has ready endpoints")
+		for _, code := range []string{"RT009", "RT010"} {
+			wantCheck(t, r, code, report.Skip, "is not modelled: its parents, attachment and backends are checked")
+		}
+		if !strings.Contains(r.Verdict.Message, "is not modelled") {
+			t.Errorf("%s: verdict %q", arg, r.Verdict.Message)
+		}
+	}
+	r = expect(t, 1, "", "route", "tlsroute/elsewhere", "-n", ns, "--probe", "none")
+	wantCheck(t, r, "RT002", report.Fail, "NoMatchingListenerHostname")
+	res := run(t, "route", "tlsroute/db", "-n", ns, "--host", "db.gw-stream.example")
+	if res.code != 2 || !strings.Contains(res.stderr, "the matching of a TLSRoute is not modelled") {
+		t.Errorf("route tlsroute/db --host: exit %d, stderr %q", res.code, res.stderr)
+	}
+	// The verdict's next step names no TLSRoute or TCPRoute: `route` does
+	// not match them.
+	if strings.Contains(fmt.Sprint(r.Verdict.Next), "tlsroute") || strings.Contains(fmt.Sprint(r.Verdict.Next), "tcproute") {
+		t.Errorf("verdict next %v", r.Verdict.Next)
 	}
 }

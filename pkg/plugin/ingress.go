@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/external"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/ingress"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
@@ -20,6 +21,9 @@ const ingressExample = `  # Why does ingress shop in namespace web not serve its
   # Where does https://shop.example.com/api/v1 land, and what does it get?
   kubectl netdebug ingress shop -n web --host shop.example.com --path /api/v1
 
+  # Send that request from this machine to the ingress's address too
+  kubectl netdebug ingress shop -n web --host shop.example.com --path /api/v1 --external
+
   # The same as JSON for a script
   kubectl netdebug ingress shop -n web -o json`
 
@@ -29,17 +33,19 @@ type IngressOptions struct {
 	Name      string
 	Namespace string
 	// Host and Path are --host and --path: one request to route.
-	Host  string
-	Path  string
-	Probe *ProbeFlags
+	Host     string
+	Path     string
+	Probe    *ProbeFlags
+	External *ExternalFlags
 
 	settings probe.Settings
+	external *external.Settings
 	clients  kube.Clients
 }
 
 // NewCmdIngress is `kubectl netdebug ingress NAME [--host H --path P]`.
 func NewCmdIngress(g *GlobalOptions) *cobra.Command {
-	o := &IngressOptions{GlobalOptions: g, Probe: NewProbeFlags()}
+	o := &IngressOptions{GlobalOptions: g, Probe: NewProbeFlags(), External: NewExternalFlags()}
 	cmd := &cobra.Command{
 		Use:     "ingress NAME [--host HOST] [--path PATH]",
 		Aliases: []string{"ing"},
@@ -61,7 +67,14 @@ class, and follows the backend chain of the rule it lands on.
 
 Unless --probe=none, it also connects from a ready controller pod to one ready
 endpoint of each backend: endpoints that exist but refuse or drop the
-controller's connections are the 502s (and 504s) the API cannot show.`,
+controller's connections are the 502s (and 504s) the API cannot show.
+
+With --external it also sends the request (or the ingress's first route) from
+this machine to the ingress's load-balancer address, or to --address/--url,
+with the request's Host and TLS SNI, and compares the answer with the one
+predicted inside (ING017): no answer from outside is the load balancer or a
+firewall, a different answer the controller, the same failure the backend.
+Nothing leaves this machine without --external.`,
 		Example: ingressExample,
 		Args:    cobra.ExactArgs(1),
 		RunE:    g.runE(o),
@@ -75,6 +88,7 @@ func (o *IngressOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Host, "host", o.Host, "the Host of one request to route (shop.example.com, a port is ignored; a URL sets --path too)")
 	fs.StringVar(&o.Path, "path", o.Path, "the path of one request to route (default /; without --host, a request whose Host matches no rule host)")
 	o.Probe.AddFlags(fs)
+	o.External.AddFlags(fs, "ingress")
 }
 
 // Complete fills the namespace and the client from the flags.
@@ -89,12 +103,18 @@ func (o *IngressOptions) Validate() error {
 	if errs := validation.IsDNS1123Subdomain(o.Name); len(errs) > 0 {
 		return fmt.Errorf("invalid ingress name %q: %s", o.Name, strings.Join(errs, "; "))
 	}
+	var err error
+	if o.external, err = o.External.Settings(); err != nil {
+		return err
+	}
+	if o.External.URL != "" && o.Host == "" && o.Path == "" {
+		_, o.Host, _, o.Path, _ = external.SplitURL(o.External.URL)
+	}
 	if o.Host != "" || o.Path != "" {
 		if _, _, err := ingress.NormalizeRequest(o.Host, o.Path); err != nil {
 			return err
 		}
 	}
-	var err error
 	o.settings, err = o.Probe.Settings()
 	return err
 }
@@ -103,6 +123,7 @@ func (o *IngressOptions) Validate() error {
 func (o *IngressOptions) Run(ctx context.Context) error {
 	rep, err := ingress.Diagnose(ctx, o.clients, ingress.Request{
 		Namespace: o.Namespace, Name: o.Name, Host: o.Host, Path: o.Path, Probe: o.settings, Now: o.Now,
+		External: o.external,
 	})
 	if err != nil {
 		return err

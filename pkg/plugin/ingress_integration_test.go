@@ -47,7 +47,7 @@ var (
 var ingNamespaces = []string{
 	"ing-healthy", "ing-request", "ing-class", "ing-noclass", "ing-defaults", "ing-nosvc", "ing-port", "ing-noeps",
 	"ing-tls-missing", "ing-tls-type", "ing-tls-expired", "ing-tls-soon", "ing-tls-host",
-	"ing-conflict", "ing-conflict-new", "ing-rbac", "ing-missing",
+	"ing-conflict", "ing-conflict-new", "ing-rbac", "ing-missing", "ing-external",
 }
 
 // ingClusterIP is the i-th ClusterIP of namespace ns (ing-system: 0 only).

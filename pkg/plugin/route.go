@@ -25,6 +25,9 @@ const routeExample = `  # Is HTTPRoute shop in namespace web attached, and where
   # A gRPC call through a GRPCRoute
   kubectl netdebug route grpcroute/cart -n web --host grpc.example.com --path /shop.v1.Cart/AddItem
 
+  # A TLSRoute's parents and backends (its matching is not modelled)
+  kubectl netdebug route tlsroute/db -n data
+
   # The predicted answer for a script (RT010: status, reason, route, rule, backends)
   kubectl netdebug route shop -n web --host shop.example.com -o json | jq '.checks[] | select(.code=="RT010").data'`
 
@@ -48,11 +51,11 @@ type RouteOptions struct {
 	clients                kube.Clients
 }
 
-// NewCmdRoute is `kubectl netdebug route [httproute/|grpcroute/]NAME`.
+// NewCmdRoute is `kubectl netdebug route [httproute/|grpcroute/|tlsroute/|tcproute/]NAME`.
 func NewCmdRoute(g *GlobalOptions) *cobra.Command {
 	o := &RouteOptions{GlobalOptions: g, Probe: NewProbeFlags()}
 	cmd := &cobra.Command{
-		Use:   "route [httproute/|grpcroute/]NAME [--host H] [--path P] [--method M] [--header K=V] [--gateway [NS/]NAME]",
+		Use:   "route [httproute/|grpcroute/|tlsroute/|tcproute/]NAME [--host H] [--path P] [--method M] [--header K=V] [--gateway [NS/]NAME]",
 		Short: "Diagnose a Gateway API route: parents, hostnames, backends, grants, where one request lands and what it gets",
 		Long: `Diagnose an HTTPRoute (the default) or a GRPCRoute: per parentRef, whether the
 Gateway's listeners accept it, as a conformant controller decides it
@@ -76,7 +79,11 @@ redirect, or 200 when it is forwarded to a ready endpoint.
 
 Unless --probe=none, it also connects from a ready data-plane pod of the
 gateway to a ready endpoint of each backend of the winning rule (502: refused,
-504: dropped) and judges NetworkPolicy from that pod to the backend pods.`,
+504: dropped) and judges NetworkPolicy from that pod to the backend pods.
+
+For a TLSRoute (tlsroute/NAME) or a TCPRoute (tcproute/NAME) it checks the
+parents, attachment, hostnames and backends only: their matching (SNI, port)
+is not modelled, so no request is routed and no answer predicted.`,
 		Example: routeExample,
 		Args:    cobra.ExactArgs(1),
 		RunE:    g.runE(o),
@@ -107,6 +114,10 @@ func (o *RouteOptions) Complete(args []string) error {
 			o.Name = rest
 		case "grpcroute", "grpcroutes", "grpcroute.gateway.networking.k8s.io":
 			o.Kind, o.Name = route.GRPCRoute, rest
+		case "tlsroute", "tlsroutes", "tlsroute.gateway.networking.k8s.io":
+			o.Kind, o.Name = route.TLSRoute, rest
+		case "tcproute", "tcproutes", "tcproute.gateway.networking.k8s.io":
+			o.Kind, o.Name = route.TCPRoute, rest
 		default:
 			o.Namespace, o.Name = prefix, rest
 		}

@@ -126,6 +126,9 @@ func checkAttachedRoutes(f *facts, a *analysis) report.Check {
 	if !f.grpcServed {
 		facts = append(facts, report.Fact{Name: "GRPCRoute", Value: "not served by the cluster"})
 	}
+	for _, n := range f.streamNotes {
+		facts = append(facts, report.Fact{Name: "caveat", Value: n})
+	}
 	var data []AttachedRoutes
 	var fails, warns []string
 	var nexts []string
@@ -135,8 +138,12 @@ func checkAttachedRoutes(f *facts, a *analysis) report.Check {
 		if ls := listenerStatus(f.gw, l.Name); ls != nil {
 			d.Status = ls.AttachedRoutes
 		}
+		stream := 0
 		for _, r := range a.listenerRoutes[string(l.Name)] {
 			d.Routes = append(d.Routes, r.Label())
+			if r.Stream() {
+				stream++
+			}
 		}
 		d.Computed = len(d.Routes)
 		for _, att := range a.attachments {
@@ -152,6 +159,9 @@ func checkAttachedRoutes(f *facts, a *analysis) report.Check {
 		}
 		if len(d.Routes) > 0 {
 			v += ": " + checks.ListSome(d.Routes, 5)
+		}
+		if stream > 0 {
+			v += fmt.Sprintf("; %d TLSRoute/TCPRoute(s): attachment only, matching not modelled", stream)
 		}
 		facts = append(facts, report.Fact{Name: "listener " + describeListener(l), Value: v})
 		for _, r := range d.Rejected {

@@ -13,10 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/external"
 	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -33,6 +35,10 @@ type Request struct {
 	Now func() time.Time
 	// LogTimeout bounds each log read; DefaultLogTimeout when 0.
 	LogTimeout time.Duration
+	// External, when set (--external), sends one request from this
+	// machine to the gateway's address, for Host and Path (GW013).
+	External   *external.Settings
+	Host, Path string
 }
 
 // ErrNotServed is returned when the cluster does not serve the Gateway
@@ -80,6 +86,13 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		checkAllowedRoutes(f, a),
 		checkAttachedRoutes(f, a),
 	)
+	if req.External != nil {
+		c := checkExternal(ctx, f, a, req, rep.Checks)
+		rep.Add(c)
+		if d, ok := c.Data.(external.Data); ok {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("--external: traffic was sent from this machine: GET %s to %s", d.URL, d.Address))
+		}
+	}
 	rep.Finish(func(list []report.Check, def report.Verdict) report.Verdict { return verdict(list, def, f, a) })
 	return rep, nil
 }
@@ -106,9 +119,12 @@ func verdict(list []report.Check, v report.Verdict, f *facts, a *analysis) repor
 	}
 	v.Next = []string{fmt.Sprintf("kubectl netdebug route ROUTE -n NS --gateway %s/%s --host HOST --path PATH   # where one request lands", f.namespace, f.name)}
 	for _, l := range f.gw.Spec.Listeners {
-		if rs := a.listenerRoutes[string(l.Name)]; len(rs) > 0 {
+		// The first HTTPRoute or GRPCRoute: the matching of TLSRoutes and
+		// TCPRoutes is not modelled.
+		if i := slices.IndexFunc(a.listenerRoutes[string(l.Name)], func(r *Route) bool { return !r.Stream() }); i >= 0 {
+			r := a.listenerRoutes[string(l.Name)][i]
 			v.Next = []string{fmt.Sprintf("kubectl netdebug route %s/%s -n %s --gateway %s/%s --host HOST --path PATH   # where one request lands",
-				strings.ToLower(rs[0].Kind), rs[0].Name, rs[0].Namespace, f.namespace, f.name)}
+				strings.ToLower(r.Kind), r.Name, r.Namespace, f.namespace, f.name)}
 			break
 		}
 	}

@@ -46,6 +46,9 @@ type facts struct {
 	routesScope string
 	// grpcServed: the cluster serves GRPCRoute.
 	grpcServed bool
+	// streamNotes: how the TLSRoutes and TCPRoutes (in routes, matching
+	// not modelled) were read, when not from every namespace.
+	streamNotes []string
 
 	namespaces Namespaces
 
@@ -66,10 +69,17 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 	wg.Go(func() { f.gw, f.gwErr = r.Gateway(ctx, ns, req.Name) })
 	wg.Go(func() { f.classes, f.classesErr = r.GatewayClasses(ctx) })
 	wg.Go(func() { f.routes, f.routesScope, f.routesErr = readRoutes(ctx, r, ns) })
+	var stream []Route
+	var streamErr error
+	wg.Go(func() { stream, f.streamNotes, streamErr = readStreamRoutes(ctx, r, ns) })
 	wg.Wait()
 	if f.gwErr != nil && !kube.IsAPIAnswer(f.gwErr) {
 		return nil, fmt.Errorf("reading gateway %s/%s: %w", ns, req.Name, f.gwErr)
 	}
+	if streamErr != nil {
+		return nil, streamErr
+	}
+	f.routes = append(f.routes, stream...)
 	for _, err := range []error{f.classesErr, f.routesErr} {
 		if err != nil && !kube.IsAPIAnswer(err) && !errors.Is(err, gatewayapi.ErrNotServed) {
 			return nil, err
@@ -155,6 +165,51 @@ func readRoutes(ctx context.Context, r gatewayapi.Reader, ns string) ([]Route, s
 		}
 	}
 	return Routes(http, grpc), scope, err
+}
+
+// readStreamRoutes lists the TLSRoutes and TCPRoutes the cluster serves,
+// of every namespace or, when that is forbidden, of ns; notes say which
+// were not served or not read. Only an error that is not the API's answer
+// is returned.
+func readStreamRoutes(ctx context.Context, r gatewayapi.Reader, ns string) ([]Route, []string, error) {
+	var tls []gwv1.TLSRoute
+	var tcp []gwv1.TCPRoute
+	var notes []string
+	read := func(resource, kind string, list func(string) error) error {
+		if !r.API.Serves(resource) {
+			notes = append(notes, kind+": not served by the cluster")
+			return nil
+		}
+		err := list(metav1.NamespaceAll)
+		var fe *kube.ForbiddenError
+		if err != nil && errors.As(err, &fe) {
+			if lerr := list(ns); lerr == nil {
+				notes = append(notes, fmt.Sprintf("%ss: only those of namespace %s were read: %v", kind, ns, err))
+				return nil
+			}
+		}
+		switch {
+		case err == nil:
+			return nil
+		case kube.IsAPIAnswer(err):
+			notes = append(notes, fmt.Sprintf("%ss were not read: %v", kind, err))
+			return nil
+		}
+		return err
+	}
+	if err := read(gatewayapi.TLSRoutes, "TLSRoute", func(scope string) (err error) {
+		tls, err = r.TLSRoutes(ctx, scope)
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := read(gatewayapi.TCPRoutes, "TCPRoute", func(scope string) (err error) {
+		tcp, err = r.TCPRoutes(ctx, scope)
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	return StreamRoutes(tls, tcp), notes, nil
 }
 
 // ReadNamespaces lists the namespaces' labels.

@@ -11,9 +11,11 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
-// Route is an HTTPRoute or a GRPCRoute as attaching it sees it.
+// Route is an HTTPRoute, a GRPCRoute, a TLSRoute or a TCPRoute as
+// attaching it sees it. The matching of TLSRoutes and TCPRoutes (SNI,
+// port) is not modelled: they are only attached and listed (Stream).
 type Route struct {
-	Kind       string // HTTPRoute or GRPCRoute
+	Kind       string // HTTPRoute, GRPCRoute, TLSRoute or TCPRoute
 	Namespace  string
 	Name       string
 	Created    metav1.Time
@@ -22,7 +24,13 @@ type Route struct {
 	Status     gwv1.RouteStatus
 	HTTP       *gwv1.HTTPRoute
 	GRPC       *gwv1.GRPCRoute
+	TLS        *gwv1.TLSRoute
+	TCP        *gwv1.TCPRoute
 }
+
+// Stream says whether r is a TLSRoute or a TCPRoute, whose matching
+// netdebug does not model.
+func (r *Route) Stream() bool { return r.TLS != nil || r.TCP != nil }
 
 // Key is "namespace/name".
 func (r *Route) Key() string { return r.Namespace + "/" + r.Name }
@@ -39,6 +47,35 @@ func FromHTTP(r *gwv1.HTTPRoute) Route {
 func FromGRPC(r *gwv1.GRPCRoute) Route {
 	return Route{Kind: "GRPCRoute", Namespace: r.Namespace, Name: r.Name, Created: r.CreationTimestamp,
 		Hostnames: r.Spec.Hostnames, ParentRefs: r.Spec.ParentRefs, Status: r.Status.RouteStatus, GRPC: r}
+}
+
+func FromTLS(r *gwv1.TLSRoute) Route {
+	return Route{Kind: "TLSRoute", Namespace: r.Namespace, Name: r.Name, Created: r.CreationTimestamp,
+		Hostnames: r.Spec.Hostnames, ParentRefs: r.Spec.ParentRefs, Status: r.Status.RouteStatus, TLS: r}
+}
+
+func FromTCP(r *gwv1.TCPRoute) Route {
+	return Route{Kind: "TCPRoute", Namespace: r.Namespace, Name: r.Name, Created: r.CreationTimestamp,
+		ParentRefs: r.Spec.ParentRefs, Status: r.Status.RouteStatus, TCP: r}
+}
+
+// StreamRoutes wraps TLSRoutes and TCPRoutes, sorted by kind (TLSRoute
+// first), namespace and name.
+func StreamRoutes(tls []gwv1.TLSRoute, tcp []gwv1.TCPRoute) []Route {
+	out := make([]Route, 0, len(tls)+len(tcp))
+	for i := range tls {
+		out = append(out, FromTLS(&tls[i]))
+	}
+	for i := range tcp {
+		out = append(out, FromTCP(&tcp[i]))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind > out[j].Kind // TLSRoute first
+		}
+		return out[i].Key() < out[j].Key()
+	})
+	return out
 }
 
 // Routes wraps HTTPRoutes and GRPCRoutes, sorted by kind, namespace and

@@ -61,6 +61,11 @@ func TestIngressRequestDiagnosis(t *testing.T) {
 			want: "request http://shop.example.com/api lands on rule shop.example.com /api (Prefix) -> service api:http and gets 503",
 		},
 		{
+			name: "Traefik: lands on a rule without endpoints", objs: append(replace(base, endpointSlice("api", nil), class("nginx", "traefik.io/ingress-controller", false, now)), shopIngress()),
+			host: "shop.example.com", path: "/api", outcome: report.Problems, status: report.Fail,
+			want: "request http://shop.example.com/api lands on rule shop.example.com /api (Prefix) -> service api:http and gets 404 (Traefik drops a router whose service has no endpoints; 503 with allowEmptyServices)",
+		},
+		{
 			name: "lands on another ingress", objs: append(base, shopIngress(), ingressWith("other", "v2", time.Minute,
 				rule("shop.example.com", path(networkingv1.PathTypePrefix, "/api/v2", "api-v2")))),
 			host: "shop.example.com", path: "/api/v2/items", outcome: report.OK, status: report.Warn,

@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/external"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
@@ -48,6 +49,9 @@ type Request struct {
 	// Probe says how to probe from a controller pod (ING016); the zero
 	// value disables the probes.
 	Probe probe.Settings
+	// External, when set (--external), sends the request from this
+	// machine to the ingress's address and compares the answer (ING017).
+	External *external.Settings
 }
 
 // routed reports whether one request is to be diagnosed.
@@ -117,6 +121,13 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		checkBackendAnswers(ctx, f, a, opener(c, req.Probe)),
 		checkRoutes(f, a, req),
 	)
+	if req.External != nil {
+		c := checkExternal(ctx, f, a, req, rep.Checks)
+		rep.Add(c)
+		if d, ok := c.Data.(external.Data); ok {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("--external: traffic was sent from this machine: GET %s to %s", d.URL, d.Address))
+		}
+	}
 	rep.Finish(func(list []report.Check, def report.Verdict) report.Verdict { return verdict(list, def, req) })
 	return rep, nil
 }

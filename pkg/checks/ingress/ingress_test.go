@@ -110,6 +110,16 @@ func TestIngressDiagnoseVerdicts(t *testing.T) {
 			outcome: report.Problems, code: "ING008", want: "get 404 (Traefik drops a router whose service is missing)",
 		},
 		{
+			name:    "traefik: no ready endpoints is a 404",
+			objs:    append(replace(healthy(), class("nginx", "traefik.io/ingress-controller", false, now), endpointSlice("api", nil)), shopIngress()),
+			outcome: report.Problems, code: "ING010", want: "requests to shop.example.com/api get 404 (Traefik drops a router whose service has no endpoints; 503 with allowEmptyServices)",
+		},
+		{
+			name:    "a controller netdebug does not know: no ready endpoints is a 503",
+			objs:    append(replace(healthy(), class("nginx", "example.com/ingress-controller", false, now), endpointSlice("api", nil)), shopIngress()),
+			outcome: report.Problems, code: "ING010", want: "requests to shop.example.com/api get 503",
+		},
+		{
 			name:    "F5 NGINX: no endpoints is a 502",
 			objs:    append(replace(healthy(), class("nginx", "nginx.org/ingress-controller", false, now), endpointSlice("api", nil)), shopIngress()),
 			outcome: report.Problems, code: "ING010", want: "get 502 (F5 NGINX answers 502 Bad Gateway",

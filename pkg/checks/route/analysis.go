@@ -131,7 +131,9 @@ func analyze(f *facts, req Request) *analysis {
 				}
 			}
 		}
-		routeThrough(f, p, req)
+		if !rt.Stream() {
+			routeThrough(f, p, req)
+		}
 	}
 	a.collectBackends(f)
 	return a

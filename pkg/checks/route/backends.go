@@ -49,6 +49,8 @@ type backend struct {
 	pods      []corev1.Pod
 	podsErr   error
 	targets   *service.TargetPortResolution
+	// noSlices: no EndpointSlice of the Service exists (read without error).
+	noSlices bool
 
 	state  backendState
 	reason gwv1.RouteConditionReason
@@ -112,6 +114,16 @@ func rulesOf(rt *gateway.Route) []ruleOf {
 				ro.filters = append(ro.filters, describeHTTPFilter(fl))
 			}
 			out = append(out, ro)
+		}
+	}
+	if rt.TLS != nil {
+		for _, r := range rt.TLS.Spec.Rules {
+			out = append(out, ruleOf{name: r.Name, backendRefs: r.BackendRefs, refFilters: make([]int, len(r.BackendRefs))})
+		}
+	}
+	if rt.TCP != nil {
+		for _, r := range rt.TCP.Spec.Rules {
+			out = append(out, ruleOf{name: r.Name, backendRefs: r.BackendRefs, refFilters: make([]int, len(r.BackendRefs))})
 		}
 	}
 	if rt.GRPC != nil {
@@ -294,6 +306,7 @@ func analyzeBackend(f *facts, b *backend) {
 		return
 	}
 	slices := f.slices[b.namespace][b.name]
+	b.noSlices = len(slices) == 0
 	b.endpoints = service.EndpointsForPort(slices, sp.Name)
 	for _, e := range b.endpoints {
 		if e.Ready {

@@ -17,7 +17,9 @@ type Answer struct {
 	// 0, no backendRefs), 503 (no ready endpoint), 502 or 504 (the probe
 	// from the data plane was refused or dropped), a redirect's status,
 	// 200 when the request is forwarded to a ready endpoint; 0 when
-	// nothing answers (no listener, the gateway not programmed).
+	// nothing answers (no listener, the gateway not programmed). These
+	// are the spec's answers; where the GatewayClass's controller is known
+	// to answer otherwise (controllers.go), its answer, and Reason names it.
 	Status int    `json:"status"`
 	Reason string `json:"reason"`
 	// Route ("namespace/name") and Rule (from 1) that take the request;
@@ -83,13 +85,23 @@ func predict(f *facts, p *parent, l *live) (Answer, []string) {
 		ans.Status, ans.Reason, ans.Code = 500, fmt.Sprintf("%s of %s has no backendRefs", ruleName(w), w.route.Label()), string(checks.RtWeights)
 		return ans, nil
 	}
+	// im: where the Gateway's implementation answers otherwise than the
+	// spec (controllers.go).
+	im := implementationOf(p.pg.class)
 	s := shareOf(w.refs)
-	var firstInvalid, firstEmpty, firstOK *backend
+	var noSlices int32
+	var firstInvalid, firstEmpty, firstNoSlices, firstOK *backend
 	for _, rb := range w.refs {
 		if rb.weight <= 0 {
 			continue
 		}
 		switch b := rb.b; {
+		case im.noSlicesAnswer(b):
+			s.noEndpoints -= rb.weight
+			noSlices += rb.weight
+			if firstNoSlices == nil {
+				firstNoSlices = b
+			}
 		case b.state.invalid() && firstInvalid == nil:
 			firstInvalid = b
 		case b.state == backendNoEndpoint && firstEmpty == nil:
@@ -99,9 +111,16 @@ func predict(f *facts, p *parent, l *live) (Answer, []string) {
 		}
 	}
 	switch {
+	case s.total == 0 && im.zeroWeights.status != 0:
+		ans.Status, ans.Code = im.zeroWeights.status, string(checks.RtWeights)
+		ans.Reason = im.zeroWeights.reason(fmt.Sprintf("every backendRef of %s has weight 0", ruleName(w)))
+		return ans, nil
 	case s.total == 0:
 		ans.Status, ans.Reason, ans.Code = 500, fmt.Sprintf("every backendRef of %s has weight 0", ruleName(w)), string(checks.RtWeights)
 		return ans, nil
+	case s.ok == 0 && s.noEndpoints == 0 && s.invalid == 0:
+		ans.Status, ans.Reason, ans.Code = im.noSlices.status, im.noSlices.reason(firstNoSlices.why), string(checks.RtEndpoints)
+		return ans, []string{fmt.Sprintf("kubectl netdebug service %s -n %s", firstNoSlices.name, firstNoSlices.namespace)}
 	case s.ok == 0 && s.noEndpoints == 0:
 		ans.Status, ans.Reason, ans.Code = 500, firstInvalid.why, invalidCode(firstInvalid)
 		return ans, invalidNext(firstInvalid)
@@ -139,6 +158,9 @@ func predict(f *facts, p *parent, l *live) (Answer, []string) {
 	}
 	if s.noEndpoints > 0 {
 		partial = append(partial, fmt.Sprintf("%d%% get 503 (%s)", percent(s.noEndpoints, s.total), firstEmpty.why))
+	}
+	if noSlices > 0 {
+		partial = append(partial, fmt.Sprintf("%d%% get %d (%s)", percent(noSlices, s.total), im.noSlices.status, im.noSlices.reason(firstNoSlices.why)))
 	}
 	if len(partial) > 0 {
 		ans.Reason += "; but " + strings.Join(partial, ", ")

@@ -177,6 +177,9 @@ func checkEndpoints(f *facts, a *analysis) report.Check {
 	if len(empty) > 0 {
 		b := empty[0]
 		c = code.New(report.Fail, "%s: the gateway answers 503 for the requests %s sends there", b.why, rulesLabel(rules[b]))
+		if im := routeImplementation(f); im.noSlicesAnswer(b) {
+			c.Message = fmt.Sprintf("%s: the gateway answers %d for the requests %s sends there: %s", b.why, im.noSlices.status, rulesLabel(rules[b]), im.noSlices.why)
+		}
 		if len(empty) > 1 {
 			c.Message += fmt.Sprintf("; %d more backend(s) have no ready endpoints", len(empty)-1)
 		}
@@ -221,10 +224,12 @@ func percent(part, total int32) int {
 }
 
 // checkWeights (RT008): each rule's traffic split by its backends'
-// weights; every weight 0 means 500, and the share of invalid backends
-// gets 500.
+// weights; every weight 0 means 500 (or what the parents' implementation
+// answers instead, controllers.go), and the share of invalid backends gets
+// 500.
 func checkWeights(f *facts, a *analysis) report.Check {
 	code := checks.RtWeights
+	im := routeImplementation(f)
 	rules := rulesOf(f.route)
 	var facts []report.Fact
 	var fails []string
@@ -248,6 +253,9 @@ func checkWeights(f *facts, a *analysis) report.Check {
 		}
 		v := strings.Join(parts, ", ")
 		switch {
+		case s.total == 0 && im.zeroWeights.status != 0:
+			fails = append(fails, fmt.Sprintf("rule %d: every backendRef has weight 0: the gateway answers %d for every request it takes: %s", i+1, im.zeroWeights.status, im.zeroWeights.why))
+			v += fmt.Sprintf("; every weight is 0: %d (%s)", im.zeroWeights.status, im.name)
 		case s.total == 0:
 			fails = append(fails, fmt.Sprintf("rule %d: every backendRef has weight 0: the gateway answers 500 for every request it takes", i+1))
 			v += "; every weight is 0: 500"

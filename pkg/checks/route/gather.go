@@ -155,6 +155,22 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 }
 
 func readRoute(ctx context.Context, r gatewayapi.Reader, kind, ns, name string) (*gateway.Route, error) {
+	switch kind {
+	case TLSRoute:
+		tr, err := r.TLSRoute(ctx, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		rt := gateway.FromTLS(tr)
+		return &rt, nil
+	case TCPRoute:
+		tr, err := r.TCPRoute(ctx, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		rt := gateway.FromTCP(tr)
+		return &rt, nil
+	}
 	if kind == GRPCRoute {
 		gr, err := r.GRPCRoute(ctx, ns, name)
 		if err != nil {
@@ -175,6 +191,14 @@ func readRoute(ctx context.Context, r gatewayapi.Reader, kind, ns, name string) 
 // namespace is forbidden.
 func readAll(ctx context.Context, r gatewayapi.Reader, kind, ns string) ([]gateway.Route, string, error) {
 	read := func(scope string) ([]gateway.Route, error) {
+		switch kind {
+		case TLSRoute:
+			l, err := r.TLSRoutes(ctx, scope)
+			return gateway.StreamRoutes(l, nil), err
+		case TCPRoute:
+			l, err := r.TCPRoutes(ctx, scope)
+			return gateway.StreamRoutes(nil, l), err
+		}
 		if kind == GRPCRoute {
 			l, err := r.GRPCRoutes(ctx, scope)
 			return gateway.Routes(nil, l), err

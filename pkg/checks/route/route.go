@@ -1,4 +1,6 @@
-// Package route diagnoses a Gateway API route (HTTPRoute or GRPCRoute):
+// Package route diagnoses a Gateway API route (HTTPRoute or GRPCRoute;
+// of a TLSRoute or TCPRoute, whose matching is not modelled, its parents,
+// attachment and backends):
 // does each parent Gateway accept it, and why not (NotAllowedByListeners,
 // NoMatchingListenerHostname, NoMatchingParent), which hostnames it serves
 // there, are its backends Services that exist with the port, permitted
@@ -32,12 +34,19 @@ import (
 const (
 	HTTPRoute = "HTTPRoute"
 	GRPCRoute = "GRPCRoute"
+	// TLSRoute and TCPRoute: their parents and backends are checked; their
+	// matching (SNI, port) is not modelled.
+	TLSRoute = "TLSRoute"
+	TCPRoute = "TCPRoute"
 )
+
+// stream says whether kind is TLSRoute or TCPRoute.
+func stream(kind string) bool { return kind == TLSRoute || kind == TCPRoute }
 
 // Request names the route to diagnose and, optionally, one request to
 // route through its parents.
 type Request struct {
-	// Kind is HTTPRoute (the default) or GRPCRoute.
+	// Kind is HTTPRoute (the default), GRPCRoute, TLSRoute or TCPRoute.
 	Kind      string
 	Namespace string
 	Name      string
@@ -64,6 +73,12 @@ func (r Request) Given() bool {
 // Validate checks the request's parts, naming the flag at fault.
 func (r Request) Validate() error {
 	var err error
+	if stream(r.Kind) {
+		if r.Given() {
+			return fmt.Errorf("--host, --path, --method and --header route a request through HTTPRoutes and GRPCRoutes; the matching of a %s is not modelled", r.Kind)
+		}
+		return nil
+	}
 	if r.Kind == GRPCRoute {
 		_, err = routing.ParseGRPCRequest(r.Host, r.Path, r.Headers)
 	} else {
@@ -115,15 +130,31 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		return nil, err
 	}
 	analyzeBackends(f, a)
+	rules := checkRules(f)
+	if stream(f.kind) {
+		rules = checks.RtRules.Skipped("a %s's rules have no matches or filters: only their backends are checked", f.kind)
+	}
 	rep.Add(
 		checkParents(f, a),
 		checkHostnames(f, a),
-		checkRules(f),
+		rules,
 		checkBackends(f, a),
 		checkGrants(f, a),
 		checkEndpoints(f, a),
 		checkWeights(f, a),
 	)
+	if stream(f.kind) {
+		// Parents, attachment and backends only: no request is routed.
+		why := fmt.Sprintf("the matching of a %s (%s) is not modelled: its parents, attachment and backends are checked, not where a connection lands", f.kind, streamMatch(f.kind))
+		rep.Add(checks.RtRequest.Skipped("%s", why), checks.RtAnswer.Skipped("%s", why))
+		rep.Finish(func(_ []report.Check, def report.Verdict) report.Verdict {
+			if def.Outcome == report.OK {
+				def.Message += fmt.Sprintf(" (the matching of a %s is not modelled)", f.kind)
+			}
+			return def
+		})
+		return rep, nil
+	}
 	for _, p := range a.parents {
 		live := gatherLive(ctx, c, p, req)
 		perParent := []report.Check{checkRequest(f, a, p), checkPolicy(f, a, p, live), checkBackendAnswers(f, a, p, live), checkAnswer(f, a, p, live)}
@@ -151,10 +182,23 @@ func answerCode(c *report.Check) string {
 }
 
 func resourceOf(kind string) string {
-	if kind == GRPCRoute {
+	switch kind {
+	case GRPCRoute:
 		return gatewayapi.GRPCRoutes
+	case TLSRoute:
+		return gatewayapi.TLSRoutes
+	case TCPRoute:
+		return gatewayapi.TCPRoutes
 	}
 	return gatewayapi.HTTPRoutes
+}
+
+// streamMatch is what a TLSRoute or TCPRoute matches on.
+func streamMatch(kind string) string {
+	if kind == TLSRoute {
+		return "the SNI of the TLS connection"
+	}
+	return "the listener's port"
 }
 
 // verdict is about the request: what the first parent's gateway answers
