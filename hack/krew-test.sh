@@ -127,7 +127,7 @@ check_kubectl_version() {
   local out
   out=$(krun "$(host_path)" kubectl netdebug version)
   echo "$out"
-  [ "$out" = "kubectl-netdebug $VERSION" ] || die "want 'kubectl-netdebug $VERSION', got '$out'"
+  [[ "$out" == "kubectl-netdebug $VERSION ("* ]] || die "want 'kubectl-netdebug $VERSION (commit ...)', got '$out'"
 }
 
 check_kubectl_help() {

@@ -47,12 +47,12 @@ type GlobalOptions struct {
 // NewGlobalOptions returns the defaults.
 func NewGlobalOptions(cfg Config) *GlobalOptions {
 	flags := genericclioptions.NewConfigFlags(true)
+	// The default is real, so help shows it; "0" means no limit, as
+	// kubectl documents.
+	*flags.Timeout = defaultRequestTimeout.String()
 	watch := stall.New()
 	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
 		c.Wrap(watch.Wrap)
-		if c.Timeout == 0 {
-			c.Timeout = defaultRequestTimeout
-		}
 		// A diagnosis issues a handful of concurrent reads; client-go's
 		// default of 5 QPS would serialise them behind its rate limiter.
 		c.QPS, c.Burst = 50, 100
@@ -70,6 +70,9 @@ func NewGlobalOptions(cfg Config) *GlobalOptions {
 // AddFlags binds the shared flags.
 func (g *GlobalOptions) AddFlags(fs *pflag.FlagSet) {
 	g.ConfigFlags.AddFlags(fs)
+	if f := fs.Lookup("request-timeout"); f != nil {
+		f.Usage = "The length of time to wait before giving up on a single server request (1s, 2m, or a number of seconds); 0 waits without limit. The whole run also ends once the server has given no answer for this long"
+	}
 	fs.StringVarP(&g.Output, "output", "o", g.Output, "output format: json, yaml or junit (JUnit XML for CI: one test case per check) (default: the human report)")
 	fs.StringVar(&g.Color, "color", g.Color, "colour the human report: auto (only on a terminal, unless NO_COLOR is set), always or never")
 }
@@ -230,23 +233,30 @@ func explain(err error) string {
 	return err.Error()
 }
 
-// requestTimeout is --request-timeout, or the default applied to the client.
+// requestTimeout is --request-timeout (default 30s); 0 means no limit. An
+// unparsable value is refused when the client is built.
 func (g *GlobalOptions) requestTimeout() time.Duration {
-	if f := g.ConfigFlags.Timeout; f != nil && *f != "" && *f != "0" {
-		if d, err := time.ParseDuration(*f); err == nil && d > 0 {
-			return d
-		}
-		if n, err := strconv.Atoi(*f); err == nil && n > 0 {
-			return time.Duration(n) * time.Second
-		}
+	f := g.ConfigFlags.Timeout
+	if f == nil || *f == "" {
+		return defaultRequestTimeout
 	}
-	return defaultRequestTimeout
+	if d, err := time.ParseDuration(*f); err == nil && d > 0 {
+		return d
+	}
+	if n, err := strconv.Atoi(*f); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	return 0
 }
 
 // runWatched runs a diagnosis that ends, with a clear error, once the API
 // server has given no answer for --request-timeout (package stall).
 func (g *GlobalOptions) runWatched(ctx context.Context, run func(context.Context) error) error {
-	ctx, stop := g.stall.Start(ctx, g.requestTimeout())
+	timeout := g.requestTimeout()
+	if timeout == 0 {
+		return run(ctx) // --request-timeout 0: wait without limit
+	}
+	ctx, stop := g.stall.Start(ctx, timeout)
 	defer stop()
 	err := run(ctx)
 	var exit *ExitError

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -47,6 +50,50 @@ func TestRequestTimeout(t *testing.T) {
 	*g.ConfigFlags.Timeout = "7"
 	if d := g.requestTimeout(); d != 7*time.Second {
 		t.Errorf("--request-timeout 7 gave %s", d)
+	}
+	// 0 waits without limit, as kubectl documents.
+	*g.ConfigFlags.Timeout = "0"
+	if d := g.requestTimeout(); d != 0 {
+		t.Errorf("--request-timeout 0 gave %s", d)
+	}
+}
+
+// The client's per-request timeout follows the flag: 30s by default, none
+// with 0 (it was 30s whatever the flag said).
+func TestRequestTimeoutReachesTheClient(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for flag, want := range map[string]time.Duration{"": 30 * time.Second, "0": 0, "5s": 5 * time.Second} {
+		g := NewGlobalOptions(Config{Getenv: func(string) string { return "" }})
+		fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+		g.AddFlags(fs)
+		args := []string{"--kubeconfig", kubeconfig}
+		if flag != "" {
+			args = append(args, "--request-timeout", flag)
+		}
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := g.ConfigFlags.ToRESTConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Timeout != want {
+			t.Errorf("--request-timeout %q: client timeout %s, want %s", flag, cfg.Timeout, want)
+		}
+	}
+}
+
+// Help shows the real default, 30s, not kubectl's "0".
+func TestRequestTimeoutHelp(t *testing.T) {
+	g := NewGlobalOptions(Config{Getenv: func(string) string { return "" }})
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	g.AddFlags(fs)
+	f := fs.Lookup("request-timeout")
+	if f.DefValue != "30s" || !strings.Contains(f.Usage, "0 waits without limit") || strings.Contains(f.Usage, "A value of zero means don't timeout") {
+		t.Errorf("default %q, usage %q", f.DefValue, f.Usage)
 	}
 }
 
@@ -101,5 +148,41 @@ func TestAStalledRunsReportSaysWhy(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(out.String(), "the API server gave no answer for 50ms (--request-timeout); last: GET https://127.0.0.1:6443/api: read: connection reset by peer") {
 		t.Errorf("exit %v, report:\n%s", err, out.String())
+	}
+}
+
+// version prints the commit too, and JSON or YAML with -o.
+func TestVersionOutput(t *testing.T) {
+	for format, want := range map[string]string{"": "kubectl-netdebug dev (commit ", "json": "\"goVersion\": \"go", "yaml": "platform: "} {
+		var out bytes.Buffer
+		code := Execute(context.Background(), Config{Streams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Getenv: func(string) string { return "" }}, []string{"version", "-o", format})
+		if code != 0 || !strings.Contains(out.String(), want) {
+			t.Errorf("-o %q: exit %d, %q", format, code, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if code := Execute(context.Background(), Config{Streams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Getenv: func(string) string { return "" }}, []string{"version", "-o", "junit"}); code != 2 || !strings.Contains(out.String(), "version prints text, -o json or -o yaml") {
+		t.Errorf("-o junit: exit %d, %q", code, out.String())
+	}
+}
+
+// An unknown subcommand of completion or an unknown help topic is an
+// error (exit 2), not the help and exit 0.
+func TestUnknownSubcommandsFail(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"completion", "tcsh"}, 2, `unknown command "tcsh" for "kubectl netdebug completion"`},
+		{[]string{"help", "nonexist"}, 2, `unknown help topic "nonexist"`},
+		{[]string{"help", "netpol", "matrix"}, 0, "Decide every flow"},
+		{[]string{"completion", "bash"}, 0, "bash completion"},
+	} {
+		var out bytes.Buffer
+		code := Execute(context.Background(), Config{Streams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Getenv: func(string) string { return "" }}, tc.args)
+		if code != tc.code || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%v: exit %d, %.200q", tc.args, code, out.String())
+		}
 	}
 }

@@ -118,11 +118,47 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	for _, sub := range cmd.Commands() {
 		if sub.Name() == "completion" {
 			sub.Example = completionExample
+			sub.Args, sub.RunE = unknownSubcommand, unknownSubcommand
 		}
 	}
+	cmd.SetHelpCommand(newHelpCmd(cmd))
 	registerCompletions(cmd, g)
 	addCodeLists(cmd)
 	return cmd
+}
+
+// unknownSubcommand makes a group command (completion) refuse an unknown
+// subcommand, exit 2, where cobra prints the group's help and exits 0.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	return fmt.Errorf("unknown command %q for %q: see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+}
+
+// newHelpCmd is `help [command]`: an unknown topic is an error (exit 2),
+// where cobra prints the overview and exits 0.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(_ *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				return fmt.Errorf("unknown help topic %q: see %s --help", strings.Join(args, " "), root.CommandPath())
+			}
+			return target.Help()
+		},
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var out []cobra.Completion
+			for _, sub := range root.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, sub.Name())
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
 }
 
 // addKlogFlags exposes klog's -v and hides the rest, as kubectl plugins do.
