@@ -32,11 +32,15 @@ type NetpolSourceFlags struct {
 	Kustomizations        []string
 	ChangedKustomizations []string
 	Recursive             bool
+
+	// portFlag tells --port '' (given, empty) from no --port.
+	portFlag *pflag.Flag
 }
 
 // AddFlags binds the flags.
 func (f *NetpolSourceFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.Ports, "port", nil, "destination port to check: a number or a container port name, optionally /udp or /sctp (repeatable; default: every port the destination declares)")
+	f.portFlag = fs.Lookup("port")
 	fs.StringVar(&f.Protocol, "protocol", "", "protocol of --port, or the only declared ports to check: TCP, UDP or SCTP (default TCP for --port, every protocol otherwise)")
 	f.addManifestFlags(fs)
 	fs.BoolVar(&f.WhatIf, "what-if", false, "simulate adding the policies of -f to the cluster's (same namespace and name replaces) and show which flows change; with --local, compare the manifests of -f before --what-if with those of -f after it")
@@ -157,10 +161,21 @@ func (f *NetpolSourceFlags) validate(ns string, stdin io.Reader) (*netpolSource,
 		}
 		src.protocol, defaultProto = p, p
 	}
+	emptyPort := errors.New("--port is empty: give a number or a container port name (80, http, 53/udp), or leave it out to check every declared port")
+	if f.portFlag != nil && f.portFlag.Changed && len(f.Ports) == 0 {
+		return nil, emptyPort
+	}
 	for _, s := range f.Ports {
+		if strings.TrimSpace(s) == "" {
+			return nil, emptyPort
+		}
 		p, err := netpol.ParsePort(s, defaultProto)
 		if err != nil {
 			return nil, fmt.Errorf("--port: %w", err)
+		}
+		if f.Protocol != "" && p.Protocol != src.protocol {
+			// "53/udp --protocol TCP": which one was meant?
+			return nil, fmt.Errorf("--port %s names protocol %s but --protocol is %s: give one", s, p.Protocol, src.protocol)
 		}
 		src.ports = append(src.ports, p)
 	}

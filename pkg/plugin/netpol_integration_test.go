@@ -506,6 +506,8 @@ func TestNetpolLocal(t *testing.T) {
 		{[]string{"netpol", "a", "b", "--local", "-f", "testdata/netpol/missing.yaml"}, "missing.yaml: no such file"},
 		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--port", "70000"}, "out of range"},
 		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--port", "80/icmp"}, "use TCP, UDP or SCTP"},
+		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--port", ""}, "--port is empty"},
+		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--port", "53/udp", "--protocol", "TCP"}, "--port 53/udp names protocol UDP but --protocol is TCP"},
 		{[]string{"netpol", "a", "--local", "-f", "x.yaml", "--port", "80"}, "give SRC and DST"},
 		{[]string{"netpol", "10.0.0.1", "--local", "-f", "x.yaml"}, "is an IP address"},
 		{[]string{"netpol", "a", "b", "c"}, "accepts between 1 and 2 arg(s)"},
