@@ -137,7 +137,12 @@ func TestNetpolLocalWhatIf(t *testing.T) {
 		t.Errorf("--allow-changes: exit %d\n%s", res.code, res.stdout)
 	}
 	// Scoped to a namespace the change does not touch: nothing changes.
-	if res := runAs(t, noCluster, "netpol", "matrix", "-n", "other", "--local", "-f", testsBase, "--what-if", "-f", testsChanged); res.code != 0 || !strings.Contains(res.stdout, "no change") {
+	// (Without --port nothing there declares a port: nothing is checked,
+	// exit 2.)
+	if res := runAs(t, noCluster, "netpol", "matrix", "-n", "other", "--local", "-f", testsBase); res.code != 2 || !strings.Contains(res.stdout, "Could not build the matrix") {
+		t.Errorf("nothing checked: exit %d\n%s", res.code, res.stdout)
+	}
+	if res := runAs(t, noCluster, "netpol", "matrix", "-n", "other", "--port", "80", "--local", "-f", testsBase, "--what-if", "-f", testsChanged); res.code != 0 || !strings.Contains(res.stdout, "no change") {
 		t.Errorf("-n other: exit %d\n%s", res.code, res.stdout)
 	}
 	// The same manifests on both sides: no change.

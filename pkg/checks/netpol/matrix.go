@@ -282,7 +282,11 @@ func Matrix(ctx context.Context, w *World, req MatrixRequest) (*report.Report, e
 	if w.AllPods {
 		rep.Add(checkFindings(engine, nil))
 	}
-	rep.Finish(checks.Settled(mc.Message))
+	if mc.Status == report.Skip {
+		rep.Finish(checks.CouldNot("build the matrix"))
+	} else {
+		rep.Finish(checks.Settled(mc.Message))
+	}
 	if n > 0 || len(leftOut) > 0 || len(changes) > 0 {
 		// The grid is as large as the matrix: it is written when the
 		// human report is printed, never held.
@@ -449,10 +453,11 @@ func checkMatrix(pods []policy.PodRef, ports []matrixPort, counts [3]int, leftOu
 		c.Status = report.Warn
 		c.Message += fmt.Sprintf(", %d undecided (see netpol SRC DST for why)", counts[2])
 	}
+	// A matrix that checked nothing is not a clean bill (exit 2).
 	if len(pods) == 0 {
-		c = code.New(report.Warn, "no pod in scope")
+		c = code.New(report.Skip, "no pod in scope: nothing to check")
 	} else if total == 0 {
-		c.Status = report.Warn
+		c.Status = report.Skip
 	}
 	if len(leftOut) > 0 {
 		c.Facts = append(c.Facts, report.Fact{Name: "left out", Value: strings.Join(leftOut, ", ")})
