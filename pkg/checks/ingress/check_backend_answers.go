@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
@@ -44,7 +45,7 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		if b.state != backendOK {
 			continue
 		}
-		if ip, port, pod, ok := readyTarget(b); ok {
+		if ip, port, pod, ok := service.ReadyTarget(b.endpoints, b.targets, b.svcPort); ok {
 			targets = append(targets, target{b, ip, port, pod})
 		}
 	}
@@ -90,27 +91,4 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		c.Message = fmt.Sprintf("every probed backend answers TCP from controller pod %s", ctrl[0].Name)
 	}
 	return c
-}
-
-// readyTarget picks a ready endpoint of the backend and the number its
-// targetPort resolves to on that endpoint's pod.
-func readyTarget(b *backend) (ip string, port int32, pod string, ok bool) {
-	for _, e := range b.endpoints {
-		if !e.Ready {
-			continue
-		}
-		if b.targets != nil {
-			for n, pods := range b.targets.Resolved {
-				for _, p := range pods {
-					if p == e.Pod {
-						return e.Address, n, e.Pod, true
-					}
-				}
-			}
-		}
-		if b.svcPort != nil && b.svcPort.TargetPort.IntValue() > 0 {
-			return e.Address, int32(b.svcPort.TargetPort.IntValue()), e.Pod, true
-		}
-	}
-	return "", 0, "", false
 }

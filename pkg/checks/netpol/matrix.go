@@ -327,13 +327,9 @@ func matrixPods(w *World, namespaces []string) (pods []policy.PodRef, leftOut []
 		if len(namespaces) > 0 && !slices.Contains(namespaces, ref.Namespace) {
 			continue
 		}
-		p := w.Engine.Pod(ref)
-		switch {
-		case p.Spec.HostNetwork:
-			leftOut = append(leftOut, ref.String()+" (hostNetwork)")
-		case p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed:
-			leftOut = append(leftOut, ref.String()+" ("+string(p.Status.Phase)+")")
-		default:
+		if why := leftOutReason(w.Engine.Pod(ref)); why != "" {
+			leftOut = append(leftOut, ref.String()+" ("+why+")")
+		} else {
 			pods = append(pods, ref)
 		}
 	}

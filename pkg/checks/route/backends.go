@@ -318,26 +318,3 @@ func analyzeBackend(f *facts, b *backend) {
 		b.why = fmt.Sprintf("service %s/%s has no ready endpoints for port %d%s", b.namespace, b.name, *b.port, service.NoEndpointsWhy(b.svc, slices, b.pods, b.podsErr, b.targets, f.now))
 	}
 }
-
-// readyTarget picks a ready endpoint of the backend and the number its
-// targetPort resolves to on that endpoint's pod.
-func readyTarget(b *backend) (ip string, port int32, pod string, ok bool) {
-	for _, e := range b.endpoints {
-		if !e.Ready {
-			continue
-		}
-		if b.targets != nil {
-			for n, pods := range b.targets.Resolved {
-				for _, p := range pods {
-					if p == e.Pod {
-						return e.Address, n, e.Pod, true
-					}
-				}
-			}
-		}
-		if b.svcPort != nil && b.svcPort.TargetPort.IntValue() > 0 {
-			return e.Address, int32(b.svcPort.TargetPort.IntValue()), e.Pod, true
-		}
-	}
-	return "", 0, "", false
-}

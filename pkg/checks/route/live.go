@@ -3,6 +3,7 @@ package route
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/controllerpods"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/flowcheck"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/podstatus"
 	"github.com/netdebug/kubectl-netdebug/pkg/policy"
@@ -73,7 +75,7 @@ func gatherLive(ctx context.Context, c kube.Clients, p *parent, req Request) *li
 		if b.state != backendOK || rb.weight <= 0 {
 			continue
 		}
-		if ip, port, pod, ok := readyTarget(b); ok {
+		if ip, port, pod, ok := service.ReadyTarget(b.endpoints, b.targets, b.svcPort); ok {
 			targets = append(targets, target{b, ip, port, pod})
 		}
 		for _, pod := range b.pods {
@@ -151,25 +153,30 @@ func judgePolicy(ctx context.Context, c kube.Clients, from *corev1.Pod, w *winne
 }
 
 func podSelected(b *backend, p *corev1.Pod) bool {
-	for _, q := range b.pods {
-		if q.Name == p.Name {
-			return true
-		}
+	return slices.ContainsFunc(b.pods, func(q corev1.Pod) bool { return q.Name == p.Name })
+}
+
+// noBackend says why a parent has no backend to work on (to judge policy
+// for, to probe), or "".
+func noBackend(p *parent, to string) string {
+	switch {
+	case p.pg.gw == nil:
+		return fmt.Sprintf("gateway %s could not be read", p.key)
+	case p.blocked != "":
+		return "nothing serves the request: " + p.blocked
+	case p.winner == nil:
+		return "no rule takes the request, so no backend to " + to
 	}
-	return false
+	return ""
 }
 
 // checkPolicy (RT012): NetworkPolicy lets the data plane reach the
 // backends of the winning rule.
 func checkPolicy(f *facts, a *analysis, p *parent, l *live) report.Check {
 	code := checks.RtPolicy
-	switch {
-	case p.pg.gw == nil:
-		return code.Skipped("gateway %s could not be read", p.key)
-	case p.blocked != "":
-		return code.Skipped("nothing serves the request: %s", p.blocked)
-	case p.winner == nil:
-		return code.Skipped("no rule takes the request, so no backend to judge policy for")
+	switch why := noBackend(p, "judge policy for"); {
+	case why != "":
+		return code.Skipped("%s", why)
 	case l.dp.Outside != "":
 		return code.Skipped("the data plane runs outside the cluster (%s): NetworkPolicy does not apply to it as to a pod", l.dp.Outside)
 	case l.from == nil:
@@ -188,13 +195,9 @@ func checkPolicy(f *facts, a *analysis, p *parent, l *live) report.Check {
 // data plane's connections are the 502s and 504s the API cannot show.
 func checkBackendAnswers(f *facts, a *analysis, p *parent, l *live) report.Check {
 	code := checks.RtBackendProbe
-	switch {
-	case p.pg.gw == nil:
-		return code.Skipped("gateway %s could not be read", p.key)
-	case p.blocked != "":
-		return code.Skipped("nothing serves the request: %s", p.blocked)
-	case p.winner == nil:
-		return code.Skipped("no rule takes the request, so no backend to probe")
+	switch why := noBackend(p, "probe"); {
+	case why != "":
+		return code.Skipped("%s", why)
 	case l.dp.Outside != "":
 		return code.Skipped("the data plane runs outside the cluster (%s): nothing to probe from", l.dp.Outside)
 	case l.skip != "":

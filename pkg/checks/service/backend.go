@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -101,6 +102,28 @@ func EndpointsForPort(slices []discoveryv1.EndpointSlice, portName string) []End
 		}
 	}
 	return endpointsOf(carrying)
+}
+
+// ReadyTarget picks a ready endpoint and the number the Service port's
+// targetPort resolves to on that endpoint's pod (targets, when resolved),
+// for a probe of what the endpoint answers.
+func ReadyTarget(endpoints []Endpoint, targets *TargetPortResolution, svcPort *corev1.ServicePort) (ip string, port int32, pod string, ok bool) {
+	for _, e := range endpoints {
+		if !e.Ready {
+			continue
+		}
+		if targets != nil {
+			for n, pods := range targets.Resolved {
+				if slices.Contains(pods, e.Pod) {
+					return e.Address, n, e.Pod, true
+				}
+			}
+		}
+		if svcPort != nil && svcPort.TargetPort.IntValue() > 0 {
+			return e.Address, int32(svcPort.TargetPort.IntValue()), e.Pod, true
+		}
+	}
+	return "", 0, "", false
 }
 
 // NoEndpointsWhy explains, as " (...)" or "", why a backend Service has no
