@@ -12,7 +12,9 @@
 //
 //   - NormalizeRequest turns a host and path as a user gives them (a URL, a
 //     host with a port, upper case, a query) into what a proxy matches on.
-//     A RequestError says which of the two is invalid and why.
+//     A RequestError says which of the two is invalid and why. The path's
+//     escapes and dot segments stay: DecodePath and CleanPath are the
+//     steps controllers apply their own way.
 //   - MatchHost says how a rule's host pattern matches a request host:
 //     exactly, by a wildcard "*.example.com" covering exactly one DNS label
 //     (a.example.com, not example.com nor a.b.example.com), or, for a rule
@@ -27,24 +29,53 @@
 // # Ingress
 //
 // The Ingress adapter applies the primitives to networking.k8s.io/v1
-// Ingresses of one class. RouteIngress routes one request as ingress-nginx
-// builds its servers, and returns an IngressResult:
+// Ingresses of one class. Where several Ingresses meet the Ingress API is
+// silent, so RouteIngressFor routes one request as a given controller
+// (IngressController) does, and returns an IngressResult. Each controller
+// first turns the request path into the path it matches
+// (IngressController.MatchingPath): dot segments removed and repeated
+// slashes merged by all; ingress-nginx decodes every escape (%2F is a
+// slash), Traefik keeps the reserved characters encoded (%2F is not).
 //
-//  1. The most specific host wins, and only its rules are consulted: rules
+// IngressNginx, as ingress-nginx builds its servers:
+//
+//  1. Ingresses are read oldest first, and in the same second by
+//     "namespace/name" descending (SortOldestFirst); the first to define
+//     a host or a path keeps it.
+//  2. The most specific host wins, and only its rules are consulted: rules
 //     whose host equals the request's, else wildcard rules, else rules
-//     without a host. A host whose rules match no path does not fall back
-//     to less specific hosts.
-//  2. Among those rules' paths that match, the longest path wins, Exact
-//     before Prefix on a tie. ImplementationSpecific is taken as Prefix
-//     (IngressPathKind).
-//  3. Between equal paths of several Ingresses the oldest Ingress wins,
-//     then namespace/name (SortOldestFirst), as ingress-nginx resolves
-//     conflicts.
-//  4. When no path matches, the default backend of an Ingress defining the
-//     host serves; for a request matching no rule host (or only rules
-//     without a host), the default backend of an Ingress without rules, the
-//     catch-all. Otherwise no Ingress serves it: the controller's own
-//     default backend answers 404.
+//     without a host. A rule naming a host without http paths claims it
+//     too. A host whose rules match no path does not fall back to less
+//     specific hosts.
+//  3. Among those rules' paths, nginx's location selection: an Exact path
+//     equal to the request (then the exact location a Prefix path /p adds,
+//     "= /p"), else the longest prefix location; a Prefix path /p matches
+//     by elements (location "/p/"), an ImplementationSpecific one character
+//     by character.
+//  4. When no path matches, the default backend of the host's first
+//     Ingress (HostOwner) serves, or the controller's 404 when it has none,
+//     whatever the other Ingresses of the host have. For a request matching
+//     no rule host, or only rules without a host, the catch-all: the
+//     default backend of the first Ingress without rules.
+//
+// IngressTraefik, as Traefik v3's kubernetesingress provider: every rule
+// path with http is a router of one muxer, with no host tiers; the router
+// with the longest rule text wins (TraefikRule; router.priority annotation
+// aside), so a wildcard rule outranks the exact host's rule of the same
+// path, and a request may fall through to a rule without host. Prefix is
+// matched character by character (strictPrefixMatching off, its default).
+// Rules without http are ignored, and so is the spec.defaultBackend of an
+// Ingress with rules; the default backend of an Ingress without rules
+// catches every request no router takes, whatever its host. Routers of
+// equal priority, and several Ingresses without rules, are in no defined
+// order: IngressResult.Depends says so.
+//
+// IngressGeneric, for other controllers: the ingress-nginx model where
+// the API is generic (Prefix by elements, ImplementationSpecific as
+// Prefix, a rule without http ignored, the first default backend among
+// the host's Ingresses), the path cleaned as RFC 3986 allows; and
+// IngressResult.Depends names the known controllers that would answer
+// otherwise. RouteIngress is RouteIngressFor(IngressGeneric, ...).
 //
 // IngressRouteKey says which rule paths claim the same requests, for
 // finding conflicts.

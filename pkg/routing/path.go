@@ -77,3 +77,92 @@ func pathElements(p string) []string {
 	}
 	return out
 }
+
+// unreserved says whether b is an unreserved character of RFC 3986
+// section 2.3, whose percent-encoded form is equivalent to itself.
+func unreserved(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~'
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// DecodePath decodes the percent-encoded octets of p for which decode
+// returns true and writes the others with upper-case hex digits (RFC 3986
+// section 6.2.2.1). A malformed escape is left as written.
+func DecodePath(p string, decode func(b byte) bool) string {
+	if !strings.Contains(p, "%") {
+		return p
+	}
+	var sb strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) {
+			hi, ok1 := unhex(p[i+1])
+			lo, ok2 := unhex(p[i+2])
+			if ok1 && ok2 {
+				b := hi<<4 | lo
+				if decode(b) {
+					sb.WriteByte(b)
+				} else {
+					sb.WriteString(strings.ToUpper(p[i : i+3]))
+				}
+				i += 2
+				continue
+			}
+		}
+		sb.WriteByte(p[i])
+	}
+	return sb.String()
+}
+
+// DecodeUnreserved decodes the unreserved characters only: the
+// normalisation every URI comparison may do (RFC 3986 section 6.2.2.2).
+func DecodeUnreserved(p string) string { return DecodePath(p, unreserved) }
+
+// CleanPath removes the dot segments of p ("." and "..", RFC 3986 section
+// 5.2.4; ".." never climbs above the root) and merges repeated slashes.
+// A trailing slash is kept; a path ending in a dot segment ends with a
+// slash when dotSlash is set (RFC 3986, nginx) and without one otherwise
+// (Go's path.Join, as Traefik cleans). Percent-encoded slashes and dots
+// are not separators nor dot segments: decode them first where the
+// controller does.
+func CleanPath(p string, dotSlash bool) string {
+	if p == "" {
+		return "/"
+	}
+	var out []string
+	elems := strings.Split(p, "/")
+	trailing := strings.HasSuffix(p, "/")
+	for i, e := range elems {
+		last := i == len(elems)-1
+		switch e {
+		case "", ".":
+			if last && e == "." && dotSlash {
+				trailing = true
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last && dotSlash {
+				trailing = true
+			}
+		default:
+			out = append(out, e)
+		}
+	}
+	s := "/" + strings.Join(out, "/")
+	if trailing && s != "/" {
+		s += "/"
+	}
+	return s
+}

@@ -85,3 +85,49 @@ func TestCanonicalPath(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanPath(t *testing.T) {
+	tests := []struct {
+		in                string
+		dotSlash, noSlash string
+	}{
+		{"", "/", "/"},
+		{"/", "/", "/"},
+		{"/a/../b", "/b", "/b"},
+		{"/a/b/../../c/", "/c/", "/c/"},
+		{"/../../x", "/x", "/x"},
+		{"/a/.", "/a/", "/a"},
+		{"/a/b/..", "/a/", "/a"},
+		{"/a/..", "/", "/"},
+		{"//a///b//", "/a/b/", "/a/b/"},
+		{"/a/.b/..c", "/a/.b/..c", "/a/.b/..c"},
+		{"/a%2F..%2Fb", "/a%2F..%2Fb", "/a%2F..%2Fb"},
+	}
+	for _, tt := range tests {
+		if got := CleanPath(tt.in, true); got != tt.dotSlash {
+			t.Errorf("CleanPath(%q, true) = %q, want %q", tt.in, got, tt.dotSlash)
+		}
+		if got := CleanPath(tt.in, false); got != tt.noSlash {
+			t.Errorf("CleanPath(%q, false) = %q, want %q", tt.in, got, tt.noSlash)
+		}
+	}
+}
+
+func TestDecodePath(t *testing.T) {
+	tests := []struct{ in, unreserved, all string }{
+		{"/plain", "/plain", "/plain"},
+		{"/%61%2d%7E", "/a-~", "/a-~"},
+		{"/a%2fb", "/a%2Fb", "/a/b"},
+		{"/%e2%82%ac", "/%E2%82%AC", "/\u20ac"},
+		{"/bad%zz%", "/bad%zz%", "/bad%zz%"},
+		{"/%25%32", "/%252", "/%2"},
+	}
+	for _, tt := range tests {
+		if got := DecodeUnreserved(tt.in); got != tt.unreserved {
+			t.Errorf("DecodeUnreserved(%q) = %q, want %q", tt.in, got, tt.unreserved)
+		}
+		if got := DecodePath(tt.in, func(byte) bool { return true }); got != tt.all {
+			t.Errorf("DecodePath(%q, all) = %q, want %q", tt.in, got, tt.all)
+		}
+	}
+}

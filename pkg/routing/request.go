@@ -23,7 +23,10 @@ func (e *RequestError) Error() string {
 // matches them: the host lower-cased, without its port, the brackets of an
 // IPv6 literal or a trailing dot; the path without query or fragment, "/"
 // when empty. A URL given as the host is split into both, its path used
-// only when path is empty.
+// only when path is empty. Percent-encodings and dot segments are kept as
+// written: each controller decodes and cleans the path its own way before
+// matching (IngressController.MatchingPath); a malformed escape is an
+// error.
 func NormalizeRequest(host, path string) (string, string, error) {
 	if strings.Contains(host, "://") {
 		u, err := url.Parse(host)
@@ -50,6 +53,11 @@ func NormalizeRequest(host, path string) (string, string, error) {
 	}
 	if !strings.HasPrefix(path, "/") {
 		return "", "", &RequestError{Part: "path", Value: path, Reason: "it must start with /"}
+	}
+	// Go's HTTP server (Traefik) and nginx both answer 400 to a malformed
+	// escape: no rule sees such a request.
+	if _, err := url.PathUnescape(path); err != nil {
+		return "", "", &RequestError{Part: "path", Value: path, Reason: "invalid percent-encoding (proxies answer 400)"}
 	}
 	return host, path, nil
 }

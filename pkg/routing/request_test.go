@@ -26,6 +26,11 @@ func TestNormalizeRequest(t *testing.T) {
 		{"IPv6 URL", "http://[2001:db8::1]:8080/x", "", "2001:db8::1", "/x"},
 		{"no host", "", "/api", "", "/api"},
 		{"nothing", "", "", "", "/"},
+		// Escapes and dot segments are kept: each controller decodes and
+		// cleans its own way (IngressController.MatchingPath).
+		{"dot segments kept", "shop.example.com", "/a/../b", "shop.example.com", "/a/../b"},
+		{"escapes kept", "shop.example.com", "/a%2Fb%20c", "shop.example.com", "/a%2Fb%20c"},
+		{"URL path escapes kept", "http://shop.example.com/a%2Fb", "", "shop.example.com", "/a%2Fb"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,6 +50,8 @@ func TestNormalizeRequestRejects(t *testing.T) {
 		{"relative path", "shop.example.com", "api", RequestError{Part: "path", Value: "api", Reason: "it must start with /"}},
 		{"space in host", "shop example", "/", RequestError{Part: "host", Value: "shop example", Reason: "give a host name such as shop.example.com"}},
 		{"path in host", "Shop.example.com/api", "", RequestError{Part: "host", Value: "shop.example.com/api", Reason: "give a host name such as shop.example.com"}},
+		{"malformed escape", "shop.example.com", "/a%zzb", RequestError{Part: "path", Value: "/a%zzb", Reason: "invalid percent-encoding (proxies answer 400)"}},
+		{"truncated escape", "shop.example.com", "/a%2", RequestError{Part: "path", Value: "/a%2", Reason: "invalid percent-encoding (proxies answer 400)"}},
 		{"unparsable URL", "http://%zz", "", RequestError{Part: "host", Value: "http://%zz", Reason: `parse "http://%zz": invalid URL escape "%zz"`}},
 	}
 	for _, tt := range tests {

@@ -44,6 +44,8 @@ type route struct {
 	path      networkingv1.HTTPIngressPath
 	isDefault bool
 	backend   *backend
+	// ignored, when set, is why the controller never serves this route.
+	ignored string
 }
 
 func (r *route) label() string {
@@ -149,6 +151,12 @@ func analyze(f *facts, req Request) *analysis {
 	if db := f.ing.Spec.DefaultBackend; db != nil {
 		rt := &route{isDefault: true}
 		rt.backend = get(db)
+		if a.kind.routingModel() == routing.IngressTraefik && len(f.ing.Spec.Rules) > 0 {
+			// Traefik pkg/provider/kubernetes/ingress/kubernetes.go
+			// loadConfigurationFromIngresses reads spec.defaultBackend only
+			// when `len(ingress.Spec.Rules) == 0`.
+			rt.ignored = "Traefik ignores the default backend of an ingress with rules (only an ingress without rules gives it one)"
+		}
 		a.routes = append(a.routes, rt)
 	}
 	for _, rt := range a.routes {

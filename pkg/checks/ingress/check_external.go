@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/external"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -22,11 +24,18 @@ func checkExternal(ctx context.Context, f *facts, a *analysis, req Request, list
 
 	host, path := req.Host, req.Path
 	pred := external.Prediction{Response: "unknown", From: "ING015"}
+	backend := ""
 	switch {
 	case data.Request != nil:
 		pred = external.Prediction{Response: data.Request.Response, Code: data.Request.Code, From: "ING015 for " + data.Request.URL}
 		if data.Request.HTTPS != "" {
 			pred.Response = data.Request.HTTPS
+		}
+		backend = data.Request.Backend
+		if len(data.Request.Depends) > 0 {
+			// The controller decides among several answers: compare with
+			// the first, and say so.
+			pred.From += " (not certain: " + strings.Join(data.Request.Depends, "; ") + ")"
 		}
 	case len(data.Routes) > 0:
 		rt := data.Routes[0]
@@ -35,10 +44,11 @@ func checkExternal(ctx context.Context, f *facts, a *analysis, req Request, list
 		if rt.HTTPS != "" {
 			pred.Response = rt.HTTPS
 		}
+		backend = rt.Backend
 	}
 	if pred.Response == "ok" {
-		if ans := report.Find(list, checks.IngBackendAnswers); ans != nil && ans.Status == report.Fail {
-			pred = external.Prediction{Response: "502", Code: string(checks.IngBackendAnswers), From: "ING016: " + ans.Message}
+		if why := unanswered(report.Find(list, checks.IngBackendAnswers), backend); why != "" {
+			pred = external.Prediction{Response: "502", Code: string(checks.IngBackendAnswers), From: "ING016: " + why}
 		}
 	}
 
@@ -79,4 +89,27 @@ func checkExternal(ctx context.Context, f *facts, a *analysis, req Request, list
 		}
 	}
 	return external.Run(ctx, code, s, external.BuildURL(scheme, host, port, path), address, pred)
+}
+
+// unanswered is why ING016 found that the request's backend does not
+// answer the controller (refused or dropped), "" when it answers or was
+// not probed: another backend of the ingress failing does not make this
+// request a 502.
+func unanswered(ans *report.Check, backend string) string {
+	if ans == nil || backend == "" {
+		return ""
+	}
+	probes, _ := ans.Data.([]BackendProbe)
+	for _, p := range probes {
+		if p.Backend != backend {
+			continue
+		}
+		switch p.Result.Outcome {
+		case probe.Refused:
+			return fmt.Sprintf("backend %s endpoint %s refuses connections from the controller", p.Backend, p.Result.Target)
+		case probe.TimedOut, probe.Unreachable:
+			return fmt.Sprintf("connections from the controller to backend %s endpoint %s are dropped", p.Backend, p.Result.Target)
+		}
+	}
+	return ""
 }

@@ -51,6 +51,10 @@ type RequestRoute struct {
 	HTTPS          string `json:"https,omitempty"`
 	Reason         string `json:"reason,omitempty"`
 	Code           string `json:"code,omitempty"`
+	// Depends: where the answer depends on the controller, or on an order
+	// it does not define (routing.IngressResult.Depends); the route above
+	// is then one possible answer.
+	Depends []string `json:"depends,omitempty"`
 }
 
 // routeOutcome is what a request to rt gets, and over HTTPS when that
@@ -63,12 +67,26 @@ func routeOutcome(a *analysis, rt *route) (outcome, *outcome) {
 	if a.blocked != nil {
 		return *a.blocked, https
 	}
+	if rt.ignored != "" {
+		return outcome{response: "404", reason: rt.ignored + ": paths no rule matches get 404, or the default backend of an ingress without rules"}, https
+	}
 	if !rt.isDefault {
 		for _, c := range a.conflicts {
-			if c.other != nil && !c.wins && routing.IngressRouteKey(c.host, c.path) == routing.IngressRouteKey(rt.host, rt.path) {
-				return outcome{response: fmt.Sprintf("served by ingress %s/%s", c.other.Namespace, c.other.Name),
-					reason: "an ingress of the class that takes precedence claims the same host and path (-> " + c.otherBackend + ")", code: checks.IngConflicts}, https
+			if c.other == nil || c.wins || routing.IngressRouteKey(c.host, c.path) != routing.IngressRouteKey(rt.host, rt.path) {
+				continue
 			}
+			if c.undefined {
+				return outcome{response: "unknown", reason: fmt.Sprintf("ingress %s/%s claims the same host and path with a router of the same priority: Traefik serves it or this one (-> %s), in no defined order", c.other.Namespace, c.other.Name, c.otherBackend),
+					code: checks.IngConflicts}, https
+			}
+			reason := "an ingress of the class that takes precedence claims the same host and path (-> " + c.otherBackend + ")"
+			switch a.kind.routingModel() {
+			case routing.IngressTraefik:
+				reason = "an ingress of the class claims the same host and path with a Traefik router of higher priority (-> " + c.otherBackend + ")"
+			case routing.IngressGeneric:
+				reason += "; ingress-nginx serves the older ingress, other controllers may not"
+			}
+			return outcome{response: fmt.Sprintf("served by ingress %s/%s", c.other.Namespace, c.other.Name), reason: reason, code: checks.IngConflicts}, https
 		}
 	}
 	b := rt.backend
@@ -212,7 +230,8 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 	} else {
 		facts = append(facts, report.Fact{Name: "caveat", Value: "the other ingresses of the class could not be listed: only this ingress's rules were considered"})
 	}
-	res := routing.RouteIngress(ings, req.Host, req.Path)
+	model := a.kind.routingModel()
+	res := routing.RouteIngressFor(model, ings, req.Host, req.Path)
 	scheme := "http"
 	var tlsProblem *outcome
 	if res.Ingress == f.ing {
@@ -241,20 +260,45 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 	default:
 		facts = append(facts, report.Fact{Name: "host", Value: fmt.Sprintf("%s matches no rule of class %s", hostLabel(req.Host), classLabel(f.controller.class.name))})
 	}
+	if res.HostOnly != nil {
+		facts = append(facts, report.Fact{Name: "host", Value: hostOnlyFact(res, model)})
+	}
+	if res.MatchPath != req.Path {
+		facts = append(facts, report.Fact{Name: "path", Value: fmt.Sprintf("%s is matched as %s: %s", req.Path, res.MatchPath, pathNormalisation(model))})
+	}
 	if res.Rule != nil {
-		v := fmt.Sprintf("%s matches %s", req.Path, describePath(res.Rule.Path))
+		v := fmt.Sprintf("%s matches %s", res.MatchPath, describePath(res.Rule.Path))
+		if model == routing.IngressTraefik {
+			v += fmt.Sprintf(", Traefik router priority %d (rule %s)", res.Rule.Priority, routing.TraefikRule(res.Rule.Ingress, res.Rule.Host, res.Rule.Path))
+		}
 		if n := len(res.Others); n > 0 {
 			v += fmt.Sprintf(", the longest of %d matching path(s)", n+1)
 		}
 		facts = append(facts, report.Fact{Name: "path", Value: v})
 		if routing.IngressPathType(res.Rule.Path) == networkingv1.PathTypeImplementationSpecific {
-			facts = append(facts, report.Fact{Name: "caveat", Value: implementationSpecific})
+			facts = append(facts, report.Fact{Name: "caveat", Value: implementationSpecific(model)})
 		}
 		for _, o := range res.Others {
 			facts = append(facts, report.Fact{Name: "also matches", Value: fmt.Sprintf("%s in ingress %s/%s (shorter, or ranked after it)", describePath(o.Path), o.Ingress.Namespace, o.Ingress.Name)})
 		}
 	} else if res.HostMatch != routing.HostNone {
-		facts = append(facts, report.Fact{Name: "path", Value: fmt.Sprintf("%s matches no path of host %s", req.Path, hostLabel(res.RuleHost))})
+		facts = append(facts, report.Fact{Name: "path", Value: fmt.Sprintf("%s matches no path of host %s", res.MatchPath, hostLabel(res.RuleHost))})
+	}
+	if res.HostOwner != nil && res.Rule == nil {
+		facts = append(facts, report.Fact{Name: "host's default", Value: fmt.Sprintf("ingress %s/%s defines host %s first: ingress-nginx sends the paths no rule matches to its default backend, else to its own (404)", res.HostOwner.Namespace, res.HostOwner.Name, hostLabel(res.RuleHost))})
+	}
+	shown := 0
+	for _, d := range res.IgnoredDefaults {
+		// This Ingress's own, and when no rule matches up to three others.
+		if d.Ingress == f.ing || (res.Rule == nil && shown < 3) {
+			facts = append(facts, report.Fact{Name: "default backend", Value: ignoredDefault(d)})
+			if d.Ingress != f.ing {
+				shown++
+			}
+		}
+	}
+	for _, d := range res.Depends {
+		facts = append(facts, report.Fact{Name: "depends", Value: d})
 	}
 
 	var c report.Check
@@ -263,9 +307,9 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 		rr.Response, rr.Reason, rr.Code = a.blocked.response, a.blocked.reason, string(a.blocked.code)
 		c = code.New(report.Fail, "request %s gets %s: %s", url, a.blocked.response, a.blocked.reason)
 	case res.Ingress == nil:
-		rr.Response, rr.Reason = "404", "no rule matches and no ingress of the class has a default backend"
-		c = code.New(report.Fail, "request %s gets 404 from the controller's default backend: no rule of class %s matches it, and there is no default backend",
-			url, classLabel(f.controller.class.name))
+		why := noRoute(res, f.ing, f.controller.class.name)
+		rr.Response, rr.Reason = "404", why
+		c = code.New(report.Fail, "request %s gets 404 from the controller's default backend: %s", url, why)
 		if hosts := ruleHosts(f.ing); len(hosts) > 0 {
 			c.Message += "; this ingress serves " + strings.Join(hosts, ", ")
 		}
@@ -314,12 +358,105 @@ func requestCheck(f *facts, a *analysis, req Request, data *Routes) report.Check
 			c.Next = []string{fmt.Sprintf("kubectl netdebug service %s -n %s", rt.backend.service, f.namespace)}
 		}
 	}
+	if len(res.Depends) > 0 && a.blocked == nil {
+		// The route is one possible answer: say so, and claim neither a
+		// problem nor its absence.
+		rr.Depends = res.Depends
+		c.Message += "; not certain: " + res.Depends[0]
+		if c.Status == report.Pass || c.Status == report.Fail {
+			c.Status = report.Warn
+		}
+	}
 	if claims := f.routeClaims.claims; len(claims) > 0 {
 		name, _, _ := strings.Cut(claims[0], " (")
 		c.Message += fmt.Sprintf("; %s also claims host %s", name, req.Host)
 	}
 	c.Facts = append(facts, routeClaimFacts(f.routeClaims)...)
 	return c
+}
+
+// noRoute says why no Ingress of the class serves the request, for "gets
+// 404 from the controller's default backend: ...". It names the default
+// backends that exist but do not serve it, and why.
+func noRoute(res routing.IngressResult, ing *networkingv1.Ingress, class string) string {
+	var why string
+	switch {
+	case res.HostOwner != nil && res.HostOwner == res.HostOnly:
+		why = fmt.Sprintf("ingress %s/%s names host %s in a rule without paths, which claims the host for it in ingress-nginx; no path of the host matches", res.HostOnly.Namespace, res.HostOnly.Name, hostLabel(res.RuleHost))
+	case res.HostMatch == routing.HostExact || res.HostMatch == routing.HostWildcard:
+		why = fmt.Sprintf("no path of host %s matches it", hostLabel(res.RuleHost))
+	default:
+		why = fmt.Sprintf("no rule of class %s matches it", classLabel(class))
+	}
+	if o := res.HostOwner; o != nil && o.Spec.DefaultBackend == nil {
+		if o == res.HostOnly {
+			why += fmt.Sprintf(", and ingress %s/%s has no default backend", o.Namespace, o.Name)
+		} else {
+			why += fmt.Sprintf(", and ingress %s/%s, the first to define the host, has no default backend", o.Namespace, o.Name)
+		}
+		for _, d := range res.IgnoredDefaults {
+			if d.Why == routing.DefaultNotFirst {
+				why += fmt.Sprintf(" (ingress-nginx does not use the default backend of ingress %s/%s, which defines the host later)", d.Ingress.Namespace, d.Ingress.Name)
+				break
+			}
+		}
+		return why
+	}
+	if len(res.IgnoredDefaults) == 0 {
+		return why + ", and there is no default backend"
+	}
+	d := res.IgnoredDefaults[0]
+	for _, o := range res.IgnoredDefaults {
+		if o.Ingress == ing {
+			d = o // this Ingress's own first
+			break
+		}
+	}
+	return why + ", and " + ignoredDefault(d)
+}
+
+// ignoredDefault says why an Ingress's default backend does not serve the
+// request.
+func ignoredDefault(d routing.IgnoredDefault) string {
+	name := d.Ingress.Namespace + "/" + d.Ingress.Name
+	switch d.Why {
+	case routing.DefaultNotFirst:
+		return fmt.Sprintf("ingress-nginx does not use the default backend of ingress %s here: another ingress defines the host first", name)
+	case routing.DefaultWithRules:
+		return fmt.Sprintf("Traefik ignores the default backend of ingress %s because that ingress has rules (only an ingress without rules gives Traefik a default backend)", name)
+	case routing.DefaultTaken:
+		return fmt.Sprintf("Traefik uses the default backend of one ingress without rules only; that of ingress %s is not used for this request", name)
+	}
+	v := fmt.Sprintf("the default backend of ingress %s serves only the hosts its rules name", name)
+	if hosts := ruleHosts(d.Ingress); len(hosts) > 0 {
+		v += " (" + strings.Join(hosts, ", ") + ")"
+	}
+	return v
+}
+
+// hostOnlyFact says what a rule naming the request's host without http
+// paths does.
+func hostOnlyFact(res routing.IngressResult, model routing.IngressController) string {
+	ing := res.HostOnly.Namespace + "/" + res.HostOnly.Name
+	switch model {
+	case routing.IngressNginx:
+		return fmt.Sprintf("ingress %s names the host in a rule without paths: ingress-nginx still makes the host's server of it, so the wildcard and host-less rules of other ingresses do not apply", ing)
+	case routing.IngressTraefik:
+		return fmt.Sprintf("ingress %s names the host in a rule without paths: Traefik makes no router of it", ing)
+	}
+	return fmt.Sprintf("ingress %s names the host in a rule without paths: whether that claims the host depends on the controller (ingress-nginx: yes, Traefik: no)", ing)
+}
+
+// pathNormalisation says how the controller turns a request path into
+// the path it matches (routing.IngressController.MatchingPath).
+func pathNormalisation(model routing.IngressController) string {
+	switch model {
+	case routing.IngressNginx:
+		return "nginx decodes every escape (%2F too) and removes dot segments and repeated slashes before matching"
+	case routing.IngressTraefik:
+		return "Traefik removes dot segments and repeated slashes (sanitizePath) and decodes every escape but the reserved characters (%2F stays) before matching"
+	}
+	return "dot segments removed and unreserved escapes decoded, as every controller does; other escapes are decoded as the controller chooses"
 }
 
 // tlsFor says whether a TLS entry of the Ingress lists host (exactly or by

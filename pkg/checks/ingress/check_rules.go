@@ -20,8 +20,20 @@ type Rule struct {
 	Backend  string `json:"backend"`
 }
 
-// implementationSpecific is the caveat of ImplementationSpecific paths.
-const implementationSpecific = "pathType ImplementationSpecific: matching is up to the controller (ingress-nginx: a regular expression when use-regex is on, else a prefix); netdebug takes it as Prefix"
+// implementationSpecific is the caveat of ImplementationSpecific paths, as
+// the controller's routing model (routing.RouteIngressFor) takes them.
+func implementationSpecific(model routing.IngressController) string {
+	switch model {
+	case routing.IngressNginx:
+		// ingress-nginx internal/ingress/controller/template/template.go
+		// buildLocation: a plain nginx prefix location.
+		return "pathType ImplementationSpecific: ingress-nginx makes it a plain nginx prefix location, matched character by character (/api matches /apis); with use-regex on it is a regular expression, which netdebug does not model"
+	case routing.IngressTraefik:
+		// Traefik pkg/provider/kubernetes/ingress/kubernetes.go loadRouter.
+		return "pathType ImplementationSpecific: Traefik matches it with PathPrefix, character by character (/api matches /apis), or with the matcher of the router.pathmatcher annotation"
+	}
+	return "pathType ImplementationSpecific: matching is up to the controller (ingress-nginx: a regular expression when use-regex is on, else a prefix); netdebug takes it as Prefix"
+}
 
 // checkRules (ING007): what the Ingress routes. An Ingress with neither
 // rules nor a default backend routes nothing.
@@ -58,7 +70,7 @@ func checkRules(f *facts, a *analysis) report.Check {
 		facts = append(facts, report.Fact{Name: "default backend", Value: "none: requests no rule matches get the controller's default backend (404)"})
 	}
 	if implSpecific {
-		facts = append(facts, report.Fact{Name: "caveat", Value: implementationSpecific})
+		facts = append(facts, report.Fact{Name: "caveat", Value: implementationSpecific(a.kind.routingModel())})
 	}
 	var c report.Check
 	paths := len(a.routes)

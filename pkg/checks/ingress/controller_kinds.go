@@ -3,6 +3,8 @@ package ingress
 import (
 	"fmt"
 	"strings"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
 // response is what a controller answers in a situation, with the
@@ -43,6 +45,10 @@ type controllerKind struct {
 	missingService response
 	// defaultCert is what it serves when a TLS secret is unusable.
 	defaultCert string
+	// routing is how it routes where several Ingresses meet (pkg/routing
+	// RouteIngressFor); the zero value is the generic model, which says
+	// where the known controllers would answer otherwise.
+	routing routing.IngressController
 }
 
 func exact(s string) func(string) bool { return func(c string) bool { return c == s } }
@@ -79,6 +85,7 @@ var knownControllers = []*controllerKind{
 		noEndpoints:    response{status: "503", note: "ingress-nginx: 503 Service Temporarily Unavailable"},
 		missingService: response{status: "503", note: "ingress-nginx: 503 Service Temporarily Unavailable"},
 		defaultCert:    `ingress-nginx serves its self-signed "Kubernetes Ingress Controller Fake Certificate"`,
+		routing:        routing.IngressNginx,
 	},
 	{
 		name: "F5 NGINX Ingress Controller", match: prefix("nginx.org/"),
@@ -92,6 +99,7 @@ var knownControllers = []*controllerKind{
 		noEndpoints:    response{status: "404", note: "Traefik drops a router whose service has no endpoints; 503 with allowEmptyServices"},
 		missingService: response{status: "404", note: "Traefik drops a router whose service is missing"},
 		defaultCert:    `Traefik serves its self-signed "TRAEFIK DEFAULT CERT"`,
+		routing:        routing.IngressTraefik,
 	},
 	{
 		name: "HAProxy Kubernetes Ingress Controller", match: prefix("haproxy.org/"),
@@ -139,6 +147,15 @@ func lookupController(controller string) *controllerKind {
 		}
 	}
 	return nil
+}
+
+// routingModel is how the controller routes among the Ingresses of its
+// class: its own model where pkg/routing has one, else the generic one.
+func (k *controllerKind) routingModel() routing.IngressController {
+	if k == nil {
+		return routing.IngressGeneric
+	}
+	return k.routing
 }
 
 func (k *controllerKind) noEndpointsResponse() response {

@@ -13,6 +13,7 @@ func TestIngressNormalizeRequest(t *testing.T) {
 		{"shop.example.com", "api", `invalid --path "api": it must start with /`},
 		{"shop example", "/", `invalid --host "shop example": give a host name such as shop.example.com`},
 		{"http://%zz", "", `invalid --host "http://%zz": parse "http://%zz": invalid URL escape "%zz"`},
+		{"shop.example.com", "/a%zz", `invalid --path "/a%zz": invalid percent-encoding (proxies answer 400)`},
 	} {
 		if _, _, err := NormalizeRequest(tt.host, tt.path); err == nil || err.Error() != tt.want {
 			t.Errorf("NormalizeRequest(%q, %q) error = %v, want %s", tt.host, tt.path, err, tt.want)
