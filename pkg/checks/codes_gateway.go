@@ -16,6 +16,7 @@ const (
 	GwAllowedRoutes   Code = "GW011"
 	GwAttachedRoutes  Code = "GW012"
 	GwExternal        Code = "GW013"
+	GwListenerSets    Code = "GW014"
 )
 
 func gatewayProcedure() Procedure {
@@ -34,7 +35,8 @@ func gatewayProcedure() Procedure {
 			{GwTLSCertificates, "TLS certificates valid", "Every certificate parses, covers the listener's hostname (or, without one, the hostnames of the routes attached to it) and is not expired; one that expires within 14 days warns."},
 			{GwAllowedRoutes, "Allowed routes", "Each listener's allowedRoutes: the route kinds it admits (kinds its protocol cannot carry are invalid) and the namespaces it admits routes from (Same, All, Selector with the namespaces it selects, None)."},
 			{GwAttachedRoutes, "Attached routes", "Each listener's attachedRoutes (HTTPRoutes and GRPCRoutes; TLSRoutes and TCPRoutes too, listed with their matching not modelled), and when it is 0, which routes try to attach and why they cannot (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname)."},
-			{GwExternal, "Answer from outside", "Only with `--external`: one GET sent from this machine to the gateway's status address (or `--address`/`--url`) on the port of the listener that takes the request, with the request's Host (`--host`, else a listener's or route's hostname) and TLS SNI, bounded by `--external-timeout`; the status, or the connect error, and the certificate served (subject, SANs, expiry, whether it verifies for the host) are compared with the answer predicted inside (GW005, GW003, the listener and the attached HTTPRoutes): no answer from outside is the load balancer or a firewall, a different answer the gateway."},
+			{GwExternal, "Answer from outside", "Only with `--external`: one GET sent from this machine to the gateway's status address (or `--address`/`--url`) on the port of the listener that takes the request, with the request's Host (`--host`, else a listener's or route's hostname) and TLS SNI, bounded by `--external-timeout`; the status, or the connect error, and the certificate served (subject, SANs, expiry, whether it verifies for the host) are compared with the answer predicted inside (GW005, GW003, the listener, the attached HTTPRoute that takes the request, and what its backends give: the route procedure's RT010, with its probe from the data plane): no answer from outside is the load balancer or a firewall, the same failure what is behind the gateway, a different answer the gateway."},
+			{GwListenerSets, "ListenerSets", "Only when a ListenerSet names the Gateway or its allowedListeners admits some: each ListenerSet whose parentRef is the Gateway, allowed or not by `spec.allowedListeners` (None by default, Same, All, Selector) (NotAllowed), its Accepted and Programmed conditions with their reasons, and each of its listeners like the Gateway's own: protocol, port, hostname, TLS certificateRefs, allowedRoutes, the controller's attachedRoutes and conditions, the routes netdebug finds attached through the ListenerSet and those that cannot attach. A cluster that does not serve ListenerSet is said so (skip)."},
 		},
 	}
 }

@@ -22,7 +22,7 @@ func routeProcedure() Procedure {
 		Name: "route",
 		Codes: []Info{
 			{RtExists, "Route exists", "The HTTPRoute or GRPCRoute exists in the namespace; if not, similar names in the namespace and other namespaces holding that name."},
-			{RtParents, "Parents accept the route", "Per parentRef: the Gateway exists and its listeners accept the route as a controller would decide it (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname), beside the controller's own Accepted and ResolvedRefs conditions with their reasons."},
+			{RtParents, "Parents accept the route", "Per parentRef: the Gateway exists (for a parentRef of kind ListenerSet: the ListenerSet exists, its parent Gateway exists and admits it by its allowedListeners) and its listeners (the ListenerSet's, for a ListenerSet) accept the route as a controller would decide it (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname), beside the controller's own Accepted and ResolvedRefs conditions with their reasons."},
 			{RtHostnames, "Hostnames intersect", "The intersection of the route's hostnames with each accepting listener's hostname: the hostnames the route serves there, and those ignored."},
 			{RtRules, "Rules and filters", "Every rule's matches, and its filters that redirect, rewrite or modify headers; values the API does not define (UnsupportedValue) and implementation-specific ones."},
 			{RtBackends, "Backend references", "Every backendRef names a Service that exists, with the port given (BackendNotFound), of a kind the procedure can follow (InvalidKind)."},

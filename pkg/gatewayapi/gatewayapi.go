@@ -36,6 +36,7 @@ const (
 	TLSRoutes       = "tlsroutes"
 	TCPRoutes       = "tcproutes"
 	ReferenceGrants = "referencegrants"
+	ListenerSets    = "listenersets"
 )
 
 // versions are tried in this order: the first one a resource is served at
@@ -222,4 +223,15 @@ func (r Reader) TLSRoutes(ctx context.Context, ns string) ([]gwv1.TLSRoute, erro
 // TCPRoutes lists the TCPRoutes of a namespace ("" all).
 func (r Reader) TCPRoutes(ctx context.Context, ns string) ([]gwv1.TCPRoute, error) {
 	return list[gwv1.TCPRoute](ctx, r, TCPRoutes, ns)
+}
+
+// ListenerSet reads one ListenerSet.
+func (r Reader) ListenerSet(ctx context.Context, ns, name string) (*gwv1.ListenerSet, error) {
+	return get[gwv1.ListenerSet](ctx, r, ListenerSets, ns, name)
+}
+
+// ListenerSets lists the ListenerSets of a namespace ("" all). A cluster
+// that does not serve them answers ErrNotServed.
+func (r Reader) ListenerSets(ctx context.Context, ns string) ([]gwv1.ListenerSet, error) {
+	return list[gwv1.ListenerSet](ctx, r, ListenerSets, ns)
 }

@@ -47,6 +47,10 @@ func TestDiscoverAndRead(t *testing.T) {
 	if _, err := r.GRPCRoutes(t.Context(), ""); !errors.Is(err, ErrNotServed) {
 		t.Errorf("GRPCRoutes: %v, want ErrNotServed", err)
 	}
+	// A cluster without the ListenerSet CRD: reading them says so.
+	if _, err := r.ListenerSets(t.Context(), ""); !errors.Is(err, ErrNotServed) || api.Serves(ListenerSets) {
+		t.Errorf("ListenerSets: %v, want ErrNotServed", err)
+	}
 	// Nothing served.
 	api, err = Discover(t.Context(), fake.NewClientset())
 	if err != nil || api.Served() {

@@ -58,13 +58,13 @@ leaves a valid, flushed pcap.`,
 		RunE:    g.runE(o),
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Container, "container", "c", "", "container of the pod to check exists (all containers share the pod's network namespace)")
-	f.StringVarP(&o.Interface, "interface", "i", "any", "interface to capture on")
+	f.StringVarP(&o.Container, "container", "c", "", "Container of the pod to check exists (all containers share the pod's network namespace)")
+	f.StringVarP(&o.Interface, "interface", "i", "any", "Interface to capture on")
 	f.StringVarP(&o.Filter, "filter", "f", "", "BPF capture filter, e.g. 'tcp port 80'")
-	f.StringVarP(&o.File, "write", "w", "", "pcap file to write, or - for stdout (default: stdout when it is not a terminal)")
-	f.DurationVar(&o.Duration, "duration", 0, "stop after this long (default: until Ctrl-C or --count)")
-	f.IntVar(&o.Count, "count", 0, "stop after this many packets")
-	f.StringVar(&o.Image, "image", o.Image, "image with tcpdump and sh for the capture container; point it at your mirror when nodes cannot pull from Docker Hub")
+	f.StringVarP(&o.File, "write", "w", "", "Pcap file to write, or - for stdout (default: stdout when it is not a terminal)")
+	f.DurationVar(&o.Duration, "duration", 0, "Stop after this long (default: until Ctrl-C or --count)")
+	f.IntVar(&o.Count, "count", 0, "Stop after this many packets")
+	f.StringVar(&o.Image, "image", o.Image, "Image with tcpdump and sh for the capture container; point it at your mirror when nodes cannot pull from Docker Hub")
 	return cmd
 }
 

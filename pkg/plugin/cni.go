@@ -39,7 +39,7 @@ replacement), and the nodes' Ready/NetworkUnavailable conditions and pod CIDRs.`
 		Args:    cobra.NoArgs,
 		RunE:    g.runE(o),
 	}
-	cmd.Flags().StringSliceVar(&o.Nodes, "node", nil, "limit the per-node checks to these nodes (repeatable)")
+	cmd.Flags().StringSliceVar(&o.Nodes, "node", nil, "Limit the per-node checks to these nodes (repeatable)")
 	return cmd
 }
 

@@ -123,7 +123,7 @@ func registerCompletions(root *cobra.Command, g *GlobalOptions) {
 	c := completer{g}
 	_ = root.RegisterFlagCompletionFunc("namespace", c.names(listNamespaces))
 	_ = root.RegisterFlagCompletionFunc("context", c.contexts)
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml", "junit"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	byCommand := map[string]func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective){
 		"service": c.firstArg(listServices),

@@ -45,7 +45,7 @@ pod's tools allow.`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE:    g.runE(o),
 	}
-	o.Live.AddFlags(cmd.Flags(), "pod to resolve names from")
+	o.Live.AddFlags(cmd.Flags(), "Pod to resolve names from")
 	return cmd
 }
 

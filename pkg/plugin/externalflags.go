@@ -27,10 +27,10 @@ func NewExternalFlags() *ExternalFlags {
 
 // AddFlags binds --external, --address, --url and --external-timeout.
 func (e *ExternalFlags) AddFlags(fs *pflag.FlagSet, what string) {
-	fs.BoolVar(&e.Enabled, "external", e.Enabled, "also send the request from this machine to the "+what+"'s published address (traffic leaves this machine) and compare the answer with the one predicted inside")
-	fs.StringVar(&e.Address, "address", e.Address, "with --external: connect to IP[:PORT] instead of the published address; Host and SNI stay the request's host (like curl --resolve)")
-	fs.StringVar(&e.URL, "url", e.URL, "with --external: the URL to request (http:// or https://); --host, when given, stays the Host and SNI")
-	fs.DurationVar(&e.Timeout, "external-timeout", e.Timeout, "with --external: bound of the connect and of the whole request")
+	fs.BoolVar(&e.Enabled, "external", e.Enabled, "Also send the request from this machine to the "+what+"'s published address (traffic leaves this machine) and compare the answer with the one predicted inside")
+	fs.StringVar(&e.Address, "address", e.Address, "With --external: connect to IP[:PORT] instead of the published address; Host and SNI stay the request's host (like curl --resolve)")
+	fs.StringVar(&e.URL, "url", e.URL, "With --external: the URL to request (http:// or https://); --host, when given, stays the Host and SNI")
+	fs.DurationVar(&e.Timeout, "external-timeout", e.Timeout, "With --external: bound of the connect and of the whole request")
 }
 
 // Settings validates the flags; nil when --external is off.

@@ -12,7 +12,9 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/external"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/ingress"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/route"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
+	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 )
 
 const gatewayExample = `  # Why does gateway shop in namespace infra serve nothing?
@@ -33,14 +35,18 @@ type GatewayOptions struct {
 	Host     string
 	Path     string
 	External *ExternalFlags
+	// Probe is how --external's prediction probes the backends from the
+	// gateway's data plane (as the route command does).
+	Probe *ProbeFlags
 
 	external *external.Settings
+	probe    probe.Settings
 	clients  kube.Clients
 }
 
 // NewCmdGateway is `kubectl netdebug gateway [NS/]NAME`.
 func NewCmdGateway(g *GlobalOptions) *cobra.Command {
-	o := &GatewayOptions{GlobalOptions: g, External: NewExternalFlags()}
+	o := &GatewayOptions{GlobalOptions: g, External: NewExternalFlags(), Probe: NewProbeFlags()}
 	cmd := &cobra.Command{
 		Use:     "gateway [NAMESPACE/]NAME",
 		Aliases: []string{"gtw"},
@@ -61,9 +67,13 @@ attached to it: when none is, which routes try and why they cannot.
 With --external it also sends one request (--host, --path; else a hostname
 the gateway serves) from this machine to the gateway's status address, or to
 --address/--url, with that Host and TLS SNI, and compares the answer with the
-one predicted from its status and attached HTTPRoutes (GW013): no answer from
-outside is the load balancer or a firewall, a different answer the gateway.
-Nothing leaves this machine without --external.
+one predicted inside (GW013): from its status, the HTTPRoute that takes the
+request, and what that route's backends give (the route command's answer:
+their endpoints and weights, and a probe from the data plane, which --probe,
+--image and --probe-timeout tune). No answer from outside is the load
+balancer or a firewall; the same failure inside and out is the backend; a
+different answer is the gateway. Nothing leaves this machine without
+--external.
 
 A cluster that does not serve the Gateway API is said so in one line (exit 2).
 Where one request lands and what it gets: kubectl netdebug route.`,
@@ -77,9 +87,10 @@ Where one request lands and what it gets: kubectl netdebug route.`,
 
 // AddFlags binds the command's own flags.
 func (o *GatewayOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Host, "host", o.Host, "with --external: the Host (and TLS SNI) of the request sent (shop.example.com; a URL sets --path too)")
-	fs.StringVar(&o.Path, "path", o.Path, "with --external: the path of the request sent (default /)")
+	fs.StringVar(&o.Host, "host", o.Host, "With --external: the Host (and TLS SNI) of the request sent (shop.example.com; a URL sets --path too)")
+	fs.StringVar(&o.Path, "path", o.Path, "With --external: the path of the request sent (default /)")
 	o.External.AddFlags(fs, "gateway")
+	o.Probe.AddFlags(fs)
 }
 
 // Complete reads the name, the namespace (NS/NAME wins over -n) and the
@@ -104,6 +115,9 @@ func (o *GatewayOptions) Validate() error {
 	if o.external == nil && (o.Host != "" || o.Path != "") {
 		return fmt.Errorf("--host and --path need --external (where one request lands: kubectl netdebug route)")
 	}
+	if o.probe, err = o.Probe.Settings(); err != nil {
+		return err
+	}
 	if o.External.URL != "" && o.Host == "" && o.Path == "" {
 		_, o.Host, _, o.Path, _ = external.SplitURL(o.External.URL)
 	}
@@ -117,9 +131,11 @@ func (o *GatewayOptions) Validate() error {
 
 // Run diagnoses and prints.
 func (o *GatewayOptions) Run(ctx context.Context) error {
-	rep, err := gateway.Diagnose(ctx, o.clients, gateway.Request{
-		Namespace: o.Namespace, Name: o.Name, Now: o.Now, External: o.external, Host: o.Host, Path: o.Path,
-	})
+	req := gateway.Request{Namespace: o.Namespace, Name: o.Name, Now: o.Now, External: o.external, Host: o.Host, Path: o.Path}
+	if o.external != nil {
+		req.RouteAnswer = route.GatewayAnswers(o.clients, o.probe)
+	}
+	rep, err := gateway.Diagnose(ctx, o.clients, req)
 	if err != nil {
 		return err
 	}

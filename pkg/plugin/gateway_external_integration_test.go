@@ -19,6 +19,7 @@ func TestGatewayExternal(t *testing.T) {
 	ns := "gw-external"
 	gwApp(t, ns, nil, "10.244.90")
 	gwDataPlane(t, ns, "front", "10.244.60.40", "10.0.0.16", "", true)
+	gwService(t, ns, "cart", "10.244.90.3", false)
 	tlsSecret(t, ns, "secure-tls", []string{"secure.gw-external.example"}, now.AddDate(0, -1, 0), now.AddDate(0, 3, 0))
 	front := []gwv1.ParentReference{parentRef("", "front", "")}
 	createGW(t,
@@ -27,6 +28,7 @@ func TestGatewayExternal(t *testing.T) {
 			withCert(listener("https", gwv1.HTTPSProtocolType, 443, "secure.gw-external.example", ""), "", "secure-tls")),
 		httpRoute(ns, "shop", front, []string{"shop.gw-external.example"}, true, prefixRule("/", backendRef("", "web", 80, nil))),
 		httpRoute(ns, "secure", front, []string{"secure.gw-external.example"}, true, prefixRule("/", backendRef("", "api", 80, nil))),
+		httpRoute(ns, "cart", front, []string{"cart.gw-external.example"}, true, prefixRule("/", backendRef("", "cart", 80, nil))),
 	)
 	base := []string{"gateway", ns + "/front", "--external", "--external-timeout", "2s"}
 
@@ -50,7 +52,29 @@ func TestGatewayExternal(t *testing.T) {
 		if d := externalData(t, r, "GW013"); d.Verdict != external.Routing || d.Predicted != "404" {
 			t.Errorf("data %+v", d)
 		}
+		wantVerdict(t, r, "GW013", "no rule or route takes it")
+	})
+	// The route's backend has no ready endpoint: the route procedure
+	// predicts 503, so a 503 from outside is the backend's fault and a 200
+	// is not what this gateway's configuration gives.
+	t.Run("backend without endpoints: 503 predicted by the route", func(t *testing.T) {
+		srv, _ := answering(t, "cart.gw-external.example", http.StatusServiceUnavailable)
+		r := expect(t, 1, "", append(base, "--host", "cart.gw-external.example", "--address", srv.Listener.Addr().String())...)
+		d := externalData(t, r, "GW013")
+		if d.Verdict != external.Backend || d.Predicted != "503" {
+			t.Errorf("data %+v", d)
+		}
 		wantVerdict(t, r, "GW013", "the same failure predicted inside")
+		if c := checkByCode(t, r, "GW013"); !strings.Contains(c.Message, "[prediction: RT007]") {
+			t.Errorf("GW013 does not name the route's finding: %s", c.Message)
+		}
+	})
+	t.Run("backend without endpoints answered 200 outside", func(t *testing.T) {
+		srv, _ := answering(t, "cart.gw-external.example", http.StatusOK)
+		r := expect(t, 1, "", append(base, "--host", "cart.gw-external.example", "--address", srv.Listener.Addr().String())...)
+		if d := externalData(t, r, "GW013"); d.Verdict != external.Controller || d.Predicted != "503" {
+			t.Errorf("data %+v", d)
+		}
 	})
 	t.Run("https with the host as SNI, untrusted certificate reported", func(t *testing.T) {
 		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))

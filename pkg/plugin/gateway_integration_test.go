@@ -13,7 +13,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/dynamic"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/netdebug/kubectl-netdebug/internal/testenv"
@@ -1060,4 +1064,180 @@ func TestGatewayStreamRoutes(t *testing.T) {
 	if strings.Contains(fmt.Sprint(r.Verdict.Next), "tlsroute") || strings.Contains(fmt.Sprint(r.Verdict.Next), "tcproute") {
 		t.Errorf("verdict next %v", r.Verdict.Next)
 	}
+}
+
+// createListenerSet creates a ListenerSet and then writes its status, as
+// its controller would.
+func createListenerSet(t *testing.T, ls *gwv1.ListenerSet) {
+	t.Helper()
+	c := ctx(t)
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(ls)
+	check(t, err)
+	st := m["status"]
+	delete(m, "status")
+	u := &unstructured.Unstructured{Object: m}
+	u.SetAPIVersion(gwv1.GroupVersion.String())
+	u.SetKind("ListenerSet")
+	dyn := must[*dynamic.DynamicClient](t)(dynamic.NewForConfig(env.Config))
+	ri := dyn.Resource(schema.GroupVersionResource{Group: gwv1.GroupName, Version: "v1", Resource: "listenersets"}).Namespace(ls.Namespace)
+	created := must[*unstructured.Unstructured](t)(ri.Create(c, u, metav1.CreateOptions{}))
+	if len(ls.Status.Conditions) > 0 || len(ls.Status.Listeners) > 0 {
+		created.Object["status"] = st
+		must[*unstructured.Unstructured](t)(ri.UpdateStatus(c, created, metav1.UpdateOptions{}))
+	}
+}
+
+// listenerSet is a ListenerSet whose parentRef is gateway gwNS/gwName;
+// when accepted is set, its controller accepted and programmed it and
+// each listener, attached giving each listener's attachedRoutes.
+func listenerSet(ns, name, gwNS, gwName string, accepted bool, attached []int32, listeners ...gwv1.Listener) *gwv1.ListenerSet {
+	ls := &gwv1.ListenerSet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	ls.Spec.ParentRef = gwv1.ParentGatewayReference{Name: gwv1.ObjectName(gwName), Namespace: ptr(gwv1.Namespace(gwNS))}
+	for i, l := range listeners {
+		ls.Spec.Listeners = append(ls.Spec.Listeners, gwv1.ListenerEntry{Name: l.Name, Hostname: l.Hostname, Port: l.Port, Protocol: l.Protocol, TLS: l.TLS, AllowedRoutes: l.AllowedRoutes})
+		if !accepted {
+			continue
+		}
+		es := gwv1.ListenerEntryStatus{Name: l.Name, Conditions: []metav1.Condition{
+			cond("Accepted", metav1.ConditionTrue, "Accepted", "Listener is accepted"),
+			cond("Programmed", metav1.ConditionTrue, "Programmed", "Listener is programmed"),
+			cond("ResolvedRefs", metav1.ConditionTrue, "ResolvedRefs", "Listener references have been resolved"),
+		}}
+		if i < len(attached) {
+			es.AttachedRoutes = attached[i]
+		}
+		ls.Status.Listeners = append(ls.Status.Listeners, es)
+	}
+	if accepted {
+		ls.Status.Conditions = []metav1.Condition{
+			cond("Accepted", metav1.ConditionTrue, "Accepted", "ListenerSet is accepted"),
+			cond("Programmed", metav1.ConditionTrue, "Programmed", "ListenerSet is programmed"),
+		}
+	}
+	return ls
+}
+
+func listenerSetRef(ns, name, section string) gwv1.ParentReference {
+	ref := parentRef(ns, name, section)
+	ref.Group, ref.Kind = ptr(gwv1.Group(gwv1.GroupName)), ptr(gwv1.Kind("ListenerSet"))
+	return ref
+}
+
+// gwListenerSets: gateway gw-lset/edge (HTTP *.gw-lset.example on 80)
+// admits the ListenerSets of its own namespace (allowedListeners from:
+// Same). ListenerSet gw-lset/extra adds listener web (HTTP
+// app.gw-lset.example on 80), which HTTPRoute app names, and listener dup,
+// which repeats the gateway's listener: conflicted, the gateway's wins by
+// precedence. ListenerSet gw-lset-team/other names the gateway from
+// another namespace: not allowed; HTTPRoute blocked names it.
+func gwListenerSets(t *testing.T) { once(t, "listenersets", gwListenerSetsFixture) }
+
+func gwListenerSetsFixture(t *testing.T) {
+	t.Helper()
+	ns, team := "gw-lset", "gw-lset-team"
+	gwApp(t, ns, nil, "10.244.71")
+	gwApp(t, team, nil, "10.244.72")
+	gwDataPlane(t, ns, "edge", "10.244.60.31", "10.0.0.12", "192.0.2.31", true)
+	edge := programmedGateway(ns, "edge", "192.0.2.31", []int32{0}, listener("http", gwv1.HTTPProtocolType, 80, "*.gw-lset.example", ""))
+	edge.Spec.AllowedListeners = &gwv1.AllowedListeners{Namespaces: &gwv1.ListenerNamespaces{From: ptr(gwv1.NamespacesFromSame)}}
+	edge.Status.AttachedListenerSets = ptr(int32(1))
+	createGW(t, edge)
+	createListenerSet(t, listenerSet(ns, "extra", ns, "edge", true, []int32{1, 0},
+		listener("web", gwv1.HTTPProtocolType, 80, "app.gw-lset.example", ""),
+		listener("dup", gwv1.HTTPProtocolType, 80, "*.gw-lset.example", "")))
+	other := listenerSet(team, "other", ns, "edge", false, nil, listener("api", gwv1.HTTPProtocolType, 80, "api.gw-lset.example", ""))
+	other.Status.Conditions = []metav1.Condition{
+		cond("Accepted", metav1.ConditionFalse, "NotAllowed", "ListenerSet is not allowed by the parent Gateway"),
+		cond("Programmed", metav1.ConditionFalse, "NotAllowed", "ListenerSet is not allowed by the parent Gateway"),
+	}
+	createListenerSet(t, other)
+	createGW(t,
+		httpRoute(ns, "app", []gwv1.ParentReference{listenerSetRef("", "extra", "web")}, []string{"app.gw-lset.example"}, true,
+			prefixRule("/", backendRef("", "web", 80, nil))),
+		httpRoute(team, "blocked", []gwv1.ParentReference{listenerSetRef("", "other", "")}, []string{"api.gw-lset.example"}, false,
+			prefixRule("/", backendRef("", "api", 80, nil))),
+		httpRoute(ns, "ghost", []gwv1.ParentReference{listenerSetRef("", "nope", "")}, nil, false,
+			prefixRule("/", backendRef("", "web", 80, nil))),
+	)
+}
+
+// TestGatewayListenerSets: `gateway` merges the listeners of the
+// ListenerSet it admits, finds the one that conflicts with its own
+// listener (the gateway's wins by precedence), reports the ListenerSet it
+// does not admit, and counts the route attached through the ListenerSet.
+func TestGatewayListenerSets(t *testing.T) {
+	gwListenerSets(t)
+	r := expect(t, 1, "", "gateway", "gw-lset/edge")
+	wantCheck(t, r, "GW007", report.Fail, "listeners http and dup (listenerset gw-lset/extra) are both HTTP on port 80 with hostname *.gw-lset.example (HostnameConflict): by precedence (the gateway's own listeners, then ListenerSets oldest first) listener http is accepted and listener dup (listenerset gw-lset/extra) is Conflicted")
+	if c := checkByCode(t, r, "GW007"); len(c.Facts) != 1 {
+		t.Errorf("GW007: %d conflicts, want 1 (web differs by hostname): %+v", len(c.Facts), c.Facts)
+	}
+	c := wantCheck(t, r, "GW014", report.Fail, "listenerset gw-lset-team/other names gateway gw-lset/edge, which does not admit it: gateway gw-lset/edge admits ListenerSets of namespace gw-lset only (allowedListeners from: Same), not from namespace gw-lset-team (NotAllowed)")
+	var data []struct {
+		ListenerSet string `json:"listenerSet"`
+		Allowed     bool   `json:"allowed"`
+		Accepted    string `json:"accepted"`
+		Listeners   []struct {
+			Listener string   `json:"listener"`
+			Status   int32    `json:"status"`
+			Computed int      `json:"computed"`
+			Routes   []string `json:"routes"`
+			Rejected []struct {
+				Route, Reason string
+			} `json:"rejected"`
+		} `json:"listeners"`
+	}
+	remarshal(t, c.Data, &data)
+	got := map[string]string{}
+	for _, d := range data {
+		for _, l := range d.Listeners {
+			var rejected []string
+			for _, rj := range l.Rejected {
+				rejected = append(rejected, rj.Route+" "+rj.Reason)
+			}
+			got[d.ListenerSet+" "+l.Listener] = fmt.Sprintf("allowed=%t accepted=%s status=%d computed=%d routes=%v rejected=%v", d.Allowed, d.Accepted, l.Status, l.Computed, l.Routes, rejected)
+		}
+	}
+	want := map[string]string{
+		"gw-lset/extra web":      "allowed=true accepted=True (Accepted): ListenerSet is accepted status=1 computed=1 routes=[HTTPRoute gw-lset/app] rejected=[]",
+		"gw-lset/extra dup":      "allowed=true accepted=True (Accepted): ListenerSet is accepted status=0 computed=0 routes=[] rejected=[]",
+		"gw-lset-team/other api": "allowed=false accepted=False (NotAllowed): ListenerSet is not allowed by the parent Gateway status=-1 computed=0 routes=[] rejected=[HTTPRoute gw-lset-team/blocked NoMatchingParent]",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("GW014 %s:\n%s\nwant\n%s", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("GW014 listeners %v", got)
+	}
+	// The gateway's own listener has no route: the route names the
+	// ListenerSet, not the gateway.
+	wantCheck(t, r, "GW012", report.Warn, "listener http has no attached route and no route names it")
+}
+
+// TestRouteThroughListenerSet: `route` follows a parentRef to a
+// ListenerSet to its gateway; the request reaches the ListenerSet's
+// listener (an exact hostname beats the gateway's wildcard) and the route
+// attached there answers. A ListenerSet the gateway does not admit, or
+// that does not exist, serves nothing.
+func TestRouteThroughListenerSet(t *testing.T) {
+	gwListenerSets(t)
+	r := expect(t, 0, "", "route", "app", "-n", "gw-lset", "--probe", "none")
+	c := wantCheck(t, r, "RT002", report.Pass, "every parent accepts the route (listenerset gw-lset/extra, listener web (of gateway gw-lset/edge): web)")
+	if len(c.Facts) == 0 || !strings.Contains(c.Facts[0].Value, "controller "+egController+": Accepted True") {
+		t.Errorf("RT002 facts %+v", c.Facts)
+	}
+	wantAnswer(t, r, 200, "gw-lset/app", 1, "gw-lset/web:80", "forwarded")
+	req := checkByCode(t, r, "RT009")
+	if !strings.Contains(fmt.Sprint(req.Facts), "web (listenerset gw-lset/extra)") {
+		t.Errorf("RT009 does not name the ListenerSet's listener: %+v", req.Facts)
+	}
+	// --gateway names the ListenerSet's parent.
+	expect(t, 0, "", "route", "app", "-n", "gw-lset", "--probe", "none", "--gateway", "gw-lset/edge")
+
+	r = expect(t, 1, "", "route", "blocked", "-n", "gw-lset-team", "--probe", "none")
+	wantCheck(t, r, "RT002", report.Fail, "does not accept the route: listenerset gw-lset-team/other is not attached to its gateway: gateway gw-lset/edge admits ListenerSets of namespace gw-lset only (allowedListeners from: Same), not from namespace gw-lset-team (NoMatchingParent)")
+	r = expect(t, 1, "", "route", "ghost", "-n", "gw-lset", "--probe", "none")
+	wantCheck(t, r, "RT002", report.Fail, "parentRef 1: listenerset gw-lset/nope does not exist (NoMatchingParent)")
 }

@@ -85,8 +85,8 @@ Nothing leaves this machine without --external.`,
 
 // AddFlags binds the command's own flags.
 func (o *IngressOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Host, "host", o.Host, "the Host of one request to route (shop.example.com, a port is ignored; a URL sets --path too)")
-	fs.StringVar(&o.Path, "path", o.Path, "the path of one request to route (default /; without --host, a request whose Host matches no rule host)")
+	fs.StringVar(&o.Host, "host", o.Host, "The Host of one request to route (shop.example.com, a port is ignored; a URL sets --path too)")
+	fs.StringVar(&o.Path, "path", o.Path, "The path of one request to route (default /; without --host, a request whose Host matches no rule host)")
 	o.Probe.AddFlags(fs)
 	o.External.AddFlags(fs, "ingress")
 }

@@ -55,8 +55,8 @@ does not open the other end's own policies.`,
 		Args:    cobra.ExactArgs(1),
 		RunE:    g.runE(o),
 	}
-	cmd.Flags().BoolVar(&o.Apply, "apply", false, "create the policy, wait --ttl (or Ctrl-C), delete it")
-	cmd.Flags().DurationVar(&o.TTL, "ttl", o.TTL, fmt.Sprintf("how long the policy stays (at most %s)", netpol.MaxTTL))
+	cmd.Flags().BoolVar(&o.Apply, "apply", false, "Create the policy, wait --ttl (or Ctrl-C), delete it")
+	cmd.Flags().DurationVar(&o.TTL, "ttl", o.TTL, fmt.Sprintf("How long the policy stays (at most %s)", netpol.MaxTTL))
 	return cmd
 }
 
@@ -118,8 +118,8 @@ process was killed. --all deletes them whether expired or not.`,
 		Args: cobra.NoArgs,
 		RunE: g.runE(o),
 	}
-	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
-	cmd.Flags().BoolVar(&o.All, "all", false, "delete every netdebug-managed NetworkPolicy, expired or not")
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Every namespace")
+	cmd.Flags().BoolVar(&o.All, "all", false, "Delete every netdebug-managed NetworkPolicy, expired or not")
 	return cmd
 }
 

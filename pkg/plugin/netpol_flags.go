@@ -39,21 +39,21 @@ type NetpolSourceFlags struct {
 
 // AddFlags binds the flags.
 func (f *NetpolSourceFlags) AddFlags(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&f.Ports, "port", nil, "destination port to check: a number or a container port name, optionally /udp or /sctp (repeatable; default: every port the destination declares)")
+	fs.StringSliceVar(&f.Ports, "port", nil, "Destination port to check: a number or a container port name, optionally /udp or /sctp (repeatable; default: every port the destination declares)")
 	f.portFlag = fs.Lookup("port")
-	fs.StringVar(&f.Protocol, "protocol", "", "protocol of --port, or the only declared ports to check: TCP, UDP or SCTP (default TCP for --port, every protocol otherwise)")
+	fs.StringVar(&f.Protocol, "protocol", "", "Protocol of --port, or the only declared ports to check: TCP, UDP or SCTP (default TCP for --port, every protocol otherwise)")
 	f.addManifestFlags(fs)
-	fs.BoolVar(&f.WhatIf, "what-if", false, "simulate adding the policies of -f to the cluster's (same namespace and name replaces) and show which flows change; with --local, compare the manifests of -f before --what-if with those of -f after it")
+	fs.BoolVar(&f.WhatIf, "what-if", false, "Simulate adding the policies of -f to the cluster's (same namespace and name replaces) and show which flows change; with --local, compare the manifests of -f before --what-if with those of -f after it")
 }
 
 // addManifestFlags binds where the policies come from: --local, --lenient
 // and -f.
 func (f *NetpolSourceFlags) addManifestFlags(fs *pflag.FlagSet) {
-	fs.BoolVar(&f.Local, "local", false, "judge the manifests given with -f only, without any cluster (no kubeconfig needed)")
-	fs.BoolVar(&f.Lenient, "lenient", false, "with --local: a policy the API server would reject only warns (NP002) instead of failing the run")
-	fs.VarP(&orderedPaths{f, &f.Filenames, &f.ChangedFilenames}, "filename", "f", "manifest file or directory (YAML or JSON, multi-document, Lists; - for stdin) for --local or --what-if (repeatable)")
-	fs.VarP(&orderedPaths{f, &f.Kustomizations, &f.ChangedKustomizations}, "kustomize", "k", "kustomization directory to build (as kubectl apply -k; remote bases are refused), instead of -f")
-	fs.BoolVarP(&f.Recursive, "recursive", "R", false, "read the subdirectories of -f directories too")
+	fs.BoolVar(&f.Local, "local", false, "Judge the manifests given with -f only, without any cluster (no kubeconfig needed)")
+	fs.BoolVar(&f.Lenient, "lenient", false, "With --local: a policy the API server would reject only warns (NP002) instead of failing the run")
+	fs.VarP(&orderedPaths{f, &f.Filenames, &f.ChangedFilenames}, "filename", "f", "Manifest file or directory (YAML or JSON, multi-document, Lists; - for stdin) for --local or --what-if (repeatable)")
+	fs.VarP(&orderedPaths{f, &f.Kustomizations, &f.ChangedKustomizations}, "kustomize", "k", "Kustomization directory to build (as kubectl apply -k; remote bases are refused), instead of -f")
+	fs.BoolVarP(&f.Recursive, "recursive", "R", false, "Read the subdirectories of -f directories too")
 }
 
 // orderedPaths is -f or -k. It records the paths given after --what-if

@@ -510,7 +510,7 @@ func TestNetpolLocal(t *testing.T) {
 		{[]string{"netpol", "a", "b", "--local", "-f", "x.yaml", "--port", "53/udp", "--protocol", "TCP"}, "--port 53/udp names protocol UDP but --protocol is TCP"},
 		{[]string{"netpol", "a", "--local", "-f", "x.yaml", "--port", "80"}, "give SRC and DST"},
 		{[]string{"netpol", "10.0.0.1", "--local", "-f", "x.yaml"}, "is an IP address"},
-		{[]string{"netpol", "a", "b", "c"}, "accepts between 1 and 2 arg(s)"},
+		{[]string{"netpol", "a", "b", "c"}, "netpol takes one or two arguments: POD, or SRC DST"},
 	} {
 		res := runAs(t, noCluster, tc.args...)
 		if res.code != 2 || !strings.HasPrefix(res.stderr, "error: ") || strings.Count(res.stderr, "\n") != 1 || !strings.Contains(res.stderr, tc.want) {

@@ -79,9 +79,9 @@ output cut short (not a whole JSON or YAML document).`,
 		RunE:    g.runE(o),
 	}
 	o.Source.AddFlags(cmd.Flags())
-	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
-	cmd.Flags().IntVar(&o.MaxPods, "max-pods", netpol.DefaultMaxPods, "refuse scopes with more pods than this")
-	cmd.Flags().BoolVar(&o.AllowChanges, "allow-changes", false, "with --what-if: flows that change only warn (exit 0) instead of failing the run (exit 1)")
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Every namespace")
+	cmd.Flags().IntVar(&o.MaxPods, "max-pods", netpol.DefaultMaxPods, "Refuse scopes with more pods than this")
+	cmd.Flags().BoolVar(&o.AllowChanges, "allow-changes", false, "With --what-if: flows that change only warn (exit 0) instead of failing the run (exit 1)")
 	return cmd
 }
 

@@ -68,7 +68,7 @@ func TestNetpolTestErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"netpol", "test", "--local", "-f", testsBase}, "requires at least 1 arg"},
+		{[]string{"netpol", "test", "--local", "-f", testsBase}, "netpol test needs at least one argument: TESTS.yaml"},
 		{[]string{"netpol", "test", filepath.Join(dir, "none.yaml"), "--local", "-f", testsBase}, "none.yaml: no such file"},
 		{[]string{"netpol", "test", bad, "--local", "-f", testsBase}, `bad.yaml: test 1 (a): expect must be "allowed" or "denied", got "alowed"`},
 		{[]string{"netpol", "test", testsFile, "--local"}, "pass -f FILE, -f DIR or -k DIR"},

@@ -51,7 +51,7 @@ success despite a deny means the CNI does not enforce policies.`,
 		Args:    cobra.ExactArgs(2),
 		RunE:    g.runE(o),
 	}
-	cmd.Flags().StringSliceVar(&o.Ports, "port", nil, "destination port to check, P or P/PROTO (80, 53/udp, http); repeatable; default: the ports DST declares")
+	cmd.Flags().StringSliceVar(&o.Ports, "port", nil, "Destination port to check, P or P/PROTO (80, 53/udp, http); repeatable; default: the ports DST declares")
 	o.Probe.AddFlags(cmd.Flags())
 	return cmd
 }

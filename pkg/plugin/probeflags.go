@@ -23,9 +23,9 @@ func NewProbeFlags() *ProbeFlags {
 
 // AddFlags binds --probe, --image and --probe-timeout.
 func (p *ProbeFlags) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&p.Mode, "probe", p.Mode, "how to probe from inside pods: auto (exec when the container has tools, else static checks only), exec, ephemeral (add a debug container sharing the pod's network), none")
-	fs.StringVar(&p.Image, "image", p.Image, "image of the ephemeral debug container (--probe=ephemeral); point it at your mirror when nodes cannot pull from Docker Hub")
-	fs.DurationVar(&p.Timeout, "probe-timeout", p.Timeout, "timeout of each probe")
+	fs.StringVar(&p.Mode, "probe", p.Mode, "How to probe from inside pods: auto (exec when the container has tools, else static checks only), exec, ephemeral (add a debug container sharing the pod's network), none")
+	fs.StringVar(&p.Image, "image", p.Image, "Image of the ephemeral debug container (--probe=ephemeral); point it at your mirror when nodes cannot pull from Docker Hub")
+	fs.DurationVar(&p.Timeout, "probe-timeout", p.Timeout, "Timeout of each probe")
 }
 
 // Settings validates the flags.

@@ -94,11 +94,11 @@ is not modelled, so no request is routed and no answer predicted.`,
 
 // AddFlags binds the command's own flags.
 func (o *RouteOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Gateway, "gateway", o.Gateway, "route through this parent Gateway only, [NAMESPACE/]NAME (default: every parent)")
-	fs.StringVar(&o.Host, "host", o.Host, "the Host of one request (shop.example.com, shop.example.com:8080, or a URL that sets scheme, port and path)")
-	fs.StringVar(&o.Path, "path", o.Path, "the path of the request, with a query (/search?q=x); for a GRPCRoute /package.Service/Method")
-	fs.StringVar(&o.Method, "method", o.Method, "the HTTP method of the request (default GET)")
-	fs.StringArrayVar(&o.Headers, "header", o.Headers, "a header of the request, Name=value (repeatable)")
+	fs.StringVar(&o.Gateway, "gateway", o.Gateway, "Route through this parent Gateway only, [NAMESPACE/]NAME (default: every parent)")
+	fs.StringVar(&o.Host, "host", o.Host, "The Host of one request (shop.example.com, shop.example.com:8080, or a URL that sets scheme, port and path)")
+	fs.StringVar(&o.Path, "path", o.Path, "The path of the request, with a query (/search?q=x); for a GRPCRoute /package.Service/Method")
+	fs.StringVar(&o.Method, "method", o.Method, "The HTTP method of the request (default GET)")
+	fs.StringArrayVar(&o.Headers, "header", o.Headers, "A header of the request, Name=value (repeatable)")
 	o.Probe.AddFlags(fs)
 }
 

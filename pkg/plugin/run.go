@@ -16,21 +16,32 @@ type options interface {
 	Run(ctx context.Context) error
 }
 
-// runE runs a command's options: Complete, then the shared flags' and the
-// command's Validate, then Run under the API-stall watcher, so that every
+// runE runs a command's options: the shared flags' Validate, the command's
+// Complete and Validate, then Run under the API-stall watcher, so that every
 // command ends with a clear error once the API server stops answering.
+//
+// Bad input is named before a kubeconfig problem: while Complete runs, the
+// kubeconfig's error is held back (deferCluster) and returned only once
+// Validate has accepted the arguments and flags, so `netpol a -f x.yaml`
+// without a cluster says what -f needs, not "no cluster configured".
 // Complete and Validate take no context but may read large manifests
 // (--local): Ctrl-C ends the command while they run all the same.
 func (g *GlobalOptions) runE(o options) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		err := interruptible(cmd.Context(), func() error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
 			if err := g.Validate(); err != nil {
 				return err
 			}
-			return o.Validate()
+			g.deferCluster, g.clusterErr = true, nil
+			err := o.Complete(args)
+			g.deferCluster = false
+			if err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return g.clusterErr
 		})
 		if err != nil {
 			return err

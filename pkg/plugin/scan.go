@@ -53,9 +53,9 @@ as the pages arrive, so its memory follows the largest namespace.`,
 
 // AddFlags binds the command's flags.
 func (o *ScanOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
-	cmd.Flags().IntVar(&o.MaxFindings, "max-findings", o.MaxFindings, "findings listed per code in -o json (all are counted)")
-	cmd.Flags().Int64Var(&o.PageSize, "page-size", o.PageSize, "objects per LIST page")
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Every namespace")
+	cmd.Flags().IntVar(&o.MaxFindings, "max-findings", o.MaxFindings, "Findings listed per code in -o json (all are counted)")
+	cmd.Flags().Int64Var(&o.PageSize, "page-size", o.PageSize, "Objects per LIST page")
 }
 
 // Complete resolves the scope and the client.

@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/netdebug/kubectl-netdebug/internal/testenv"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/scan"
@@ -183,5 +184,77 @@ func TestScan(t *testing.T) {
 	res = run(t, "scan", "-A", "-n", "scan-shop")
 	if res.code != 2 || !strings.Contains(res.stderr, "not both") {
 		t.Errorf("-A with -n: exit %d, %s", res.code, res.stderr)
+	}
+}
+
+// TestScanStreamRoutes: `scan` judges TLSRoutes and TCPRoutes like
+// HTTPRoutes: a parent that does not accept one (RT002), a backend
+// Service that does not exist (RT005), one of another namespace without a
+// ReferenceGrant (RT006), one without ready endpoints (RT007).
+func TestScanStreamRoutes(t *testing.T) {
+	ns, other := "gw-scan-stream", "gw-scan-stream-other"
+	gwApp(t, ns, nil, "10.244.73", "api") // api's pod is not ready
+	gwApp(t, other, nil, "10.244.74")
+	tls := listener("tls", gwv1.TLSProtocolType, 443, "*.gw-scan-stream.example", "")
+	tls.TLS = &gwv1.ListenerTLSConfig{Mode: ptr(gwv1.TLSModePassthrough)}
+	gw := programmedGateway(ns, "front", "192.0.2.32", []int32{1, 3}, tls, listener("tcp", gwv1.TCPProtocolType, 9000, "", ""))
+	backend := func(bns, name string, port int32) gwv1.BackendRef {
+		ref := gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{Name: gwv1.ObjectName(name), Port: ptr(port)}}
+		if bns != "" {
+			ref.Namespace = ptr(gwv1.Namespace(bns))
+		}
+		return ref
+	}
+	tlsRoute := func(name, host string, b gwv1.BackendRef) *gwv1.TLSRoute {
+		r := &gwv1.TLSRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		r.Spec.ParentRefs = []gwv1.ParentReference{parentRef("", "front", "tls")}
+		r.Spec.Hostnames = []gwv1.Hostname{gwv1.Hostname(host)}
+		r.Spec.Rules = []gwv1.TLSRouteRule{{BackendRefs: []gwv1.BackendRef{b}}}
+		return r
+	}
+	tcpRoute := func(name string, b gwv1.BackendRef) *gwv1.TCPRoute {
+		r := &gwv1.TCPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		r.Spec.ParentRefs = []gwv1.ParentReference{parentRef("", "front", "tcp")}
+		r.Spec.Rules = []gwv1.TCPRouteRule{{BackendRefs: []gwv1.BackendRef{b}}}
+		return r
+	}
+	createGW(t, gw,
+		tlsRoute("db", "db.gw-scan-stream.example", backend("", "dbx", 80)),
+		tlsRoute("elsewhere", "db.other.example", backend("", "web", 80)),
+		tcpRoute("raw", backend("", "web", 80)),
+		tcpRoute("cross", backend(other, "web", 80)),
+		tcpRoute("down", backend("", "api", 80)),
+	)
+
+	res := run(t, "scan", "-A", "-o", "json", "--max-findings", "10000")
+	if res.code != 1 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	r := decode(t, res.stdout)
+	want := map[string][]string{
+		"RT002": {"elsewhere: parentRef 1 (gateway gw-scan-stream/front) does not accept the route: listener tls has hostname *.gw-scan-stream.example, which does not intersect the route's hostnames db.other.example (NoMatchingListenerHostname)"},
+		"RT005": {"db: service dbx does not exist in namespace gw-scan-stream"},
+		"RT006": {"cross: backendRef to service gw-scan-stream-other/web from TCPRoute in namespace gw-scan-stream is not permitted: no ReferenceGrant in namespace gw-scan-stream-other lets TCPRoutes of namespace gw-scan-stream refer to it (RefNotPermitted)"},
+		"RT007": {"down: service gw-scan-stream/api has no ready endpoints for port 80"},
+	}
+	for code, findings := range want {
+		got := scanFindings(t, r, code, ns)
+		slices.Sort(got)
+		ok := len(got) == len(findings)
+		for i := 0; ok && i < len(got); i++ {
+			ok = strings.HasPrefix(got[i], findings[i])
+		}
+		if !ok {
+			t.Errorf("%s findings in %s:\n%s\nwant (prefixes)\n%s", code, ns, strings.Join(got, "\n"), strings.Join(findings, "\n"))
+		}
+	}
+	// One namespace: its TLSRoutes and TCPRoutes are counted and judged.
+	res = run(t, "scan", "-n", ns, "-o", "json")
+	r = decode(t, res.stdout)
+	if inv := checkByCode(t, r, "SCAN001"); !strings.Contains(inv.Message, ", 5 routes") {
+		t.Errorf("-n %s SCAN001: %s", ns, inv.Message)
+	}
+	if got := scanFindings(t, r, "RT005", ns); len(got) != 1 || !strings.HasPrefix(got[0], "db: service dbx does not exist") {
+		t.Errorf("-n %s RT005: %v", ns, got)
 	}
 }

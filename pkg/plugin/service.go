@@ -48,7 +48,7 @@ so that a DNS, a VIP, a backend and a policy problem are told apart.`,
 		Args:    cobra.ExactArgs(1),
 		RunE:    g.runE(o),
 	}
-	o.Live.AddFlags(cmd.Flags(), "client pod for live checks")
+	o.Live.AddFlags(cmd.Flags(), "Client pod for live checks")
 	return cmd
 }
 

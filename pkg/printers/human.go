@@ -54,6 +54,10 @@ func (p palette) outcome(o report.Outcome) string {
 
 const indent = "             " // aligns evidence under the message column
 
+// labelIndent is the width of the labels of the report's head ("Verdict: ",
+// "Next:    "): their text folds under it.
+const labelIndent = "         "
+
 // printHuman writes the one-screen report: verdict first, then one line per
 // check in procedure order with the evidence of the checks that did not pass,
 // then the sections, written as they come (a matrix may have thousands of
@@ -61,31 +65,37 @@ const indent = "             " // aligns evidence under the message column
 func printHuman(ctx context.Context, w io.Writer, r *report.Report, opts Options) error {
 	p := palette{on: opts.Color}
 	b := bufio.NewWriterSize(w, 64<<10)
-	fmt.Fprintf(b, "%s: %s\n", p.paint(r.Title, color.Bold), p.outcome(r.Verdict.Outcome))
-	fmt.Fprintf(b, "Verdict: %s\n", p.paint(sentence(r.Verdict.Message), color.Bold))
+	f := folder{w: b, width: opts.Width}
+	f.line("", fmt.Sprintf("%s: %s", p.paint(r.Title, color.Bold), p.outcome(r.Verdict.Outcome)), 2)
+	f.line("Verdict: ", p.paint(sentence(r.Verdict.Message), color.Bold), len(labelIndent))
 	for _, n := range r.Verdict.Next {
-		fmt.Fprintf(b, "Next:    %s\n", n)
+		f.line("Next:    ", n, len(labelIndent))
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(b, "Note:    %s\n", n)
+		f.line("Note:    ", n, len(labelIndent))
 	}
 	b.WriteString("\n")
+	// Evidence folds with a hanging indent, so a continuation line does not
+	// read as a fact of its own; a next step's continues under its text.
+	hanging := len(indent) + 2
+	next := indent + p.paint("next:", color.Faint) + " "
 	for _, c := range r.Checks {
-		fmt.Fprintf(b, "%s  %-6s %s\n", p.status(c.Status), c.Code, c.Message)
+		head := fmt.Sprintf("%s  %-6s ", p.status(c.Status), c.Code)
+		f.line(head, c.Message, visibleLen(head))
 		if c.Status == report.Pass && !opts.Verbose {
 			continue
 		}
-		for _, f := range c.Facts {
-			fmt.Fprintf(b, "%s%s: %s\n", indent, f.Name, f.Value)
+		for _, fact := range c.Facts {
+			f.line(indent, fact.Name+": "+fact.Value, hanging)
 		}
 		if c.Forbidden != nil {
-			fmt.Fprintf(b, "%smissing permission: %s\n", indent, c.Forbidden)
+			f.line(indent, fmt.Sprintf("missing permission: %s", c.Forbidden), hanging)
 		}
 		if c.Code == r.Verdict.Code {
 			continue // its next steps are already under the verdict
 		}
 		for _, n := range c.Next {
-			fmt.Fprintf(b, "%s%s %s\n", indent, p.paint("next:", color.Faint), n)
+			f.line(next, n, visibleLen(next))
 		}
 	}
 	s := r.Summary
@@ -93,12 +103,16 @@ func printHuman(ctx context.Context, w io.Writer, r *report.Report, opts Options
 	for _, sec := range r.Sections {
 		b.WriteString("\n")
 		if sec.Title != "" {
-			fmt.Fprintf(b, "%s\n", p.paint(sec.Title, color.Bold))
+			f.line("", p.paint(sec.Title, color.Bold), 2)
 		}
 		for _, l := range sec.Lines {
-			b.WriteString(l + "\n")
+			// A line of text folds under its own indent, plus two.
+			lead := len(l) - len(strings.TrimLeft(l, " "))
+			f.line(l[:lead], l[lead:], lead+2)
 		}
 		if sec.Write != nil {
+			// A block written at printing time (a matrix grid) is a
+			// table: folding would break its columns.
 			if err := sec.Write(ctx, b); err != nil {
 				return err
 			}

@@ -38,6 +38,10 @@ type Options struct {
 	Color bool
 	// Verbose shows the evidence of passing checks too.
 	Verbose bool
+	// Width folds the lines of the human report at this many columns,
+	// keeping each line's indent (a terminal's width); 0 never folds (a
+	// pipe or a file).
+	Width int
 }
 
 // Print renders r in format to w.

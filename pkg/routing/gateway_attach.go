@@ -54,7 +54,9 @@ func ParentGateway(ref gwv1.ParentReference, routeNamespace string) (ns, name st
 // "gateway infra/shop, listener https, port 443".
 func DescribeParentRef(ref gwv1.ParentReference, routeNamespace string) string {
 	kind := "gateway"
-	if ref.Kind != nil && *ref.Kind != "Gateway" {
+	if _, _, ok := ParentListenerSet(ref, routeNamespace); ok {
+		kind = "listenerset"
+	} else if ref.Kind != nil && *ref.Kind != "Gateway" {
 		kind = string(*ref.Kind)
 		if ref.Group != nil && *ref.Group != "" {
 			kind += "." + string(*ref.Group)
@@ -196,12 +198,21 @@ func selectorString(s labels.Selector) string {
 }
 
 // Attach decides whether route attaches to gw through ref, listener by
-// listener. ref must name gw (RefersTo).
+// listener. ref must name gw (RefersTo). Only the Gateway's own listeners
+// are relevant: those of its ListenerSets take routes that name the
+// ListenerSet (AttachListenerSet).
 func Attach(gw *gwv1.Gateway, ref gwv1.ParentReference, route RouteInfo) Attachment {
+	return attach(fmt.Sprintf("gateway %s/%s", gw.Namespace, gw.Name), gw.Namespace, gw.Spec.Listeners, ref, route)
+}
+
+// attach decides whether route attaches through ref to the listeners of
+// its direct parent (parent, of namespace parentNS: a Gateway or a
+// ListenerSet).
+func attach(parent, parentNS string, listeners []gwv1.Listener, ref gwv1.ParentReference, route RouteInfo) Attachment {
 	a := Attachment{}
 	var selected, kindNS []ListenerVerdict
-	for i := range gw.Spec.Listeners {
-		l := &gw.Spec.Listeners[i]
+	for i := range listeners {
+		l := &listeners[i]
 		v := ListenerVerdict{Listener: string(l.Name), Port: l.Port, Protocol: l.Protocol}
 		v.Selected = (ref.SectionName == nil || *ref.SectionName == l.Name) && (ref.Port == nil || *ref.Port == l.Port)
 		if !v.Selected {
@@ -212,7 +223,7 @@ func Attach(gw *gwv1.Gateway, ref gwv1.ParentReference, route RouteInfo) Attachm
 		selected = append(selected, v)
 		kinds := AllowedKinds(l)
 		v.KindAllowed = containsString(kinds, route.Kind)
-		v.NamespaceAllowed, v.NamespaceUndecided = namespaceAllowed(l, gw.Namespace, route)
+		v.NamespaceAllowed, v.NamespaceUndecided = namespaceAllowed(l, parentNS, route)
 		for _, rh := range routeHostnames(route.Hostnames) {
 			if h, ok := IntersectHostnames(ListenerHostname(l), rh); ok && !containsString(v.Hostnames, h) {
 				v.Hostnames = append(v.Hostnames, h)
@@ -222,9 +233,9 @@ func Attach(gw *gwv1.Gateway, ref gwv1.ParentReference, route RouteInfo) Attachm
 		case !v.KindAllowed:
 			v.Why = fmt.Sprintf("admits route kinds %s, not %s", orNone(kinds), route.Kind)
 		case v.NamespaceUndecided:
-			v.Why = fmt.Sprintf("admits %s, and the labels of namespace %s could not be read", DescribeAllowedNamespaces(l, gw.Namespace), route.Namespace)
+			v.Why = fmt.Sprintf("admits %s, and the labels of namespace %s could not be read", DescribeAllowedNamespaces(l, parentNS), route.Namespace)
 		case !v.NamespaceAllowed:
-			v.Why = fmt.Sprintf("admits routes from %s, not from namespace %s", DescribeAllowedNamespaces(l, gw.Namespace), route.Namespace)
+			v.Why = fmt.Sprintf("admits routes from %s, not from namespace %s", DescribeAllowedNamespaces(l, parentNS), route.Namespace)
 		case len(v.Hostnames) == 0:
 			v.Why = fmt.Sprintf("has hostname %s, which does not intersect the route's hostnames %s", hostnameLabel(ListenerHostname(l)), joinHostnames(route.Hostnames))
 		default:
@@ -253,7 +264,7 @@ func Attach(gw *gwv1.Gateway, ref gwv1.ParentReference, route RouteInfo) Attachm
 		a.Message = fmt.Sprintf("accepted by listener(s) %s", strings.Join(names, ", "))
 	case len(selected) == 0:
 		a.Reason = gwv1.RouteReasonNoMatchingParent
-		a.Message = fmt.Sprintf("gateway %s/%s has no listener %s", gw.Namespace, gw.Name, describeSection(ref))
+		a.Message = fmt.Sprintf("%s has no listener %s", parent, describeSection(ref))
 	case len(kindNS) == 0:
 		a.Reason = gwv1.RouteReasonNotAllowedByListeners
 		a.Message = firstWhy(a.Listeners)

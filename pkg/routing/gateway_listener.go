@@ -17,14 +17,45 @@ func ListenerHostname(l *gwv1.Listener) string {
 }
 
 // ListenerConflict is a pair of listeners that are not distinct, as
-// GatewaySpec.Listeners defines it ("Distinct Listeners"): the controller
-// must accept neither.
+// GatewaySpec.Listeners defines it ("Distinct Listeners"). Within one
+// resource (the Gateway, or one ListenerSet) the controller must accept
+// neither; between resources of a Gateway's merged list (its own
+// listeners, then its ListenerSets', GEP-1713) the first by precedence is
+// accepted and only the second is Conflicted (Precedence).
 type ListenerConflict struct {
-	A, B string // listener names, in spec order
+	A, B string // listener names, in merged-list order
+	// SetA and SetB are the namespace/name of the ListenerSet each
+	// listener comes from, "" for the Gateway's own.
+	SetA, SetB string
 	// Reason is HostnameConflict (same protocol, port and hostname) or
 	// ProtocolConflict (protocols that cannot share a port).
 	Reason  gwv1.ListenerConditionReason
 	Message string
+	// Precedence: A and B come from different resources; A takes
+	// precedence and B alone is Conflicted.
+	Precedence bool
+}
+
+// MergedListener is one listener of a Gateway's merged list: its own, or
+// one a ListenerSet contributes.
+type MergedListener struct {
+	// ListenerSet is the namespace/name of the ListenerSet that
+	// contributes the listener, "" for the Gateway's own.
+	ListenerSet string
+	gwv1.Listener
+}
+
+// Label is the listener as reports name it: "https", or "web (listenerset
+// team/extra)".
+func (m *MergedListener) Label() string { return ListenerLabel(m.ListenerSet, string(m.Name)) }
+
+// ListenerLabel names a listener of a Gateway's merged list: its name, and
+// the ListenerSet it comes from, if any.
+func ListenerLabel(set, name string) string {
+	if set == "" {
+		return name
+	}
+	return name + " (listenerset " + set + ")"
 }
 
 // hostnameProtocols are the protocols whose listeners may share a port and
@@ -33,7 +64,8 @@ func hostnameProtocol(p gwv1.ProtocolType) bool {
 	return p == gwv1.HTTPProtocolType || p == gwv1.HTTPSProtocolType || p == gwv1.TLSProtocolType
 }
 
-// ListenerConflicts finds the listeners that are not distinct:
+// ListenerConflicts finds the listeners of one Gateway that are not
+// distinct:
 //
 //   - listeners of one protocol on one port must differ in hostname (HTTP,
 //     HTTPS, TLS) or may not share the port at all (TCP, UDP):
@@ -42,6 +74,19 @@ func hostnameProtocol(p gwv1.ProtocolType) bool {
 //     beside HTTP, HTTPS or TLS (the spec's TCP rule; HTTPS and TLS share
 //     a port by SNI, and UDP uses another transport): ProtocolConflict.
 func ListenerConflicts(listeners []gwv1.Listener) []ListenerConflict {
+	merged := make([]MergedListener, len(listeners))
+	for i := range listeners {
+		merged[i] = MergedListener{Listener: listeners[i]}
+	}
+	return MergedListenerConflicts(merged)
+}
+
+// MergedListenerConflicts finds the listeners of a Gateway's merged list
+// (MergeListeners) that are not distinct, by the rules of
+// ListenerConflicts: the validation of the merged list is that of a single
+// Gateway whose listener names need not be unique (GEP-1713). A conflict
+// between two resources keeps the first listener by precedence.
+func MergedListenerConflicts(listeners []MergedListener) []ListenerConflict {
 	var out []ListenerConflict
 	for i := range listeners {
 		for j := i + 1; j < len(listeners); j++ {
@@ -49,18 +94,22 @@ func ListenerConflicts(listeners []gwv1.Listener) []ListenerConflict {
 			if a.Port != b.Port {
 				continue
 			}
+			cf := ListenerConflict{A: string(a.Name), B: string(b.Name), SetA: a.ListenerSet, SetB: b.ListenerSet, Precedence: a.ListenerSet != b.ListenerSet}
 			switch {
-			case a.Protocol == b.Protocol && (!hostnameProtocol(a.Protocol) || ListenerHostname(a) == ListenerHostname(b)):
-				what := fmt.Sprintf("hostname %s", hostnameLabel(ListenerHostname(a)))
+			case a.Protocol == b.Protocol && (!hostnameProtocol(a.Protocol) || ListenerHostname(&a.Listener) == ListenerHostname(&b.Listener)):
+				what := fmt.Sprintf("hostname %s", hostnameLabel(ListenerHostname(&a.Listener)))
 				if !hostnameProtocol(a.Protocol) {
 					what = "no hostname to tell them apart"
 				}
-				out = append(out, ListenerConflict{A: string(a.Name), B: string(b.Name), Reason: gwv1.ListenerReasonHostnameConflict,
-					Message: fmt.Sprintf("listeners %s and %s are both %s on port %d with %s", a.Name, b.Name, a.Protocol, a.Port, what)})
+				cf.Reason = gwv1.ListenerReasonHostnameConflict
+				cf.Message = fmt.Sprintf("listeners %s and %s are both %s on port %d with %s", a.Label(), b.Label(), a.Protocol, a.Port, what)
 			case protocolsClash(a.Protocol, b.Protocol):
-				out = append(out, ListenerConflict{A: string(a.Name), B: string(b.Name), Reason: gwv1.ListenerReasonProtocolConflict,
-					Message: fmt.Sprintf("listeners %s (%s) and %s (%s) share port %d, which one data plane cannot serve with both protocols", a.Name, a.Protocol, b.Name, b.Protocol, a.Port)})
+				cf.Reason = gwv1.ListenerReasonProtocolConflict
+				cf.Message = fmt.Sprintf("listeners %s (%s) and %s (%s) share port %d, which one data plane cannot serve with both protocols", a.Label(), a.Protocol, b.Label(), b.Protocol, a.Port)
+			default:
+				continue
 			}
+			out = append(out, cf)
 		}
 	}
 	return out

@@ -341,6 +341,16 @@ func TestGatewayTraefik(t *testing.T) {
 		{name: "cross-namespace backend with ReferenceGrant", route: "cross", req: httpRequest{Host: "cross.example.test", Path: "/www/index.html"},
 			real: 200, rule: 1, backends: []string{other + "/web:80"}},
 	})
+
+	// The same requests from this machine to the Gateway's status address:
+	// the answer agrees with the inside, or the same failure is put on the
+	// backend (the route's prediction) and a 404 on routing.
+	runExternal(ctx, t, "GW013", []string{"gateway", "gw", "-n", ns}, []externalCase{
+		{name: "ready backend", host: "shop.example.test", path: "/www/index.html", status: 200, verdict: "agrees"},
+		{name: "no ready endpoint", host: "sick.example.test", path: "/www/index.html", status: 503, verdict: "backend"},
+		{name: "endpoint refuses", host: "refused.example.test", path: "/www/index.html", status: 502, verdict: "backend"},
+		{name: "no route claims the host", host: "nobody.example.test", path: "/", status: 404, verdict: "routing"},
+	})
 }
 
 func runGatewayCases(ctx context.Context, t *testing.T, ns, addr string, cases []gatewayCase) {
@@ -488,6 +498,11 @@ func TestIngressTraefik(t *testing.T) {
 			}
 		})
 	}
+	runExternal(ctx, t, "ING017", []string{"ingress", "shop", "-n", ns}, []externalCase{
+		{name: "ready backend", host: "ing.example.test", path: "/www/index.html", status: 200, verdict: "agrees"},
+		{name: "endpoint refuses", host: "ing.example.test", path: "/refused", status: 502, verdict: "backend"},
+		{name: "no path matches", host: "ing.example.test", path: "/nothing", status: 404, verdict: "routing"},
+	})
 }
 
 // ingressPrediction is what the `ingress` command predicts for its request:

@@ -59,6 +59,9 @@ type Prediction struct {
 	Code string
 	// From says where the prediction comes from, for the message.
 	From string
+	// Next is what to run when the answer is not the one wanted: the
+	// commands of the check that explains the prediction.
+	Next []string
 }
 
 // Data is the Data of the external checks (ING017, GW013).
@@ -167,11 +170,15 @@ func Compare(code checks.Code, r probe.ExternalResult, p Prediction) report.Chec
 			d.Verdict = Agrees
 			c = code.New(report.Pass, "answers %d from outside, as predicted inside", r.Status)
 		}
+	case pred == strconv.Itoa(r.Status) && r.Status < 400:
+		// A redirect predicted and answered.
+		d.Verdict = Agrees
+		c = code.New(report.Pass, "answers %d from outside, as predicted inside", r.Status)
+	case pred == "404" && r.Status == 404:
+		d.Verdict = Routing
+		c = code.New(report.Fail, "answers 404 from outside, as predicted inside: the load balancer and controller pass the request, and no rule or route takes it (%s)", p.From)
 	case pred == strconv.Itoa(r.Status):
 		d.Verdict = Backend
-		if r.Status == 404 {
-			d.Verdict = Routing
-		}
 		c = code.New(report.Fail, "answers %d from outside, the same failure predicted inside: the load balancer and controller pass the request; the cause is behind them (%s)", r.Status, p.From)
 	case r.Status < 400:
 		d.Verdict = Controller
@@ -182,6 +189,9 @@ func Compare(code checks.Code, r probe.ExternalResult, p Prediction) report.Chec
 	}
 	if p.Code != "" && d.Verdict != Agrees {
 		c.Message += fmt.Sprintf(" [prediction: %s]", p.Code)
+	}
+	if d.Verdict == Backend || d.Verdict == Routing {
+		c.Next = p.Next
 	}
 	c.Facts = append(c.Facts,
 		report.Fact{Name: "sent", Value: sent},

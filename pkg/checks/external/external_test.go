@@ -38,6 +38,8 @@ func TestExternalCompare(t *testing.T) {
 		{"tls error", failed(probe.ExternalTLS), "ok", LoadBalancer, report.Fail},
 		{"same 503", answered(503), "503 (no ready endpoint)", Backend, report.Fail},
 		{"same 404", answered(404), "404", Routing, report.Fail},
+		{"redirect predicted and answered", answered(301), "301", Agrees, report.Pass},
+		{"redirect predicted, 200 answered", answered(200), "301", Controller, report.Fail},
 		{"200 where 503 predicted", answered(200), "503", Controller, report.Fail},
 		{"no answer predicted, none", failed(probe.ExternalTimedOut), "no answer", Controller, report.Fail},
 		{"nothing predicted", answered(200), "unknown", Unknown, report.Warn},

@@ -16,16 +16,31 @@ import (
 
 // analysis is what the checks share beyond the raw facts.
 type analysis struct {
+	// conflicts of the merged list: the Gateway's listeners and those of
+	// the ListenerSets it admits.
 	conflicts      []routing.ListenerConflict
 	attachments    []ParentAttachment
 	listenerRoutes map[string][]*Route
 	tls            []*tlsEntry
+	// merged is the Gateway's merged list of listeners.
+	merged []routing.MergedListener
+	// setAttachments are the parentRefs naming each ListenerSet (by key),
+	// judged; setRoutes the routes attached to each of its listeners.
+	setAttachments map[string][]ParentAttachment
+	setRoutes      map[string]map[string][]*Route
 }
 
 func analyze(f *facts) *analysis {
-	a := &analysis{conflicts: routing.ListenerConflicts(f.gw.Spec.Listeners)}
+	a := &analysis{setAttachments: map[string][]ParentAttachment{}, setRoutes: map[string]map[string][]*Route{}}
+	a.merged = routing.MergeListeners(f.gw, AttachedSets(f.listenerSets))
+	a.conflicts = routing.MergedListenerConflicts(a.merged)
 	a.attachments = AttachmentsTo(f.gw, f.routes, f.namespaces)
 	a.listenerRoutes = ListenerRoutes(a.attachments)
+	for _, st := range f.listenerSets {
+		atts := AttachmentsToListenerSet(st, f.routes, f.namespaces)
+		a.setAttachments[st.Key] = atts
+		a.setRoutes[st.Key] = ListenerRoutes(atts)
+	}
 	a.tls = evaluateTLS(f, a)
 	return a
 }

@@ -69,7 +69,7 @@ func checkExternal(ctx context.Context, f *facts, a *analysis, req Request, list
 			host = h
 		}
 	}
-	return external.Run(ctx, code, s, external.BuildURL(scheme, host, urlPort, path), address, predict(f, a, l, host, path, list))
+	return external.Run(ctx, code, s, external.BuildURL(scheme, host, urlPort, path), address, predict(ctx, f, a, req, l, host, path, list))
 }
 
 // firstHostname is a host the gateway serves: the first listener
@@ -111,7 +111,7 @@ func externalListener(ls []gwv1.Listener, scheme, host string) *gwv1.Listener {
 }
 
 // predict is what the inside says the request gets.
-func predict(f *facts, a *analysis, l *gwv1.Listener, host, path string, list []report.Check) external.Prediction {
+func predict(ctx context.Context, f *facts, a *analysis, req Request, l *gwv1.Listener, host, path string, list []report.Check) external.Prediction {
 	for _, cd := range []checks.Code{checks.GwStatus, checks.GwController} {
 		if c := report.Find(list, cd); c != nil && c.Status == report.Fail {
 			return external.Prediction{Response: "no answer", Code: string(cd), From: string(cd) + ": " + c.Message}
@@ -145,7 +145,21 @@ func predict(f *facts, a *analysis, l *gwv1.Listener, host, path string, list []
 			From: fmt.Sprintf("no HTTPRoute attached to listener %s matches %s%s", l.Name, host, r.Path)}
 	}
 	w := res.Winner
+	routeCmd := fmt.Sprintf("kubectl netdebug route %s -n %s --host %s --path %s", w.Route.Name, w.Route.Namespace, host, r.Path)
+	taken := fmt.Sprintf("HTTPRoute %s/%s rule %d on listener %s", w.Route.Namespace, w.Route.Name, w.Rule+1, l.Name)
+	if req.RouteAnswer != nil {
+		p, err := req.RouteAnswer(ctx, RouteQuestion{Namespace: w.Route.Namespace, Name: w.Route.Name,
+			GatewayNamespace: f.namespace, GatewayName: f.name, Host: host, Path: r.Path})
+		if err == nil {
+			p.From = taken + "; " + p.From
+			if len(p.Next) == 0 {
+				p.Next = []string{routeCmd}
+			}
+			return p
+		}
+		return external.Prediction{Response: "ok", Code: string(checks.GwAttachedRoutes),
+			From: fmt.Sprintf("%s; what its backends give could not be read (%v): %s", taken, err, routeCmd), Next: []string{routeCmd}}
+	}
 	return external.Prediction{Response: "ok", Code: string(checks.GwAttachedRoutes),
-		From: fmt.Sprintf("HTTPRoute %s/%s rule %d on listener %s; what its backends give: kubectl netdebug route %s -n %s --host %s --path %s",
-			w.Route.Namespace, w.Route.Name, w.Rule+1, l.Name, w.Route.Name, w.Route.Namespace, host, r.Path)}
+		From: fmt.Sprintf("%s; what its backends give: %s", taken, routeCmd), Next: []string{routeCmd}}
 }

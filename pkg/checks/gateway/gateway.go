@@ -5,8 +5,11 @@
 // and Service are in front of it, are its listeners distinct, resolved and
 // programmed, are their TLS certificates usable, which routes may attach
 // to each listener, and, when a listener has none attached, which routes
-// try and why they cannot. It reads the API only and never changes
-// anything. Package route diagnoses the routes themselves.
+// try and why they cannot; and which ListenerSets add listeners to it
+// (GEP-1713): admitted or not by its allowedListeners, accepted and
+// programmed, their listeners in its merged list (conflicts included) and
+// the routes attached through them. It reads the API only and never
+// changes anything. Package route diagnoses the routes themselves.
 package gateway
 
 import (
@@ -39,7 +42,27 @@ type Request struct {
 	// machine to the gateway's address, for Host and Path (GW013).
 	External   *external.Settings
 	Host, Path string
+	// RouteAnswer, when set, says what the route that takes the --external
+	// request gives it: its backends' endpoints and weights, and a probe
+	// from the data plane (the route procedure's RT010). Without it a
+	// route that matches is predicted to reach its backend, so a 503 from
+	// outside reads as the controller's fault although the backend has no
+	// endpoint. The route procedure imports this package, so the caller
+	// passes it in.
+	RouteAnswer RouteAnswerFunc
 }
+
+// RouteQuestion asks what one route's backends give a request that the
+// route takes through the gateway.
+type RouteQuestion struct {
+	Namespace, Name               string
+	GatewayNamespace, GatewayName string
+	Host, Path                    string
+}
+
+// RouteAnswerFunc answers a RouteQuestion with a prediction to compare
+// the answer from outside with.
+type RouteAnswerFunc func(context.Context, RouteQuestion) (external.Prediction, error)
 
 // ErrNotServed is returned when the cluster does not serve the Gateway
 // API: there is nothing to diagnose.
@@ -86,6 +109,9 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		checkAllowedRoutes(f, a),
 		checkAttachedRoutes(f, a),
 	)
+	if c, ok := checkListenerSets(f, a); ok {
+		rep.Add(c)
+	}
 	if req.External != nil {
 		c := checkExternal(ctx, f, a, req, rep.Checks)
 		rep.Add(c)
@@ -108,6 +134,15 @@ func verdict(list []report.Check, v report.Verdict, f *facts, a *analysis) repor
 		attached += len(rs)
 	}
 	v.Message = fmt.Sprintf("No problem found: gateway %s/%s serves %d listener(s) with %d route attachment(s)", f.namespace, f.name, len(f.gw.Spec.Listeners), attached)
+	if n := len(a.merged) - len(f.gw.Spec.Listeners); n > 0 {
+		lsAttached := 0
+		for _, byListener := range a.setRoutes {
+			for _, rs := range byListener {
+				lsAttached += len(rs)
+			}
+		}
+		v.Message += fmt.Sprintf(", and %d listener(s) of %d ListenerSet(s) with %d route attachment(s)", n, len(AttachedSets(f.listenerSets)), lsAttached)
+	}
 	n := 0
 	for _, c := range list {
 		if c.Status == report.Skip && c.Forbidden != nil {

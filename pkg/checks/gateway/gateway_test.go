@@ -8,10 +8,16 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 	"github.com/netdebug/kubectl-netdebug/pkg/routing"
@@ -130,4 +136,78 @@ func ptr[T any](v T) *T { return &v }
 
 func routingAttachment(listener, host string) routing.Attachment {
 	return routing.Attachment{Accepted: true, Listeners: []routing.ListenerVerdict{{Listener: listener, Selected: true, Accepted: true, Hostnames: []string{host}}}}
+}
+
+// fakeCluster serves the Gateway API resources of served (v1) and holds
+// objs (unstructured, with their resource).
+func fakeCluster(t *testing.T, served []string, objs map[string][]map[string]any) kube.Clients {
+	t.Helper()
+	client := fake.NewClientset()
+	var resources []metav1.APIResource
+	for _, r := range served {
+		resources = append(resources, metav1.APIResource{Name: r, Namespaced: r != gatewayapi.GatewayClasses})
+	}
+	client.Resources = []*metav1.APIResourceList{{GroupVersion: gatewayapi.Group + "/v1", APIResources: resources}}
+	kinds := map[schema.GroupVersionResource]string{}
+	for _, r := range served {
+		kinds[schema.GroupVersionResource{Group: gatewayapi.Group, Version: "v1", Resource: r}] = r + "List"
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), kinds)
+	for resource, list := range objs {
+		gvr := schema.GroupVersionResource{Group: gatewayapi.Group, Version: "v1", Resource: resource}
+		for _, o := range list {
+			u := &unstructured.Unstructured{Object: o}
+			if _, err := dyn.Resource(gvr).Namespace(u.GetNamespace()).Create(t.Context(), u, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return kube.Clients{Typed: client, Dynamic: dyn}
+}
+
+func toMap(t *testing.T, obj any, kind string) map[string]any {
+	t.Helper()
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["apiVersion"], m["kind"] = gatewayapi.Group+"/v1", kind
+	return m
+}
+
+// A cluster that does not serve ListenerSet: the Gateway that admits them
+// is diagnosed without error, GW014 saying ListenerSets are not served;
+// once served, the ListenerSet naming the Gateway is read and judged.
+func TestListenerSetsServedOrNot(t *testing.T) {
+	gw := &gwv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: "infra", Name: "edge"}, Spec: gwv1.GatewaySpec{GatewayClassName: "eg",
+		Listeners:        []gwv1.Listener{{Name: "http", Protocol: gwv1.HTTPProtocolType, Port: 80}},
+		AllowedListeners: &gwv1.AllowedListeners{Namespaces: &gwv1.ListenerNamespaces{From: ptr(gwv1.NamespacesFromSame)}}}}
+	ls := &gwv1.ListenerSet{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "extra"}}
+	ls.Spec.ParentRef = gwv1.ParentGatewayReference{Name: "edge", Namespace: ptr(gwv1.Namespace("infra"))}
+	ls.Spec.Listeners = []gwv1.ListenerEntry{{Name: "web", Protocol: gwv1.HTTPProtocolType, Port: 8080}}
+	objs := map[string][]map[string]any{gatewayapi.Gateways: {toMap(t, gw, "Gateway")}}
+
+	c := fakeCluster(t, []string{gatewayapi.Gateways}, objs)
+	rep, err := Diagnose(t.Context(), c, Request{Namespace: "infra", Name: "edge", Now: func() time.Time { return now }, LogTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("not served: %v", err)
+	}
+	gw014 := report.Find(rep.Checks, checks.GwListenerSets)
+	if gw014 == nil || gw014.Status != report.Skip || !strings.Contains(gw014.Message, "the cluster does not serve ListenerSet (listenersets.gateway.networking.k8s.io)") {
+		t.Errorf("not served: GW014 = %+v", gw014)
+	}
+	if c := report.Find(rep.Checks, checks.GwConflicts); c == nil || c.Status != report.Pass {
+		t.Errorf("not served: GW007 = %+v", c)
+	}
+
+	objs[gatewayapi.ListenerSets] = []map[string]any{toMap(t, ls, "ListenerSet")}
+	c = fakeCluster(t, []string{gatewayapi.Gateways, gatewayapi.ListenerSets}, objs)
+	rep, err = Diagnose(t.Context(), c, Request{Namespace: "infra", Name: "edge", Now: func() time.Time { return now }, LogTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("served: %v", err)
+	}
+	gw014 = report.Find(rep.Checks, checks.GwListenerSets)
+	if gw014 == nil || gw014.Status != report.Fail || !strings.Contains(gw014.Message, "listenerset team/extra names gateway infra/edge, which does not admit it") {
+		t.Errorf("served: GW014 = %+v", gw014)
+	}
 }

@@ -52,6 +52,14 @@ type facts struct {
 
 	namespaces Namespaces
 
+	// ListenerSets whose parentRef names the Gateway, by precedence;
+	// lsServed: the cluster serves ListenerSet; lsErr and lsScope as
+	// routesErr and routesScope.
+	listenerSets []ListenerSetState
+	lsServed     bool
+	lsErr        error
+	lsScope      string
+
 	// secrets of the listeners' certificateRefs, by namespace/name.
 	secrets map[string]*tlscert.Secret
 	// grants of the namespaces of cross-namespace certificateRefs.
@@ -63,7 +71,8 @@ type facts struct {
 
 func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Request) (*facts, error) {
 	client := c.Typed
-	f := &facts{namespace: req.Namespace, name: req.Name, now: req.Now(), api: r.API, grpcServed: r.API.Serves(gatewayapi.GRPCRoutes)}
+	f := &facts{namespace: req.Namespace, name: req.Name, now: req.Now(), api: r.API, grpcServed: r.API.Serves(gatewayapi.GRPCRoutes),
+		lsServed: r.API.Serves(gatewayapi.ListenerSets)}
 	ns := req.Namespace
 	var wg sync.WaitGroup
 	wg.Go(func() { f.gw, f.gwErr = r.Gateway(ctx, ns, req.Name) })
@@ -72,6 +81,8 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 	var stream []Route
 	var streamErr error
 	wg.Go(func() { stream, f.streamNotes, streamErr = readStreamRoutes(ctx, r, ns) })
+	var sets []gwv1.ListenerSet
+	wg.Go(func() { sets, f.lsScope, f.lsErr = ReadListenerSets(ctx, r, ns) })
 	wg.Wait()
 	if f.gwErr != nil && !kube.IsAPIAnswer(f.gwErr) {
 		return nil, fmt.Errorf("reading gateway %s/%s: %w", ns, req.Name, f.gwErr)
@@ -80,7 +91,7 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 		return nil, streamErr
 	}
 	f.routes = append(f.routes, stream...)
-	for _, err := range []error{f.classesErr, f.routesErr} {
+	for _, err := range []error{f.classesErr, f.routesErr, f.lsErr} {
 		if err != nil && !kube.IsAPIAnswer(err) && !errors.Is(err, gatewayapi.ErrNotServed) {
 			return nil, err
 		}
@@ -119,11 +130,12 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 			}
 		})
 	}
-	if needsNamespaces(f.gw) {
+	if NeedsNamespaceLabels(f.gw, AttachedSets(ListenerSetsOf(f.gw, sets, Namespaces{}))) || routing.AllowedListenersFrom(f.gw) == gwv1.NamespacesFromSelector {
 		wg.Go(func() { f.namespaces = ReadNamespaces(ctx, client) })
 	}
 	wg.Go(func() { f.dataPlane = FindDataPlane(ctx, client, f.gw, f.class, req.LogTimeout) })
 	wg.Wait()
+	f.listenerSets = ListenerSetsOf(f.gw, sets, f.namespaces)
 	return f, nil
 }
 

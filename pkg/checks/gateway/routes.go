@@ -120,6 +120,9 @@ type ParentAttachment struct {
 	Route *Route
 	Index int // of the parentRef, from 0
 	Ref   gwv1.ParentReference
+	// ListenerSet is the namespace/name of the ListenerSet the parentRef
+	// names, "" when it names the Gateway.
+	ListenerSet string
 	routing.Attachment
 	// Status is the controller's status for this parentRef, nil when none
 	// has written one.

@@ -31,9 +31,12 @@ type analysis struct {
 type parentRef struct {
 	index int
 	ref   gwv1.ParentReference
-	// gwKey is the namespace/name of the Gateway it names, "" for another
-	// kind of parent.
+	// gwKey is the namespace/name of the Gateway it names (or the parent
+	// of the ListenerSet it names), "" for another kind of parent.
 	gwKey string
+	// lsKey is the namespace/name of the ListenerSet it names, "" when it
+	// names another kind of parent.
+	lsKey string
 	// att is the attachment to that Gateway, nil when it could not be
 	// read.
 	att    *gateway.ParentAttachment
@@ -95,9 +98,9 @@ func analyze(f *facts, req Request) *analysis {
 	a := &analysis{}
 	rt := f.route
 	for i, ref := range rt.ParentRefs {
-		pr := &parentRef{index: i, ref: ref}
-		if ns, name, ok := routing.ParentGateway(ref, rt.Namespace); ok {
-			pr.gwKey = ns + "/" + name
+		pr := &parentRef{index: i, ref: ref, gwKey: f.parentKey(ref)}
+		if ns, name, ok := routing.ParentListenerSet(ref, rt.Namespace); ok {
+			pr.lsKey = ns + "/" + name
 		}
 		if req.GatewayName != "" && pr.gwKey != req.GatewayNamespace+"/"+req.GatewayName {
 			continue
@@ -111,7 +114,7 @@ func analyze(f *facts, req Request) *analysis {
 	}
 	slices.Sort(keys)
 	// Parents in the order the route names them.
-	slices.SortStableFunc(keys, func(x, y string) int { return refOrder(rt, x) - refOrder(rt, y) })
+	slices.SortStableFunc(keys, func(x, y string) int { return refOrder(f, x) - refOrder(f, y) })
 	for _, key := range keys {
 		pg := f.gateways[key]
 		p := &parent{key: key, pg: pg}
@@ -119,7 +122,11 @@ func analyze(f *facts, req Request) *analysis {
 		if pg.gw == nil {
 			continue
 		}
-		p.attachments = gateway.AttachmentsTo(pg.gw, withRoute(f.all, rt), f.namespaces)
+		routes := withRoute(f.all, rt)
+		p.attachments = gateway.AttachmentsTo(pg.gw, routes, f.namespaces)
+		for _, st := range pg.sets {
+			p.attachments = append(p.attachments, gateway.AttachmentsToListenerSet(st, routes, f.namespaces)...)
+		}
 		for _, pr := range a.refs {
 			if pr.gwKey != key {
 				continue
@@ -141,9 +148,9 @@ func analyze(f *facts, req Request) *analysis {
 
 // refOrder is the index of the first parentRef naming key, or a large
 // number.
-func refOrder(rt *gateway.Route, key string) int {
-	for i, ref := range rt.ParentRefs {
-		if ns, name, ok := routing.ParentGateway(ref, rt.Namespace); ok && ns+"/"+name == key {
+func refOrder(f *facts, key string) int {
+	for i, ref := range f.route.ParentRefs {
+		if f.parentKey(ref) == key {
 			return i
 		}
 	}
@@ -179,7 +186,7 @@ func routeThrough(f *facts, p *parent, req Request) {
 	case statusFalse(gw, gwv1.GatewayConditionProgrammed):
 		p.blocked = fmt.Sprintf("gateway %s is not programmed (%s)", p.key, conditionReason(gw, gwv1.GatewayConditionProgrammed))
 	}
-	p.listener, p.hostMatch, p.considered = routing.SelectListener(gw.Spec.Listeners, proto, p.port, requestHost(p))
+	p.listener, p.hostMatch, p.considered = routing.SelectListener(p.pg.merged, proto, p.port, requestHost(p))
 	if len(p.considered) == 0 {
 		if p.blocked == "" {
 			p.blocked = fmt.Sprintf("gateway %s has no %s listener on port %d", p.key, proto, p.port)
@@ -201,7 +208,7 @@ func routeThrough(f *facts, p *parent, req Request) {
 			continue
 		}
 		for _, v := range att.Listeners {
-			if !v.Accepted || v.Listener != string(p.listener.Name) {
+			if !v.Accepted || routing.ListenerLabel(att.ListenerSet, v.Listener) != string(p.listener.Name) {
 				continue
 			}
 			if slices.ContainsFunc(p.onListener, func(r gateway.Route) bool { return r.Key() == att.Route.Key() }) {
@@ -335,8 +342,7 @@ func schemeAndPort(f *facts, p *parent, given string) (string, int32) {
 	if scheme == "grpc" || scheme == "h2c" {
 		scheme = "http"
 	}
-	gw := p.pg.gw
-	listeners := gw.Spec.Listeners
+	listeners := p.pg.merged
 	// The listeners this route attaches to, else those its parentRefs
 	// select; plain HTTP first.
 	var mine, selected []gwv1.Listener
@@ -346,7 +352,7 @@ func schemeAndPort(f *facts, p *parent, given string) (string, int32) {
 		}
 		for _, v := range pr.Listeners {
 			for _, l := range listeners {
-				if string(l.Name) != v.Listener {
+				if string(l.Name) != routing.ListenerLabel(pr.ListenerSet, v.Listener) {
 					continue
 				}
 				if v.Accepted {
@@ -482,7 +488,7 @@ func firstHostname(f *facts, p *parent) string {
 	if len(f.route.Hostnames) > 0 {
 		return concrete(string(f.route.Hostnames[0]))
 	}
-	for _, l := range p.pg.gw.Spec.Listeners {
+	for _, l := range p.pg.merged {
 		if h := routing.ListenerHostname(&l); h != "" {
 			return concrete(h)
 		}

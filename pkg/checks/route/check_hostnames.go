@@ -34,29 +34,32 @@ func checkHostnames(f *facts, a *analysis) report.Check {
 		if pr.att == nil {
 			continue
 		}
-		gw := f.gateways[pr.gwKey].gw
+		listeners := f.gateways[pr.gwKey].gw.Spec.Listeners
+		if pls := f.listenerSets[pr.lsKey]; pr.lsKey != "" && pls != nil && pls.ls != nil {
+			listeners = routing.ListenerSetListeners(pls.ls)
+		}
 		for _, v := range pr.att.Listeners {
 			if !v.Selected || !v.KindAllowed {
 				continue
 			}
 			compared++
 			lh := ""
-			for i := range gw.Spec.Listeners {
-				if string(gw.Spec.Listeners[i].Name) == v.Listener {
-					lh = routing.ListenerHostname(&gw.Spec.Listeners[i])
+			for i := range listeners {
+				if string(listeners[i].Name) == v.Listener {
+					lh = routing.ListenerHostname(&listeners[i])
 				}
 			}
 			served := "none"
 			if len(v.Hostnames) > 0 {
 				served = hostList(v.Hostnames)
-				data = append(data, ServedHostnames{Gateway: pr.gwKey, Listener: v.Listener, ListenerHostname: lh, Hostnames: v.Hostnames})
+				data = append(data, ServedHostnames{Gateway: pr.gwKey, Listener: routing.ListenerLabel(pr.att.ListenerSet, v.Listener), ListenerHostname: lh, Hostnames: v.Hostnames})
 				for _, h := range rt.Hostnames {
 					if _, ok := routing.IntersectHostnames(lh, string(h)); ok {
 						used[strings.ToLower(string(h))] = true
 					}
 				}
 			}
-			facts = append(facts, report.Fact{Name: fmt.Sprintf("gateway %s listener %s (hostname %s)", pr.gwKey, v.Listener, orAny(lh)), Value: "serves " + served})
+			facts = append(facts, report.Fact{Name: fmt.Sprintf("gateway %s listener %s (hostname %s)", pr.gwKey, routing.ListenerLabel(pr.att.ListenerSet, v.Listener), orAny(lh)), Value: "serves " + served})
 		}
 	}
 	var ignored []string

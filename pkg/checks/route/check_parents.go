@@ -1,6 +1,7 @@
 package route
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
@@ -59,7 +61,28 @@ func checkParents(f *facts, a *analysis) report.Check {
 		name := fmt.Sprintf("parentRef %d", pr.index+1)
 		d := ParentState{Parent: routing.DescribeParentRef(pr.ref, rt.Namespace)}
 		pg := f.gateways[pr.gwKey]
+		pls := f.listenerSets[pr.lsKey]
+		if pr.lsKey != "" && pr.gwKey != "" {
+			d.Parent += " (of gateway " + pr.gwKey + ")"
+		}
 		switch {
+		case pr.lsKey != "" && (pls == nil || pls.ls == nil):
+			d.Reason = string(gwv1.RouteReasonNoMatchingParent)
+			switch {
+			case pls != nil && errors.Is(pls.err, gatewayapi.ErrNotServed):
+				d.Message = "the cluster does not serve ListenerSet"
+				fails = append(fails, fmt.Sprintf("%s: the cluster does not serve ListenerSet (%s.%s): listenerset %s cannot exist (NoMatchingParent)", name, gatewayapi.ListenerSets, gatewayapi.Group, pr.lsKey))
+			case pls != nil && pls.err != nil && !apierrors.IsNotFound(pls.err):
+				d.Message = "the listenerset could not be read: " + pls.err.Error()
+				warns = append(warns, fmt.Sprintf("%s: listenerset %s could not be read: %s", name, pr.lsKey, pls.err))
+			default:
+				d.Message = fmt.Sprintf("listenerset %s does not exist", pr.lsKey)
+				fails = append(fails, fmt.Sprintf("%s: listenerset %s does not exist (NoMatchingParent): the route is served by no gateway there", name, pr.lsKey))
+				next = append(next, fmt.Sprintf("kubectl get listenersets -A   # fix parentRef %d", pr.index+1))
+			}
+		case pr.lsKey != "" && pr.gwKey == "":
+			d.Reason, d.Message = "NotAGateway", "the listenerset's parentRef names no Gateway: not diagnosed"
+			warns = append(warns, fmt.Sprintf("%s (%s): the listenerset's parentRef names no Gateway: not diagnosed", name, d.Parent))
 		case pr.gwKey == "":
 			d.Reason, d.Message = "NotAGateway", "a parent of another kind (a Service, for a mesh): not diagnosed"
 			warns = append(warns, fmt.Sprintf("%s (%s) is not a Gateway: not diagnosed", name, d.Parent))

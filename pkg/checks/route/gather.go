@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -49,6 +50,14 @@ type facts struct {
 	classesErr error
 	// gateways by namespace/name: the parents.
 	gateways map[string]*parentGateway
+	// listenerSets by namespace/name: the ListenerSets the route names as
+	// parents.
+	listenerSets map[string]*parentListenerSet
+	// allSets: every ListenerSet read (those of every namespace, or of the
+	// route's when that is forbidden), for the parents' merged lists of
+	// listeners; allSetsErr when they could not be read.
+	allSets    []gwv1.ListenerSet
+	allSetsErr error
 
 	namespaces gateway.Namespaces
 
@@ -71,22 +80,42 @@ type podList struct {
 	err  error
 }
 
-// parentGateway is a Gateway named by the route (or by --gateway).
+// parentGateway is a Gateway named by the route (or by --gateway), or the
+// parent of a ListenerSet the route names.
 type parentGateway struct {
 	key   string
 	gw    *gwv1.Gateway
 	err   error
 	class *gwv1.GatewayClass
+	// sets are the ListenerSets that name the Gateway, judged; merged its
+	// merged list of listeners, those of ListenerSets named by
+	// routing.ListenerLabel ("web (listenerset team/extra)").
+	sets   []gateway.ListenerSetState
+	merged []gwv1.Listener
+}
+
+// parentListenerSet is a ListenerSet named by the route.
+type parentListenerSet struct {
+	key string
+	ls  *gwv1.ListenerSet
+	err error
+	// gwKey is the namespace/name of the Gateway its parentRef names, ""
+	// when it names another kind or it could not be read.
+	gwKey string
 }
 
 func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Request) (*facts, error) {
 	client := c.Typed
-	f := &facts{kind: req.Kind, namespace: req.Namespace, name: req.Name, now: req.Now(), gateways: map[string]*parentGateway{}}
+	f := &facts{kind: req.Kind, namespace: req.Namespace, name: req.Name, now: req.Now(), gateways: map[string]*parentGateway{}, listenerSets: map[string]*parentListenerSet{}}
 	var wg sync.WaitGroup
 	wg.Go(func() { f.route, f.routeErr = readRoute(ctx, r, req.Kind, req.Namespace, req.Name) })
 	wg.Go(func() { f.all, f.allScope, f.allErr = readAll(ctx, r, req.Kind, req.Namespace) })
 	wg.Go(func() { f.classes, f.classesErr = r.GatewayClasses(ctx) })
+	wg.Go(func() { f.allSets, _, f.allSetsErr = gateway.ReadListenerSets(ctx, r, req.Namespace) })
 	wg.Wait()
+	if f.allSetsErr != nil && !kube.IsAPIAnswer(f.allSetsErr) {
+		return nil, f.allSetsErr
+	}
 	if f.routeErr != nil && !kube.IsAPIAnswer(f.routeErr) {
 		return nil, fmt.Errorf("reading %s %s/%s: %w", req.Kind, req.Namespace, req.Name, f.routeErr)
 	}
@@ -101,19 +130,52 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 		}
 		return f, nil
 	}
-	// The parents: every Gateway the route names, or the one --gateway
-	// names.
+	// The ListenerSets the route names, and their parent Gateways.
+	var mu sync.Mutex
+	for _, ref := range f.route.ParentRefs {
+		ns, name, ok := routing.ParentListenerSet(ref, f.route.Namespace)
+		if !ok || f.listenerSets[ns+"/"+name] != nil {
+			continue
+		}
+		p := &parentListenerSet{key: ns + "/" + name}
+		f.listenerSets[p.key] = p
+		if !r.API.Serves(gatewayapi.ListenerSets) {
+			p.err = fmt.Errorf("%s.%s: %w", gatewayapi.ListenerSets, gatewayapi.Group, gatewayapi.ErrNotServed)
+			continue
+		}
+		wg.Go(func() {
+			ls, err := r.ListenerSet(ctx, ns, name)
+			mu.Lock()
+			defer mu.Unlock()
+			p.ls, p.err = ls, err
+			if ls != nil {
+				if gns, gname, ok := routing.ListenerSetParent(ls); ok {
+					p.gwKey = gns + "/" + gname
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, p := range f.listenerSets {
+		if p.err != nil && !kube.IsAPIAnswer(p.err) && !errors.Is(p.err, gatewayapi.ErrNotServed) {
+			return nil, p.err
+		}
+		if p.ls != nil && !slices.ContainsFunc(f.allSets, func(s gwv1.ListenerSet) bool { return s.Namespace == p.ls.Namespace && s.Name == p.ls.Name }) {
+			f.allSets = append(f.allSets, *p.ls)
+		}
+	}
+	// The parents: every Gateway the route names, directly or through a
+	// ListenerSet, or the one --gateway names.
 	var keys []string
 	if req.GatewayName != "" {
 		keys = append(keys, req.GatewayNamespace+"/"+req.GatewayName)
 	} else {
 		for _, ref := range f.route.ParentRefs {
-			if ns, name, ok := routing.ParentGateway(ref, f.route.Namespace); ok && !contains(keys, ns+"/"+name) {
-				keys = append(keys, ns+"/"+name)
+			if key := f.parentKey(ref); key != "" && !contains(keys, key) {
+				keys = append(keys, key)
 			}
 		}
 	}
-	var mu sync.Mutex
 	for _, key := range keys {
 		ns, name := splitKey(key)
 		wg.Go(func() {
@@ -140,18 +202,52 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 	}
 	needNS := false
 	for _, p := range f.gateways {
-		if p.gw != nil {
-			for i := range p.gw.Spec.Listeners {
-				if routing.AllowedFrom(&p.gw.Spec.Listeners[i]) == gwv1.NamespacesFromSelector {
-					needNS = true
-				}
-			}
+		if p.gw != nil && gateway.NeedsNamespaceLabels(p.gw, gateway.AttachedSets(gateway.ListenerSetsOf(p.gw, f.allSets, gateway.Namespaces{}))) {
+			needNS = true
 		}
 	}
 	if needNS {
 		f.namespaces = gateway.ReadNamespaces(ctx, client)
 	}
+	for _, p := range f.gateways {
+		if p.gw == nil {
+			continue
+		}
+		p.sets = gateway.ListenerSetsOf(p.gw, f.allSets, f.namespaces)
+		merged := routing.MergeListeners(p.gw, gateway.AttachedSets(p.sets))
+		// A listener conflicted by one before it in precedence is not
+		// served.
+		conflicted := map[string]bool{}
+		for _, cf := range routing.MergedListenerConflicts(merged) {
+			if cf.Precedence {
+				conflicted[routing.ListenerLabel(cf.SetB, cf.B)] = true
+			}
+		}
+		for _, m := range merged {
+			if conflicted[m.Label()] {
+				continue
+			}
+			l := m.Listener
+			l.Name = gwv1.SectionName(m.Label())
+			p.merged = append(p.merged, l)
+		}
+	}
 	return f, nil
+}
+
+// parentKey is the namespace/name of the Gateway a parentRef leads to:
+// the Gateway it names, or the parent of the ListenerSet it names; "" for
+// another kind of parent or a ListenerSet not read.
+func (f *facts) parentKey(ref gwv1.ParentReference) string {
+	if ns, name, ok := routing.ParentGateway(ref, f.route.Namespace); ok {
+		return ns + "/" + name
+	}
+	if ns, name, ok := routing.ParentListenerSet(ref, f.route.Namespace); ok {
+		if p := f.listenerSets[ns+"/"+name]; p != nil {
+			return p.gwKey
+		}
+	}
+	return ""
 }
 
 func readRoute(ctx context.Context, r gatewayapi.Reader, kind, ns, name string) (*gateway.Route, error) {

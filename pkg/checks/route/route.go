@@ -1,7 +1,8 @@
 // Package route diagnoses a Gateway API route (HTTPRoute or GRPCRoute;
 // of a TLSRoute or TCPRoute, whose matching is not modelled, its parents,
 // attachment and backends):
-// does each parent Gateway accept it, and why not (NotAllowedByListeners,
+// does each parent Gateway (or ListenerSet, followed to its Gateway)
+// accept it, and why not (NotAllowedByListeners,
 // NoMatchingListenerHostname, NoMatchingParent), which hostnames it serves
 // there, are its backends Services that exist with the port, permitted
 // across namespaces by a ReferenceGrant, with ready endpoints and weights

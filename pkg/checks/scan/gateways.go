@@ -229,8 +229,8 @@ func (s *gatewayScan) finish(src *sources) {
 			s.resolve(p.st, "", "")
 		}
 	}
-	for _, r := range []*source{src.httpRoutes, src.grpcRoutes} {
-		if r != nil && r.err != nil {
+	for _, r := range src.routes() {
+		if r.err != nil {
 			for _, code := range routeCodes {
 				s.agg.skipAll(code, "route", "listing the "+r.name, r.err)
 			}

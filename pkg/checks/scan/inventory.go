@@ -25,7 +25,8 @@ import (
 
 // newSources are the kinds streamed one namespace at a time: the many
 // (pods, Services, EndpointSlices, Ingresses, and the routes of the Gateway
-// API when gw is not nil).
+// API when gw is not nil: HTTPRoutes, GRPCRoutes, TLSRoutes and TCPRoutes,
+// those the cluster serves).
 func newSources(client kubernetes.Interface, gw *gatewayapi.Reader, ns string, pagesAtOnce int) *sources {
 	pages := make(chan struct{}, pagesAtOnce)
 	src := func(group, resource string, list func(context.Context, metav1.ListOptions) (runtime.Object, error), keep func(*objects, runtime.Object)) *source {
@@ -77,6 +78,20 @@ func newSources(client kubernetes.Interface, gw *gatewayapi.Reader, ns string, p
 			}
 		})
 	}
+	if gw.API.Serves(gatewayapi.TLSRoutes) {
+		out.tlsRoutes = routes(gatewayapi.TLSRoutes, func(o *objects, u *unstructured.Unstructured) {
+			if r, err := gatewayapi.Decode[gwv1.TLSRoute]([]unstructured.Unstructured{*u}); err == nil {
+				o.routes = append(o.routes, slimRoute(gateway.FromTLS(&r[0])))
+			}
+		})
+	}
+	if gw.API.Serves(gatewayapi.TCPRoutes) {
+		out.tcpRoutes = routes(gatewayapi.TCPRoutes, func(o *objects, u *unstructured.Unstructured) {
+			if r, err := gatewayapi.Decode[gwv1.TCPRoute]([]unstructured.Unstructured{*u}); err == nil {
+				o.routes = append(o.routes, slimRoute(gateway.FromTCP(&r[0])))
+			}
+		})
+	}
 	return out
 }
 
@@ -88,6 +103,10 @@ func slimRoute(r gateway.Route) gateway.Route {
 		r.HTTP.ObjectMeta = metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, CreationTimestamp: r.Created}
 	case r.GRPC != nil:
 		r.GRPC.ObjectMeta = metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, CreationTimestamp: r.Created}
+	case r.TLS != nil:
+		r.TLS.ObjectMeta = metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, CreationTimestamp: r.Created}
+	case r.TCP != nil:
+		r.TCP.ObjectMeta = metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, CreationTimestamp: r.Created}
 	}
 	return r
 }

@@ -16,7 +16,8 @@ type objects struct {
 	services  []*corev1.Service
 	slices    []discoveryv1.EndpointSlice // only Services' slices
 	ingresses []*networkingv1.Ingress
-	// routes: HTTPRoutes and GRPCRoutes, when the Gateway API is served.
+	// routes: HTTPRoutes, GRPCRoutes, TLSRoutes and TCPRoutes, when the
+	// Gateway API is served.
 	routes []gateway.Route
 }
 
@@ -51,21 +52,26 @@ type namespaceView struct {
 	routesErr error
 }
 
-// sources are the streamed kinds; httpRoutes and grpcRoutes only when the
-// cluster serves them.
+// sources are the streamed kinds; the routes only when the cluster serves
+// them.
 type sources struct {
-	pods, services, slices, ingresses *source
-	httpRoutes, grpcRoutes            *source
+	pods, services, slices, ingresses            *source
+	httpRoutes, grpcRoutes, tlsRoutes, tcpRoutes *source
 }
 
-func (s *sources) all() []*source {
-	out := []*source{s.pods, s.services, s.slices, s.ingresses}
-	for _, r := range []*source{s.httpRoutes, s.grpcRoutes} {
+// routes are the route sources the cluster serves.
+func (s *sources) routes() []*source {
+	var out []*source
+	for _, r := range []*source{s.httpRoutes, s.grpcRoutes, s.tlsRoutes, s.tcpRoutes} {
 		if r != nil {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+func (s *sources) all() []*source {
+	return append([]*source{s.pods, s.services, s.slices, s.ingresses}, s.routes()...)
 }
 
 // errOf is the error field of a view that src's failure fills.

@@ -237,10 +237,8 @@ func inventoryCheck(src *sources, cluster *clusterObjects, ns string) report.Che
 			scope, src.pods.count, src.services.count, src.ingresses.count, len(cluster.policies))
 		if cluster.gwAPI != nil {
 			routes := 0
-			for _, r := range []*source{src.httpRoutes, src.grpcRoutes} {
-				if r != nil {
-					routes += r.count
-				}
+			for _, r := range src.routes() {
+				routes += r.count
 			}
 			c.Message += fmt.Sprintf(", %d gateways, %d routes", len(cluster.gateways), routes)
 		}
