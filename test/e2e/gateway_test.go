@@ -353,26 +353,31 @@ func TestGatewayTraefik(t *testing.T) {
 	})
 }
 
+// traefikAnswers waits, bounded, until Traefik answers want to r sent from
+// the client pod of ns: Traefik reconfigures a moment after an object
+// changes.
+func traefikAnswers(ctx context.Context, t *testing.T, ns, addr string, r httpRequest, want int) {
+	t.Helper()
+	var got int
+	eventually(ctx, t, 60*time.Second, fmt.Sprintf("Traefik answers %d to %s", want, r), func(ctx context.Context) error {
+		var err error
+		if got, err = sendThrough(ctx, ns, "client", addr, r); err != nil {
+			return err
+		}
+		if got != want {
+			return errorf("got %d", got)
+		}
+		return nil
+	})
+	t.Logf("Traefik: %s -> %d", r, got)
+}
+
 func runGatewayCases(ctx context.Context, t *testing.T, ns, addr string, cases []gatewayCase) {
 	t.Helper()
 	haveRoute := commandExists("route")
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-			// Traefik reconfigures a moment after an object changes:
-			// wait for the answer, bounded.
-			var got int
-			eventually(ctx, t, 60*time.Second, fmt.Sprintf("Traefik answers %d to %s", c.real, c.req), func(ctx context.Context) error {
-				var err error
-				got, err = sendThrough(ctx, ns, "client", addr, c.req)
-				if err != nil {
-					return err
-				}
-				if got != c.real {
-					return errorf("got %d", got)
-				}
-				return nil
-			})
-			t.Logf("Traefik: %s -> %d", c.req, got)
+			traefikAnswers(ctx, t, ns, addr, c.req, c.real)
 			if !haveRoute {
 				t.Skipf("the plugin has no `route` command yet: the prediction (RT010 data.status %d) was not checked", c.real)
 			}
@@ -460,19 +465,7 @@ func TestIngressTraefik(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-			var got int
-			eventually(ctx, t, 60*time.Second, fmt.Sprintf("Traefik answers %d to %s", c.real, c.req), func(ctx context.Context) error {
-				var err error
-				got, err = sendThrough(ctx, ns, "client", addr, c.req)
-				if err != nil {
-					return err
-				}
-				if got != c.real {
-					return errorf("got %d", got)
-				}
-				return nil
-			})
-			t.Logf("Traefik: %s -> %d", c.req, got)
+			traefikAnswers(ctx, t, ns, addr, c.req, c.real)
 			// The prediction (ingressPrediction, up to the first space) is
 			// Traefik's answer: "ok" for a backend that answers itself.
 			predicted := strconv.Itoa(c.real)

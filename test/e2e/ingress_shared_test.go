@@ -132,19 +132,7 @@ func TestIngressSharedTraefik(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-			var got int
-			eventually(ctx, t, 60*time.Second, fmt.Sprintf("Traefik answers %d to %s", c.real, c.req), func(ctx context.Context) error {
-				var err error
-				got, err = sendThrough(ctx, ns, "client", addr, c.req)
-				if err != nil {
-					return err
-				}
-				if got != c.real {
-					return errorf("got %d", got)
-				}
-				return nil
-			})
-			t.Logf("Traefik: %s -> %d", c.req, got)
+			traefikAnswers(ctx, t, ns, addr, c.req, c.real)
 			predicted := strconv.Itoa(c.real)
 			if c.real == 200 {
 				predicted = "ok"
