@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Release artifacts: `hack/dist.sh vX.Y.Z` (or `make dist VERSION=vX.Y.Z`).
 # Cross-compiles the plugin, packs one krew archive per platform
-# (kubectl-netdebug_<version>_<os>_<arch>.tar.gz: binary, LICENSE and the
-# completion helper at the top level), writes checksums.txt and renders
-# plugins.yaml into netdebug.yaml with the real sha256 of each archive.
+# (kubectl-netdebug_<version>_<os>_<arch>.tar.gz: binary, LICENSE and, except
+# on Windows, the completion helper at the top level), writes checksums.txt
+# and renders plugins.yaml into netdebug.yaml with the real sha256 of each
+# archive. The platforms are those of plugins.yaml, so the manifest and the
+# release cannot list different ones.
 # DIST_DIR (default dist/) lets `make krew-test` build into a temporary folder
 # without overwriting a release sitting in dist/.
 set -euo pipefail
@@ -21,7 +23,10 @@ if ! [[ $VERSION =~ $semver ]]; then
 fi
 
 DIST_DIR=${DIST_DIR:-$root/dist}
-PLATFORMS=(linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64)
+# os/arch of each platform of the manifest, in its order (hack/krew-test.sh
+# reads them the same way; hack/gendocs checks each entry's uri, sha256 and bin).
+read -r -a PLATFORMS <<<"$(awk '/^[[:space:]]*os:/ {os=$2} /^[[:space:]]*arch:/ {print os "/" $2}' plugins.yaml | tr '\n' ' ')"
+[ ${#PLATFORMS[@]} -gt 0 ] || { echo "dist: no platforms in plugins.yaml" >&2; exit 1; }
 ldflags="-s -w -X github.com/netdebug/kubectl-netdebug/internal/version.version=$VERSION"
 # Archive timestamps from the last commit, so the same commit and version give
 # byte-identical archives and checksums on any machine and at any time.
@@ -47,13 +52,19 @@ for p in "${PLATFORMS[@]}"; do
   t=$SECONDS
   GOOS=$os GOARCH=$arch CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$stage/$bin" ./cmd/kubectl-netdebug
   install -m 0644 LICENSE "$stage/LICENSE"
-  install -m 0755 hack/kubectl_complete-netdebug "$stage/kubectl_complete-netdebug"
+  files=("$bin" LICENSE)
+  # The helper is a POSIX sh script: of no use on Windows, where kubectl would
+  # not even find it (it looks helpers up through PATHEXT).
+  if [ "$os" != windows ]; then
+    install -m 0755 hack/kubectl_complete-netdebug "$stage/kubectl_complete-netdebug"
+    files+=(kubectl_complete-netdebug)
+  fi
   archive=kubectl-netdebug_${VERSION}_${os}_$arch.tar.gz
   # Fixed file order, owner and mtime, and gzip -n (no name/time in the
   # header): the archive depends only on its contents. Default level: -9 costs
   # three times the CPU for 0.7% smaller archives.
   tar -C "$stage" --format=ustar --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
-    -cf - "$bin" LICENSE kubectl_complete-netdebug | gzip -n >"$DIST_DIR/$archive"
+    -cf - "${files[@]}" | gzip -n >"$DIST_DIR/$archive"
   sizes+=("$(awk -v p="$os/$arch" -v b="$(stat -c %s "$stage/$bin")" -v a="$(stat -c %s "$DIST_DIR/$archive")" \
     -v s=$((SECONDS - t)) 'BEGIN { printf "%-14s %10d bytes %6.1f MiB  archive %5.1f MiB  built in %ds", p, b, b/1048576, a/1048576, s }')")
 done
@@ -75,7 +86,7 @@ sed "${sedargs[@]}" plugins.yaml | sed '1,/^apiVersion:/{/^#/d}' >"$DIST_DIR/net
 # A placeholder left over means the template names a platform not built here;
 # an archive missing from the manifest means a platform krew would never offer.
 if grep -n '{{[A-Za-z0-9_]*}}' "$DIST_DIR/netdebug.yaml" >&2; then
-  echo "dist: placeholders left in $DIST_DIR/netdebug.yaml (platform in plugins.yaml but not in PLATFORMS?)" >&2
+  echo "dist: placeholders left in $DIST_DIR/netdebug.yaml (a placeholder naming no platform of plugins.yaml?)" >&2
   exit 1
 fi
 while read -r sum file; do

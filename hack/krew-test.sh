@@ -69,6 +69,32 @@ check_checksums_file() {
   [ "$(wc -l <"$DIST/checksums.txt")" -eq "$(wc -w <<<"$PLATFORMS")" ] || die "checksums.txt does not list one archive per platform"
 }
 
+# archive_files <os>: what an archive holds, in tar order.
+archive_files() {
+  if [ "$1" = windows ]; then
+    printf '%s\n' kubectl-netdebug.exe LICENSE
+  else
+    printf '%s\n' kubectl-netdebug LICENSE kubectl_complete-netdebug
+  fi
+}
+
+check_archive_contents() { # <os> <arch>
+  # Exactly the binary, LICENSE and, except on Windows, the sh completion
+  # helper, at the top level: no POSIX script where no POSIX shell runs.
+  local archive=$DIST/kubectl-netdebug_${VERSION}_$1_$2.tar.gz got want
+  got=$(tar -tzf "$archive")
+  want=$(archive_files "$1")
+  echo "$got"
+  [ "$got" = "$want" ] || die "$archive holds:
+$got
+want:
+$want"
+  if [ "$1" = windows ] && grep -E '\.sh$|kubectl_complete-' <<<"$got"; then die "a shell script in the Windows archive"; fi
+  if [ "$1" != windows ]; then
+    tar -xzOf "$archive" kubectl_complete-netdebug | head -n1 | grep -qx '#!/usr/bin/env sh' || die "kubectl_complete-netdebug is not the sh helper"
+  fi
+}
+
 check_validate_skip_install() {
   # The release manifest as krew-index would receive it. Its full mode would
   # download from GitHub, hence -skip-install here; the next check runs the
@@ -110,7 +136,11 @@ check_install() { # <os> <arch>
   local store=$krewroot/store/netdebug/$VERSION
   [ -f "$store/$bin" ] || die "krew did not install $store/$bin: $(ls -la "$store" 2>&1)"
   [ -f "$store/LICENSE" ] || die "LICENSE was not extracted into $store"
-  [ -f "$store/kubectl_complete-netdebug" ] || die "kubectl_complete-netdebug was not extracted into $store"
+  local f
+  while read -r f; do
+    [ -f "$store/$f" ] || die "$f was not extracted into $store: $(ls -la "$store" 2>&1)"
+  done < <(archive_files "$os")
+  [ "$(find "$store" -type f | wc -l)" -eq "$(archive_files "$os" | wc -l)" ] || die "unexpected files in $store: $(ls -la "$store")"
   [ -e "$krewroot/bin/$bin" ] || die "krew did not link $krewroot/bin/$bin"
   [ -f "$krewroot/receipts/netdebug.yaml" ] || die "no krew receipt"
   local got
@@ -146,12 +176,15 @@ check_plugin_list() {
   grep -qx "$WORK/krew/${HOST_OS}_$HOST_ARCH/bin/kubectl-netdebug" <<<"$out" || die "kubectl plugin list does not show the krew-installed plugin"
 }
 
-# The completion helper as krew extracted it from the archive, copied onto
-# PATH the way the README tells users to.
+# The completion helper as krew extracted it into its store, copied into
+# krew's bin folder with the README's command (Shell completion): the
+# KREW_ROOT glob must find it there.
 completion_path() {
+  local root=$WORK/krew/${HOST_OS}_$HOST_ARCH
   mkdir -p "$WORK/completion-bin"
-  install -m 0755 "$WORK/krew/${HOST_OS}_$HOST_ARCH/store/netdebug/$VERSION/kubectl_complete-netdebug" "$WORK/completion-bin/"
-  echo "$WORK/completion-bin:$(host_path)"
+  cp -a "$root/bin/." "$WORK/completion-bin/"
+  KREW_ROOT=$root HOME=$WORK/home sh -c 'install -m 0755 "${KREW_ROOT:-$HOME/.krew}"/store/netdebug/v*/kubectl_complete-netdebug "$1/"' sh "$WORK/completion-bin" >&2
+  echo "$WORK/completion-bin:$KUBEDIR:/usr/bin:/bin"
 }
 
 check_completion_helper() {
@@ -228,6 +261,9 @@ run_checks() {
   check "validate-krew-manifest -skip-install" check_validate_skip_install
   check "validate-krew-manifest (loopback install)" check_validate_full_loopback
   local p
+  for p in $PLATFORMS; do
+    check "archive ${p/\//_}" check_archive_contents "${p%/*}" "${p#*/}"
+  done
   for p in $PLATFORMS; do
     check "krew install ${p/\//_}" check_install "${p%/*}" "${p#*/}"
   done

@@ -7,8 +7,13 @@
 //	(generated: do not edit)
 //	<!-- codes:service:end -->
 //
+// It also writes the caveats of the krew manifest template (plugins.yaml)
+// from the ClusterRoles of the README's RBAC section, and checks that
+// template against krew's rules (manifest.go).
+//
 // `make docs` runs it; `make lint` runs it with -check, which writes
-// nothing and fails when README.md is not what gendocs would write.
+// nothing and fails when README.md or plugins.yaml is not what gendocs would
+// write, or when plugins.yaml breaks a krew rule.
 package main
 
 import (
@@ -24,10 +29,21 @@ import (
 
 func main() {
 	file := flag.String("file", "README.md", "the Markdown file whose code tables to rewrite")
-	check := flag.Bool("check", false, "write nothing; exit 1 when the file's code tables are out of date")
+	manifest := flag.String("manifest", "plugins.yaml", "the krew manifest template whose caveats to write from the file's RBAC section (empty: none)")
+	check := flag.Bool("check", false, "write nothing; exit 1 when the file's code tables or the manifest's caveats are out of date")
 	flag.Parse()
+	failed := false
 	if err := run(*file, *check); err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
+		failed = true
+	}
+	if *manifest != "" {
+		if err := runManifest(*manifest, *file, *check); err != nil {
+			fmt.Fprintln(os.Stderr, "gendocs:", err)
+			failed = true
+		}
+	}
+	if failed {
 		os.Exit(1)
 	}
 }

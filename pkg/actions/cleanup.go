@@ -126,7 +126,7 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, req CleanupReques
 		c.Next = append(c.Next, "kubectl -n "+strings.Replace(f, "/", " delete networkpolicy ", 1))
 	}
 	if len(kept) > 0 && c.Status == report.Pass {
-		c.Next = append(c.Next, "kubectl netdebug netpol cleanup --all"+nsFlag(req.Namespace)+"   # also removes those not expired yet")
+		c.Next = append(c.Next, "kubectl netdebug netpol cleanup --all"+nsFlag(req.Namespace))
 	}
 	for _, np := range list.Items {
 		c.Objects = append(c.Objects, report.Object{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name})

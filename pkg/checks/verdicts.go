@@ -37,25 +37,18 @@ func CouldNot(what string) report.Decide {
 }
 
 // Settled is the verdict of a report that answered: the first failure, else
-// message with the first warning.
+// message with the first warning it does not already say (a message taken
+// from a warning is not repeated).
 func Settled(message string) report.Decide {
 	return func(list []report.Check, def report.Verdict) report.Verdict {
 		if def.Outcome != report.OK {
 			return def
 		}
-		v := report.Verdict{Outcome: report.OK, Message: message}
-		var warns []report.Check
-		for _, c := range list {
-			if c.Status == report.Warn {
-				warns = append(warns, c)
-			}
-		}
-		if len(warns) > 0 {
-			v.Message += "; warning: " + warns[0].Message
-			if len(warns) > 1 {
-				v.Message += fmt.Sprintf(" (and %d more warnings)", len(warns)-1)
-			}
-			v.Code, v.Next = warns[0].Code, warns[0].Next
+		v := report.Verdict{Outcome: report.OK}
+		var first *report.Check
+		v.Message, first = report.WithWarnings(message, list)
+		if first != nil {
+			v.Code, v.Next = first.Code, first.Next
 		}
 		return v
 	}

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/netdebug/kubectl-netdebug/pkg/printers"
 )
 
 // completionTimeout keeps a shell responsive when the cluster is slow.
@@ -117,13 +119,30 @@ func (c completer) contexts(_ *cobra.Command, _ []string, toComplete string) ([]
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
+// completeOutput offers the formats of -o; after jsonpath= or go-template=
+// the shell adds no space, so that the template follows.
+func completeOutput(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	noSpace := true
+	for _, f := range printers.Formats {
+		if strings.HasPrefix(f, toComplete) {
+			out = append(out, f)
+			noSpace = noSpace && strings.HasSuffix(f, "=")
+		}
+	}
+	if len(out) > 0 && noSpace {
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
 // registerCompletions wires dynamic completion into the command tree: the
 // global -n and --context flags, and each command's arguments.
 func registerCompletions(root *cobra.Command, g *GlobalOptions) {
 	c := completer{g}
 	_ = root.RegisterFlagCompletionFunc("namespace", c.names(listNamespaces))
 	_ = root.RegisterFlagCompletionFunc("context", c.contexts)
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml", "junit"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("output", completeOutput)
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	byCommand := map[string]func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective){
 		"service": c.firstArg(listServices),

@@ -1241,3 +1241,89 @@ func TestRouteThroughListenerSet(t *testing.T) {
 	r = expect(t, 1, "", "route", "ghost", "-n", "gw-lset", "--probe", "none")
 	wantCheck(t, r, "RT002", report.Fail, "parentRef 1: listenerset gw-lset/nope does not exist (NoMatchingParent)")
 }
+
+// TestGatewayListenerSetTLS: GW009 and GW010 judge the certificates of the
+// listeners of the ListenerSets a gateway admits. The ListenerSet's
+// reference without namespace resolves in its own namespace; one to
+// another namespace needs a ReferenceGrant from ListenerSet: the grant
+// that lets the gateway use the Secret does not extend to it. Once the
+// grant for ListenerSets exists, the reference passes and the
+// certificate's coverage is judged.
+func TestGatewayListenerSetTLS(t *testing.T) {
+	gatewaySystem(t)
+	ns, team, certs := "gw-lstls", "gw-lstls-team", "gw-lstls-certs"
+	c := ctx(t)
+	for _, n := range []string{ns, team, certs} {
+		check(t, testenv.CreateNamespace(c, env.Client, n, nil))
+	}
+	tlsSecret(t, team, "web-tls", []string{"web.gw-lstls.example"}, now.AddDate(0, -1, 0), now.AddDate(0, 3, 0))
+	tlsSecret(t, certs, "shared", []string{"shared.gw-lstls.example"}, now.AddDate(0, -1, 0), now.AddDate(0, 3, 0))
+	gw := programmedGateway(ns, "edge", "", []int32{0},
+		withCert(listener("https", gwv1.HTTPSProtocolType, 443, "shared.gw-lstls.example", ""), certs, "shared"))
+	gw.Spec.AllowedListeners = &gwv1.AllowedListeners{Namespaces: &gwv1.ListenerNamespaces{From: ptr(gwv1.NamespacesFromAll)}}
+	grant := func(name, kind, from string) *gwv1.ReferenceGrant {
+		return &gwv1.ReferenceGrant{ObjectMeta: metav1.ObjectMeta{Namespace: certs, Name: name}, Spec: gwv1.ReferenceGrantSpec{
+			From: []gwv1.ReferenceGrantFrom{{Group: gwv1.GroupName, Kind: gwv1.Kind(kind), Namespace: gwv1.Namespace(from)}},
+			To:   []gwv1.ReferenceGrantTo{{Group: "", Kind: "Secret", Name: ptr(gwv1.ObjectName("shared"))}},
+		}}
+	}
+	createGW(t, gw, grant("gateways", "Gateway", ns))
+	createListenerSet(t, listenerSet(team, "extra", ns, "edge", true, nil,
+		withCert(listener("web", gwv1.HTTPSProtocolType, 443, "web.gw-lstls.example", ""), "", "web-tls"),
+		withCert(listener("api", gwv1.HTTPSProtocolType, 443, "api.gw-lstls.example", ""), certs, "shared")))
+
+	r := expect(t, 1, "", "gateway", ns+"/edge")
+	gw009 := wantCheck(t, r, "GW009", report.Fail, "certificateRef gw-lstls-certs/shared of listener api (listenerset gw-lstls-team/extra) is in another namespace and no ReferenceGrant in namespace gw-lstls-certs lets ListenerSets of namespace gw-lstls-team use it (RefNotPermitted): the listener serves no certificate; the ReferenceGrant for gateways of namespace gw-lstls does not extend to ListenerSets")
+	if next := strings.Join(gw009.Next, ";"); next != "create a ReferenceGrant in namespace gw-lstls-certs from ListenerSet (group gateway.networking.k8s.io) in namespace gw-lstls-team to Secret shared" {
+		t.Errorf("GW009 next %q", next)
+	}
+	facts := fmt.Sprint(gw009.Facts)
+	for _, want := range []string{"listener https secret gw-lstls-certs/shared type kubernetes.io/tls", "listener web (listenerset gw-lstls-team/extra) secret gw-lstls-team/web-tls type kubernetes.io/tls"} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("GW009 facts %s\nwant %q", facts, want)
+		}
+	}
+
+	// The grant for ListenerSets of the team: the reference passes, and
+	// the certificate does not cover the listener's hostname.
+	createGW(t, grant("listenersets", "ListenerSet", team))
+	r = expect(t, 1, "", "gateway", ns+"/edge")
+	wantCheck(t, r, "GW009", report.Pass, "3 certificate reference(s)")
+	wantCheck(t, r, "GW010", report.Fail, "listener api (listenerset gw-lstls-team/extra): the certificate in secret shared does not cover api.gw-lstls.example (it covers shared.gw-lstls.example)")
+}
+
+// TestRouteListenerSetsForbidden: when the ListenerSets may not be listed,
+// `route` builds its parent's merged list from the ListenerSets the route
+// names, and a note says which permission is missing and what may be
+// missed.
+func TestRouteListenerSetsForbidden(t *testing.T) {
+	gwListenerSets(t)
+	ns := "gw-lset"
+	c := ctx(t)
+	user := "gw-lset-no-list"
+	must[*rbacv1.Role](t)(env.Client.RbacV1().Roles(ns).Create(c, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"services", "pods", "namespaces"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{gwv1.GroupName}, Resources: []string{"gateways", "httproutes", "referencegrants"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{gwv1.GroupName}, Resources: []string{"listenersets"}, Verbs: []string{"get"}},
+	}}, metav1.CreateOptions{}))
+	must[*rbacv1.RoleBinding](t)(env.Client.RbacV1().RoleBindings(ns).Create(c, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+		Subjects:   []rbacv1.Subject{{Kind: "User", Name: user}},
+	}, metav1.CreateOptions{}))
+	kubeconfig := must[string](t)(env.UserKubeconfig(user))
+	res := runAs(t, kubeconfig, "route", "app", "-n", ns, "--probe", "none", "-o", "json")
+	r := decode(t, res.stdout)
+	want := "ListenerSets could not be listed (missing permission: list listenersets.gateway.networking.k8s.io (cluster-wide)): gateway gw-lset/edge admits ListenerSets of namespace gw-lset only (allowedListeners from: Same); only the ListenerSets the route names were read"
+	if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
+		t.Errorf("notes %q\nwant one starting %q", r.Notes, want)
+	}
+	// The route still reaches the listener of the ListenerSet it names.
+	wantCheck(t, r, "RT002", report.Pass, "every parent accepts the route")
+	// With the permission, no note.
+	r = expect(t, 0, "", "route", "app", "-n", ns, "--probe", "none")
+	if slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "ListenerSets could not be listed") }) {
+		t.Errorf("notes with every permission: %q", r.Notes)
+	}
+}

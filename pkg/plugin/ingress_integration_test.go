@@ -336,8 +336,14 @@ func TestIngressBackendProblems(t *testing.T) {
 		createIngress(t, ing, true)
 		r := expect(t, 1, "ingress-wrong-port", "ingress", "shop", "-n", ns)
 		wantVerdict(t, r, "ING009", "service api has no port htpp (ports: http 80/TCP->http)")
-		if p := checkByCode(t, r, "ING009"); len(p.Next) == 0 || !strings.Contains(p.Next[0], "port name htpp -> http") {
-			t.Errorf("ING009 next = %v, want the port fix", p.Next)
+		// The next step is a command only; the fix is its evidence.
+		p := checkByCode(t, r, "ING009")
+		fix := false
+		for _, f := range p.Facts {
+			fix = fix || f.Name == "fix" && f.Value == "port name htpp -> http"
+		}
+		if len(p.Next) == 0 || p.Next[0] != "kubectl -n ing-port edit ingress shop" || !fix {
+			t.Errorf("ING009 next = %v, facts %v, want the edit command and the port fix", p.Next, p.Facts)
 		}
 	})
 	t.Run("no ready endpoints", func(t *testing.T) {

@@ -46,7 +46,8 @@ type GlobalOptions struct {
 	// ConfigFlags are kubectl's connection flags (--kubeconfig, --context,
 	// -n, --as, --request-timeout, --server, --token ...).
 	ConfigFlags *genericclioptions.ConfigFlags
-	// Output is -o: "" (human), json or yaml.
+	// Output is -o: "" (human), json, yaml, junit, jsonpath=TEMPLATE or
+	// go-template=TEMPLATE.
 	Output string
 	// Color is --color: auto, always or never.
 	Color string
@@ -104,7 +105,7 @@ func (g *GlobalOptions) AddFlags(fs *pflag.FlagSet) {
 	if f := fs.Lookup("request-timeout"); f != nil {
 		f.Usage = "The length of time to wait before giving up on a single server request (1s, 2m, or a number of seconds); 0 waits without limit. The whole run also ends once the server has given no answer for this long"
 	}
-	fs.StringVarP(&g.Output, "output", "o", g.Output, "Output format: json, yaml or junit (JUnit XML for CI: one test case per check) (default: the human report)")
+	fs.StringVarP(&g.Output, "output", "o", g.Output, "Output format: json, yaml, junit (JUnit XML for CI: one test case per check), jsonpath=TEMPLATE or go-template=TEMPLATE (applied to the JSON report, as kubectl does) (default: the human report)")
 	fs.StringVar(&g.Color, "color", g.Color, "Colour the human report: auto (only on a terminal, unless NO_COLOR is set), always or never")
 }
 
@@ -267,7 +268,7 @@ func (g *GlobalOptions) Print(r *report.Report) error {
 // matrix): it stops with ctx's error once ctx is done, which Execute turns
 // into exit code 2 and "interrupted" on stderr.
 func (g *GlobalOptions) PrintContext(ctx context.Context, r *report.Report) error {
-	format, err := printers.ParseFormat(g.Output)
+	format, tmpl, err := printers.ParseOutput(g.Output)
 	if err != nil {
 		return err
 	}
@@ -279,7 +280,7 @@ func (g *GlobalOptions) PrintContext(ctx context.Context, r *report.Report) erro
 		// Checks cut short by it only saw "context canceled".
 		r.Notes = append(r.Notes, explain(s)+": the checks cut short by it could not finish")
 	}
-	opts := printers.Options{Verbose: klog.V(1).Enabled()}
+	opts := printers.Options{Verbose: klog.V(1).Enabled(), Template: tmpl}
 	if format == printers.Human {
 		opts.Color = g.colorOn(g.Streams.Out)
 		opts.Width = g.width(g.Streams.Out)

@@ -163,7 +163,7 @@ func TestVersionOutput(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if code := Execute(context.Background(), Config{Streams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Getenv: func(string) string { return "" }}, []string{"version", "-o", "junit"}); code != 2 || !strings.Contains(out.String(), "version prints text, -o json or -o yaml") {
+	if code := Execute(context.Background(), Config{Streams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Getenv: func(string) string { return "" }}, []string{"version", "-o", "junit"}); code != 2 || !strings.Contains(out.String(), "version prints text, -o json, -o yaml, -o jsonpath=TEMPLATE or -o go-template=TEMPLATE") {
 		t.Errorf("-o junit: exit %d, %q", code, out.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -256,5 +257,74 @@ func TestScanStreamRoutes(t *testing.T) {
 	}
 	if got := scanFindings(t, r, "RT005", ns); len(got) != 1 || !strings.HasPrefix(got[0], "db: service dbx does not exist") {
 		t.Errorf("-n %s RT005: %v", ns, got)
+	}
+}
+
+// TestScanListenerSets: `scan` reads the ListenerSets, judges each
+// gateway's merged list of listeners (GW007: the ListenerSet's listener
+// that repeats the gateway's is conflicted) and the routes attached
+// through ListenerSets (RT002: one the gateway does not admit, one that
+// does not exist). Without permission to list ListenerSets, the inventory
+// says so once and those parentRefs are not judged.
+func TestScanListenerSets(t *testing.T) {
+	gwListenerSets(t)
+	ns, team := "gw-lset", "gw-lset-team"
+	res := run(t, "scan", "-A", "-o", "json", "--max-findings", "10000")
+	if res.code != 1 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	r := decode(t, res.stdout)
+	if inv := checkByCode(t, r, "SCAN001"); !strings.Contains(fmt.Sprint(inv.Facts), "{listenersets ") || !strings.Contains(inv.Message, " listenersets") {
+		t.Errorf("SCAN001: %s %v", inv.Message, inv.Facts)
+	}
+	want := map[string]map[string][]string{
+		"GW007": {ns: {"edge: listeners http and dup (listenerset gw-lset/extra) are both HTTP on port 80 with hostname *.gw-lset.example (HostnameConflict): by precedence"}},
+		"RT002": {
+			ns:   {"ghost: parentRef 1: listenerset gw-lset/nope does not exist (NoMatchingParent)"},
+			team: {"blocked: parentRef 1 (listenerset gw-lset-team/other of gateway gw-lset/edge) does not accept the route: listenerset gw-lset-team/other is not attached to its gateway: gateway gw-lset/edge admits ListenerSets of namespace gw-lset only (allowedListeners from: Same), not from namespace gw-lset-team (NoMatchingParent)"},
+		},
+	}
+	for code, byNS := range want {
+		for n, findings := range byNS {
+			got := scanFindings(t, r, code, n)
+			slices.Sort(got)
+			ok := len(got) == len(findings)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.HasPrefix(got[i], findings[i])
+			}
+			if !ok {
+				t.Errorf("%s findings in %s:\n%s\nwant (prefixes)\n%s", code, n, strings.Join(got, "\n"), strings.Join(findings, "\n"))
+			}
+		}
+	}
+
+	// A user of namespace gw-lset who may not list ListenerSets.
+	c := ctx(t)
+	user := "scan-no-listenersets"
+	must[*rbacv1.Role](t)(env.Client.RbacV1().Roles(ns).Create(c, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"services", "pods", "endpoints"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{gwv1.GroupName}, Resources: []string{"gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "referencegrants"}, Verbs: []string{"get", "list"}},
+	}}, metav1.CreateOptions{}))
+	must[*rbacv1.RoleBinding](t)(env.Client.RbacV1().RoleBindings(ns).Create(c, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+		Subjects:   []rbacv1.Subject{{Kind: "User", Name: user}},
+	}, metav1.CreateOptions{}))
+	res = runAs(t, must[string](t)(env.UserKubeconfig(user)), "scan", "-n", ns, "-o", "json", "--max-findings", "10000")
+	r = decode(t, res.stdout)
+	inv := checkByCode(t, r, "SCAN001")
+	if !strings.Contains(inv.Message, "listenersets") || !strings.Contains(fmt.Sprint(inv.Facts), "{listenersets not read: forbidden: cannot list listenersets.gateway.networking.k8s.io in namespace gw-lset}") ||
+		!strings.Contains(fmt.Sprint(inv.Facts), "parentRefs of routes that name a ListenerSet are not judged") {
+		t.Errorf("SCAN001 without ListenerSets: %s %v", inv.Message, inv.Facts)
+	}
+	// Said once: the route naming a ListenerSet is not judged, and the
+	// gateway's own listeners do not conflict.
+	if got := scanFindings(t, r, "RT002", ns); len(got) != 0 {
+		t.Errorf("RT002 without ListenerSets: %v", got)
+	}
+	if got := scanFindings(t, r, "GW007", ns); len(got) != 0 {
+		t.Errorf("GW007 without ListenerSets: %v", got)
 	}
 }

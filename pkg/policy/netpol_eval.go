@@ -390,6 +390,7 @@ func (e *Engine) npPeerDistance(pe *npPeer, np *netpol, peer endpoint, ctx *flow
 		if ns.implicit {
 			w += " (namespace not in the snapshot: only its name label is known)"
 		}
+		w += nameLabelFix(ns.name, ns.labels, pe.nsSel.source)
 		why = append(why, w)
 	}
 	if pe.podSel != nil {

@@ -107,6 +107,28 @@ func namespaceLabelsForText(name string, l map[string]string, s *metav1.LabelSel
 	return FormatLabels(trimmed)
 }
 
+// nameLabelFix suggests the fix of the "name: kube-system" mistake: a
+// selector that asks for the namespace's name as the value of a key the
+// namespace does not carry with that value, and says nothing of
+// kubernetes.io/metadata.name, which every namespace carries with its name.
+// It returns " (...)" to append to a miss, or "".
+func nameLabelFix(name string, l map[string]string, s *metav1.LabelSelector) string {
+	if s == nil || selectorMentions(s, metadataNameLabel) {
+		return ""
+	}
+	for _, k := range sortedKeys(s.MatchLabels) {
+		if v := s.MatchLabels[k]; v == name && l[k] != v {
+			return fmt.Sprintf(" (to select namespace %s by its name, use %s: %s, which every namespace carries, instead of %s: %s)", name, metadataNameLabel, name, k, v)
+		}
+	}
+	for _, e := range s.MatchExpressions {
+		if e.Operator == metav1.LabelSelectorOpIn && slices.Contains(e.Values, name) && l[e.Key] != name {
+			return fmt.Sprintf(" (to select namespace %s by its name, use the key %s, which every namespace carries with its name, instead of %s)", name, metadataNameLabel, e.Key)
+		}
+	}
+	return ""
+}
+
 // selectorWantsValue reports whether a selector names value as a label value.
 func selectorWantsValue(s *metav1.LabelSelector, value string) bool {
 	if s == nil {

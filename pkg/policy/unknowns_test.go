@@ -327,11 +327,46 @@ func TestNamespaceMissShowsTheNameLabel(t *testing.T) {
 		src  Endpoint
 		want string
 	}{
-		{P("kube-system", "dns"), "rule 1 of x/from-kube-system: namespaceSelector name=kube-system does not match namespace kube-system labels kubernetes.io/metadata.name=kube-system"},
+		{P("kube-system", "dns"), "rule 1 of x/from-kube-system: namespaceSelector name=kube-system does not match namespace kube-system labels kubernetes.io/metadata.name=kube-system" +
+			" (to select namespace kube-system by its name, use kubernetes.io/metadata.name: kube-system, which every namespace carries, instead of name: kube-system)"},
 		{P("y", "a"), "rule 1 of x/from-kube-system: namespaceSelector name=kube-system does not match namespace y labels ns=y"},
 		{P("labelled", "p"), "rule 1 of x/from-kube-system: namespaceSelector name=kube-system does not match namespace labelled labels team=ops"},
 	} {
 		v := check(t, e, flow(tc.src, P("x", "a"), TCP, 80), Denied)
 		assertLines(t, missReasons(v.Ingress.Misses), []string{tc.want})
+	}
+}
+
+// The kubernetes.io/metadata.name fix is suggested only when the selector
+// asks for the namespace's name under a key the namespace lacks with that
+// value, and does not already read kubernetes.io/metadata.name.
+func TestNamespaceNameLabelFix(t *testing.T) {
+	fix := " (to select namespace kube-system by its name, use"
+	for _, tc := range []struct {
+		name, selector, nsLabels string
+		fix                      bool
+	}{
+		{"name: kube-system", "name=kube-system", "", true},
+		{"name in (kube-system, monitoring)", "name in (kube-system,monitoring)", "", true},
+		{"the namespace has name=kube-system: another requirement misses", "name=kube-system,team=ops", "name=kube-system", false},
+		{"already on kubernetes.io/metadata.name", "kubernetes.io/metadata.name=kube-system,team=ops", "", false},
+		{"another value", "name=monitoring", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := xyzCluster(mkNP("x", "np", "pod=a", in(peers(nsPeer(tc.selector)))))
+			s.Namespaces = append(s.Namespaces, mkNS("kube-system", tc.nsLabels))
+			s.Pods = append(s.Pods, mkPod("kube-system", "dns", "k8s-app=kube-dns", ip("10.0.9.9")))
+			v := check(t, New(s), flow(P("kube-system", "dns"), P("x", "a"), TCP, 80), Denied)
+			reasons := missReasons(v.Ingress.Misses)
+			if len(reasons) != 1 || !strings.Contains(reasons[0], "does not match namespace kube-system labels ") {
+				t.Fatalf("misses: %q", reasons)
+			}
+			if got := strings.Contains(reasons[0], fix); got != tc.fix {
+				t.Errorf("fix suggested %t, want %t: %q", got, tc.fix, reasons[0])
+			}
+			if strings.Contains(reasons[0], "<none>") {
+				t.Errorf("labels <none>: %q", reasons[0])
+			}
+		})
 	}
 }

@@ -57,7 +57,7 @@ func TestParseFormatJUnit(t *testing.T) {
 	if f, err := ParseFormat("junit"); err != nil || f != JUnit {
 		t.Errorf("junit = %q %v", f, err)
 	}
-	if _, err := ParseFormat("xml"); err == nil || !strings.Contains(err.Error(), "json, yaml or junit") {
+	if _, err := ParseFormat("xml"); err == nil || !strings.Contains(err.Error(), "json, yaml, junit, jsonpath=TEMPLATE or go-template=TEMPLATE") {
 		t.Errorf("xml: %v", err)
 	}
 }

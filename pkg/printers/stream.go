@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -56,7 +54,7 @@ func printStreamed(ctx context.Context, w io.Writer, r *report.Report, format Fo
 		doc, err = json.MarshalIndent(&cp, "", "  ")
 		doc = append(doc, '\n')
 	} else {
-		doc, err = yaml.Marshal(&cp)
+		doc, err = marshalYAML(&cp)
 	}
 	if err != nil {
 		return fmt.Errorf("encoding report as %s: %w", strings.ToUpper(string(format)), err)
@@ -146,7 +144,7 @@ func writeJSONRows(ctx context.Context, w *bufio.Writer, rd report.RowData, inde
 // sequence with a row per line in flow style (["A-D", "AAU"]), which YAML
 // reads as JSON.
 func writeYAMLRows(ctx context.Context, w *bufio.Writer, rd report.RowData, indent string) error {
-	head, err := yaml.Marshal(rd.RowsHead())
+	head, err := marshalYAML(rd.RowsHead())
 	if err != nil {
 		return fmt.Errorf("encoding report as YAML: %w", err)
 	}

@@ -55,6 +55,10 @@ type Settings struct {
 // Session is how probes run from one pod, or why they do not.
 type Session struct {
 	Prober *Prober // nil when no probe runs
+	// Reader runs commands in the pod whenever exec works, even without
+	// network tools: it reads files such as /proc/net/tcp (Listening).
+	// Nil when no command can run (probes disabled, exec refused).
+	Reader *Prober
 	// How says in one line how probes run or why they do not.
 	How string
 	// Forbidden names the permission that stopped probing, if any.
@@ -86,15 +90,17 @@ func Open(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, po
 	if err != nil {
 		return failed(err, "pods/exec", pod.Namespace, "exec into "+runner.Where())
 	}
+	reader := &Prober{Runner: runner, Tools: tools, Timeout: s.Timeout}
 	if !tools.CanProbe() {
 		how := fmt.Sprintf("container %s of pod %s has no shell or network tools (ping, nc): static checks only", container, pod.Name)
 		if s.Mode == ModeAuto {
 			how += "; --probe=ephemeral adds a debug container with tools"
 		}
-		return Session{How: how}
+		return Session{How: how, Reader: reader}
 	}
 	return Session{
-		Prober: &Prober{Runner: runner, Tools: tools, Timeout: s.Timeout},
+		Prober: reader,
+		Reader: reader,
 		How:    fmt.Sprintf("exec in %s (tools: %s)", runner.Where(), strings.Join(tools.Names(), ", ")),
 	}
 }
@@ -125,15 +131,17 @@ func openEphemeral(ctx context.Context, cfg *rest.Config, client kubernetes.Inte
 	if err != nil {
 		return failed(err, "pods/exec", pod.Namespace, "exec into "+runner.Where())
 	}
+	reader := &Prober{Runner: runner, Tools: tools, Timeout: s.Timeout}
 	if !tools.CanProbe() {
-		return Session{How: fmt.Sprintf("image %s has no network tools (ping, nc)", s.Image), Notes: notes}
+		return Session{How: fmt.Sprintf("image %s has no network tools (ping, nc)", s.Image), Notes: notes, Reader: reader}
 	}
 	how := "ephemeral container " + res.Container
 	if !res.Created {
 		how += " (reused)"
 	}
 	return Session{
-		Prober: &Prober{Runner: runner, Tools: tools, Timeout: s.Timeout},
+		Prober: reader,
+		Reader: reader,
 		How:    fmt.Sprintf("%s in pod %s (tools: %s)", how, pod.Name, strings.Join(tools.Names(), ", ")),
 		Notes:  notes,
 	}

@@ -126,6 +126,9 @@ type TCPResult struct {
 	Target   string     `json:"target"`
 	Outcome  TCPOutcome `json:"outcome"`
 	Evidence Evidence   `json:"evidence"`
+	// Listening: for a refused connect, what the destination listens on
+	// (read from inside it), or why that could not be read.
+	Listening *ListenResult `json:"listening,omitempty"`
 }
 
 // TCP connects to ip:port and closes at once.

@@ -121,3 +121,13 @@ func (t Toolset) CanProbe() bool {
 func (t Toolset) argv(tool string, args ...string) []string {
 	return append(append([]string{}, t.tools[tool]...), args...)
 }
+
+// NewToolset is a toolset of the named tools, each run by its bare name
+// (nc is not busybox's): for the fake probe sessions of tests.
+func NewToolset(shell bool, names ...string) Toolset {
+	ts := Toolset{Shell: shell, tools: map[string][]string{}}
+	for _, n := range names {
+		ts.tools[n] = []string{n}
+	}
+	return ts
+}

@@ -161,11 +161,32 @@ type Check struct {
 	Data any `json:"data,omitempty"`
 }
 
-// Object names a Kubernetes object.
+// Object names a Kubernetes object, or a flow between two endpoints.
 type Object struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
+	// Name is for people; for a flow (Kind Flow) "ns/src -> ns/dst".
+	Name string `json:"name"`
+	// From and To are the ends of a flow (Kind Flow), for programs: a
+	// pod (Kind Pod), or an IP address (Kind IP, the address as Name).
+	From *Object `json:"from,omitempty"`
+	To   *Object `json:"to,omitempty"`
+	// Port and Protocol are the port of a flow, when one port was checked.
+	Port     int32  `json:"port,omitempty"`
+	Protocol string `json:"protocol,omitempty"`
+}
+
+// FlowObject names the flow from one endpoint to another.
+func FlowObject(from, to Object) Object {
+	return Object{Kind: "Flow", Name: from.endpointName() + " -> " + to.endpointName(), From: &from, To: &to}
+}
+
+// endpointName is "ns/name" for a pod, the address for an IP.
+func (o Object) endpointName() string {
+	if o.Namespace == "" {
+		return o.Name
+	}
+	return o.Namespace + "/" + o.Name
 }
 
 func (o Object) String() string {
@@ -302,19 +323,63 @@ func DefaultVerdict(checks []Check) Verdict {
 		// Every check was skipped: finding nothing is not "no problem".
 		return Verdict{Outcome: Incomplete, Code: firstSkip.Code, Message: "Nothing could be checked: " + firstSkip.Message, Next: firstSkip.Next}
 	}
-	parts := []string{"No problem found"}
-	v := Verdict{Outcome: OK}
+	v := Verdict{Outcome: OK, Message: "No problem found"}
 	if firstWarn != nil {
-		parts = []string{"No failure found", "warning: " + firstWarn.Message}
-		if warns > 1 {
-			parts[1] += fmt.Sprintf(" (and %d more warnings)", warns-1)
-		}
+		v.Message, _ = WithWarnings("No failure found", checks)
 		v.Code = firstWarn.Code
 		v.Next = firstWarn.Next
 	}
 	if skips > 0 {
-		parts = append(parts, fmt.Sprintf("%d step(s) skipped for lack of permissions", skips))
+		v.Message += fmt.Sprintf("; %d step(s) skipped for lack of permissions", skips)
 	}
-	v.Message = strings.Join(parts, "; ")
 	return v
+}
+
+// WithWarnings adds to message, the verdict of a report that found no
+// failure, the first warning of checks other than message itself, and how
+// many more there are: "message; warning: first (and 2 more warnings)".
+// A warning that reads as message (a verdict built from the warning's own
+// message), in another case or with a full stop, is not repeated. It returns the first warning of
+// checks, repeated or not, whose code and next steps the verdict takes.
+func WithWarnings(message string, checks []Check) (string, *Check) {
+	var first, shown *Check
+	more := 0
+	said := normal(message)
+	for i, c := range checks {
+		if c.Status != Warn {
+			continue
+		}
+		if first == nil {
+			first = &checks[i]
+		}
+		if normal(c.Message) == said {
+			continue // message already says it
+		}
+		if shown == nil {
+			shown = &checks[i]
+			continue
+		}
+		more++
+	}
+	if shown != nil {
+		message += "; warning: " + shown.Message
+		if more > 0 {
+			message += fmt.Sprintf(" (and %d more %s)", more, plural(more, "warning"))
+		}
+	}
+	return message, first
+}
+
+// normal is a message compared with another: lower case, without its
+// closing full stop.
+func normal(s string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+}
+
+// plural is word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

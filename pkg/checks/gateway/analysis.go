@@ -47,8 +47,9 @@ func analyze(f *facts) *analysis {
 
 // tlsEntry is one certificateRef of one listener, judged.
 type tlsEntry struct {
-	listener *gwv1.Listener
-	ref      secretRef
+	// cl is the listener: the Gateway's or a ListenerSet's.
+	cl  certListener
+	ref secretRef
 	// hosts the certificate must cover, and where they come from.
 	hosts     []string
 	hostsFrom string
@@ -59,6 +60,9 @@ type tlsEntry struct {
 	refMsg    string
 	cert      *tlscert.Certificate
 }
+
+// label is the entry's listener as reports name it.
+func (e *tlsEntry) label() string { return e.cl.label() }
 
 // terminates says whether a listener terminates TLS, and so needs
 // certificates.
@@ -72,22 +76,25 @@ func terminates(l *gwv1.Listener) bool {
 	return false
 }
 
+// evaluateTLS judges the certificateRefs of the listeners of the merged
+// list that terminate TLS: the Gateway's, and those of the ListenerSets it
+// admits (resolved in the ListenerSet's namespace, GEP-1713).
 func evaluateTLS(f *facts, a *analysis) []*tlsEntry {
 	var out []*tlsEntry
-	for i := range f.gw.Spec.Listeners {
-		l := &f.gw.Spec.Listeners[i]
+	for _, cl := range certListeners(f.gw, AttachedSets(f.listenerSets)) {
+		l := cl.listener
 		if !terminates(l) {
 			continue
 		}
-		hosts, from := certificateHosts(l, a)
-		refs := certificateRefs(f.gw, l)
+		hosts, from := certificateHosts(cl, a)
+		refs := certificateRefs(cl)
 		if len(refs) == 0 {
-			out = append(out, &tlsEntry{listener: l, hosts: hosts, hostsFrom: from, refStatus: report.Fail,
-				refMsg: fmt.Sprintf("listener %s (%s) has no certificateRefs: it has no certificate to terminate TLS with (InvalidCertificateRef)", l.Name, l.Protocol)})
+			out = append(out, &tlsEntry{cl: cl, hosts: hosts, hostsFrom: from, refStatus: report.Fail,
+				refMsg: fmt.Sprintf("listener %s (%s) has no certificateRefs: it has no certificate to terminate TLS with (InvalidCertificateRef)", cl.label(), l.Protocol)})
 			continue
 		}
 		for _, ref := range refs {
-			e := &tlsEntry{listener: l, ref: ref, hosts: hosts, hostsFrom: from}
+			e := &tlsEntry{cl: cl, ref: ref, hosts: hosts, hostsFrom: from}
 			judgeRef(f, e)
 			if e.refStatus != report.Fail && e.refStatus != report.Skip && e.secret != nil && len(e.secret.Cert) > 0 {
 				c := tlscert.JudgeCertificate(ref.name, e.secret.Cert, e.hosts, f.now)
@@ -101,13 +108,18 @@ func evaluateTLS(f *facts, a *analysis) []*tlsEntry {
 
 // certificateHosts are the hostnames a listener's certificate must cover:
 // its hostname, or, without one, the hostnames of the routes attached to
-// it.
-func certificateHosts(l *gwv1.Listener, a *analysis) ([]string, string) {
+// it (through the Gateway, or through its ListenerSet).
+func certificateHosts(cl certListener, a *analysis) ([]string, string) {
+	l := cl.listener
 	if h := routing.ListenerHostname(l); h != "" {
 		return []string{h}, "listener hostname"
 	}
+	atts := a.attachments
+	if cl.set != "" {
+		atts = a.setAttachments[cl.set]
+	}
 	var hosts []string
-	for _, att := range a.attachments {
+	for _, att := range atts {
 		for _, v := range att.Listeners {
 			if v.Listener != string(l.Name) || !v.Accepted {
 				continue
@@ -125,6 +137,11 @@ func certificateHosts(l *gwv1.Listener, a *analysis) ([]string, string) {
 	return hosts, "hostnames of the attached routes"
 }
 
+// judgeRef judges one certificateRef. One in another namespace than its
+// listener's resource needs a ReferenceGrant there from that resource:
+// from Gateway for the Gateway's listeners, from ListenerSet (in the
+// ListenerSet's namespace) for a ListenerSet's; neither inherits the
+// other's grants (GEP-1713).
 func judgeRef(f *facts, e *tlsEntry) {
 	ref := e.ref
 	switch {
@@ -132,18 +149,26 @@ func judgeRef(f *facts, e *tlsEntry) {
 		e.refStatus = report.Warn
 		e.refMsg = fmt.Sprintf("certificateRef %s/%s of listener %s is a %s, not a Secret: implementation-specific, not checked", ref.namespace, ref.name, ref.listener, ref.other)
 		return
-	case ref.namespace != f.gw.Namespace:
-		if f.grantsErr != nil {
+	case ref.namespace != ref.from:
+		if err := f.grantsErr[ref.namespace]; err != nil {
 			e.refStatus = report.Skip
-			e.refMsg = "the ReferenceGrants of namespace " + ref.namespace + " could not be read: " + f.grantsErr.Error()
+			e.refMsg = "the ReferenceGrants of namespace " + ref.namespace + " could not be read: " + err.Error()
 			return
 		}
-		from := routing.ReferenceFrom{Group: routing.GatewayGroup, Kind: "Gateway", Namespace: f.gw.Namespace}
+		kind, plural := "Gateway", "gateways"
+		if ref.set != "" {
+			kind, plural = routing.ListenerSetKind, "ListenerSets"
+		}
+		from := routing.ReferenceFrom{Group: routing.GatewayGroup, Kind: kind, Namespace: ref.from}
 		to := routing.ReferenceTo{Group: "", Kind: "Secret", Namespace: ref.namespace, Name: ref.name}
 		if routing.GrantFor(f.grants, from, to) == nil {
 			e.refStatus = report.Fail
-			e.refMsg = fmt.Sprintf("certificateRef %s/%s of listener %s is in another namespace and no ReferenceGrant in namespace %s lets gateways of namespace %s use it (RefNotPermitted): the listener serves no certificate",
-				ref.namespace, ref.name, ref.listener, ref.namespace, f.gw.Namespace)
+			e.refMsg = fmt.Sprintf("certificateRef %s/%s of listener %s is in another namespace and no ReferenceGrant in namespace %s lets %s of namespace %s use it (RefNotPermitted): the listener serves no certificate",
+				ref.namespace, ref.name, ref.listener, ref.namespace, plural, ref.from)
+			gwFrom := routing.ReferenceFrom{Group: routing.GatewayGroup, Kind: "Gateway", Namespace: f.gw.Namespace}
+			if ref.set != "" && routing.GrantFor(f.grants, gwFrom, to) != nil {
+				e.refMsg += fmt.Sprintf("; the ReferenceGrant for gateways of namespace %s does not extend to ListenerSets", f.gw.Namespace)
+			}
 			return
 		}
 	}

@@ -68,7 +68,7 @@ func ConflictsCheckMerged(gw *gwv1.Gateway, sets []ListenerSetState) report.Chec
 		c.Next = []string{"give each listener on a port its own hostname, or move it to another port"}
 		if cf := computed[0]; cf.Precedence && cf.SetB != "" {
 			ns, name, _ := strings.Cut(cf.SetB, "/")
-			c.Next = []string{fmt.Sprintf("kubectl -n %s edit listenerset %s   # give listener %s its own hostname or port", ns, name, cf.B)}
+			c.Next = []string{fmt.Sprintf("kubectl -n %s edit listenerset %s", ns, name)}
 		}
 	case len(reported) > 0:
 		c = code.New(report.Fail, "the controller reports listener(s) %s as Conflicted", orNone(reported))

@@ -74,7 +74,7 @@ func checkListenerSets(f *facts, a *analysis) (c report.Check, ok bool) {
 			v = "not allowed: " + st.Why
 			fails = append(fails, fmt.Sprintf("listenerset %s names gateway %s/%s, which does not admit it: %s (NotAllowed): its %d listener(s) are not served",
 				st.Key, gw.Namespace, gw.Name, st.Why, len(ls.Spec.Listeners)))
-			nexts = append(nexts, fmt.Sprintf("kubectl -n %s edit gateway %s   # spec.allowedListeners.namespaces admits namespace %s", gw.Namespace, gw.Name, ls.Namespace))
+			nexts = append(nexts, fmt.Sprintf("kubectl -n %s edit gateway %s", gw.Namespace, gw.Name))
 		}
 		v += fmt.Sprintf("; Accepted %s; Programmed %s", d.Accepted, d.Programmed)
 		facts = append(facts, report.Fact{Name: "listenerset " + st.Key, Value: v})

@@ -3,17 +3,21 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/tlscert"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
 // checkTLSRefs (GW009): every certificateRef of a listener that terminates
 // TLS names a usable Secret, in another namespace only with a
-// ReferenceGrant. Key material is never read into the report.
+// ReferenceGrant: the Gateway's listeners and those of the ListenerSets it
+// admits, whose references resolve in the ListenerSet's namespace and need
+// a grant from ListenerSet. Key material is never read into the report.
 func checkTLSRefs(f *facts, a *analysis) report.Check {
 	code := checks.GwTLSRefs
 	if len(a.tls) == 0 {
@@ -22,7 +26,7 @@ func checkTLSRefs(f *facts, a *analysis) report.Check {
 	var facts []report.Fact
 	var worst *tlsEntry
 	for _, e := range a.tls {
-		name := "listener " + string(e.listener.Name)
+		name := "listener " + e.label()
 		if e.ref.name != "" {
 			name += " secret " + e.ref.namespace + "/" + e.ref.name
 		}
@@ -45,25 +49,30 @@ func checkTLSRefs(f *facts, a *analysis) report.Check {
 		err := errors.New(worst.refMsg)
 		if worst.secret != nil && worst.secret.Err != nil {
 			err = worst.secret.Err
-		} else if f.grantsErr != nil {
-			err = f.grantsErr
+		} else if gerr := f.grantsErr[worst.ref.namespace]; gerr != nil {
+			err = gerr
 		}
 		if errors.As(err, &fe) {
 			c = code.FromError("reading the listeners' certificates", err)
 		} else {
-			c = code.New(report.Error, "reading the certificate of listener %s failed: %v", worst.listener.Name, err)
+			c = code.New(report.Error, "reading the certificate of listener %s failed: %v", worst.label(), err)
 		}
 	case report.Fail:
 		msg := worst.refMsg
-		if !strings.Contains(msg, "listener "+string(worst.listener.Name)) {
-			msg = fmt.Sprintf("listener %s: %s", worst.listener.Name, msg)
+		if !strings.Contains(msg, "listener "+worst.label()) {
+			msg = fmt.Sprintf("listener %s: %s", worst.label(), msg)
 		}
 		c = code.New(report.Fail, "%s: TLS handshakes on it fail or get a default certificate, which clients reject", msg)
+		kind, edit := "Gateway", fmt.Sprintf("kubectl -n %s edit gateway %s", f.namespace, f.name)
+		if set := worst.cl.set; set != "" {
+			ns, name, _ := strings.Cut(set, "/")
+			kind, edit = "ListenerSet (group "+routing.GatewayGroup+")", fmt.Sprintf("kubectl -n %s edit listenerset %s", ns, name)
+		}
 		switch {
 		case worst.ref.name == "":
-			c.Next = []string{fmt.Sprintf("kubectl -n %s edit gateway %s   # add tls.certificateRefs to listener %s", f.namespace, f.name, worst.listener.Name)}
-		case worst.ref.namespace != f.namespace && worst.secret == nil:
-			c.Next = []string{fmt.Sprintf("create a ReferenceGrant in namespace %s from Gateway in namespace %s to Secret %s", worst.ref.namespace, f.namespace, worst.ref.name)}
+			c.Next = []string{edit}
+		case worst.ref.namespace != worst.ref.from && worst.secret == nil:
+			c.Next = []string{fmt.Sprintf("create a ReferenceGrant in namespace %s from %s in namespace %s to Secret %s", worst.ref.namespace, kind, worst.ref.from, worst.ref.name)}
 		default:
 			c.Next = []string{fmt.Sprintf("kubectl -n %s create secret tls %s --cert=tls.crt --key=tls.key", worst.ref.namespace, worst.ref.name)}
 		}
@@ -74,15 +83,17 @@ func checkTLSRefs(f *facts, a *analysis) report.Check {
 	}
 	c.Facts = facts
 	for _, e := range a.tls {
-		if e.ref.name != "" && e.ref.other == "" {
-			c.Objects = append(c.Objects, report.Object{Kind: "Secret", Namespace: e.ref.namespace, Name: e.ref.name})
+		o := report.Object{Kind: "Secret", Namespace: e.ref.namespace, Name: e.ref.name}
+		if e.ref.name != "" && e.ref.other == "" && !slices.Contains(c.Objects, o) {
+			c.Objects = append(c.Objects, o)
 		}
 	}
 	return c
 }
 
 // checkTLSCertificates (GW010): every certificate parses, is valid now and
-// covers the hostnames its listener serves.
+// covers the hostnames its listener serves, the ListenerSets' listeners
+// included.
 func checkTLSCertificates(f *facts, a *analysis) report.Check {
 	code := checks.GwTLSCertificates
 	if len(a.tls) == 0 {
@@ -106,7 +117,7 @@ func checkTLSCertificates(f *facts, a *analysis) report.Check {
 		} else {
 			v += fmt.Sprintf("; must cover %s (%s)", strings.Join(e.hosts, ", "), e.hostsFrom)
 		}
-		facts = append(facts, report.Fact{Name: fmt.Sprintf("listener %s certificate %s/%s", e.listener.Name, e.ref.namespace, e.ref.name), Value: v})
+		facts = append(facts, report.Fact{Name: fmt.Sprintf("listener %s certificate %s/%s", e.label(), e.ref.namespace, e.ref.name), Value: v})
 		if worst == nil || e.cert.Status.Worse(worst.cert.Status) {
 			worst = e
 		}
@@ -117,10 +128,10 @@ func checkTLSCertificates(f *facts, a *analysis) report.Check {
 	var c report.Check
 	switch worst.cert.Status {
 	case report.Fail:
-		c = code.New(report.Fail, "listener %s: %s", worst.listener.Name, worst.cert.Msg)
+		c = code.New(report.Fail, "listener %s: %s", worst.label(), worst.cert.Msg)
 		c.Next = []string{fmt.Sprintf("reissue or renew the certificate in secret %s/%s (cert-manager: kubectl -n %s describe certificate)", worst.ref.namespace, worst.ref.name, worst.ref.namespace)}
 	case report.Warn:
-		c = code.New(report.Warn, "listener %s: %s", worst.listener.Name, worst.cert.Msg)
+		c = code.New(report.Warn, "listener %s: %s", worst.label(), worst.cert.Msg)
 		c.Next = []string{fmt.Sprintf("renew the certificate in secret %s/%s before it expires", worst.ref.namespace, worst.ref.name)}
 	default:
 		c = code.New(report.Pass, "every certificate covers its listener's hostnames and is valid for more than %d days", int(tlscert.ExpiryWarning.Hours()/24))

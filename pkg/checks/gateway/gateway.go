@@ -152,13 +152,13 @@ func verdict(list []report.Check, v report.Verdict, f *facts, a *analysis) repor
 	if n > 0 {
 		v.Message += fmt.Sprintf("; %d step(s) skipped for lack of permissions", n)
 	}
-	v.Next = []string{fmt.Sprintf("kubectl netdebug route ROUTE -n NS --gateway %s/%s --host HOST --path PATH   # where one request lands", f.namespace, f.name)}
+	v.Next = []string{fmt.Sprintf("kubectl netdebug route ROUTE -n NS --gateway %s/%s --host HOST --path PATH", f.namespace, f.name)}
 	for _, l := range f.gw.Spec.Listeners {
 		// The first HTTPRoute or GRPCRoute: the matching of TLSRoutes and
 		// TCPRoutes is not modelled.
 		if i := slices.IndexFunc(a.listenerRoutes[string(l.Name)], func(r *Route) bool { return !r.Stream() }); i >= 0 {
 			r := a.listenerRoutes[string(l.Name)][i]
-			v.Next = []string{fmt.Sprintf("kubectl netdebug route %s/%s -n %s --gateway %s/%s --host HOST --path PATH   # where one request lands",
+			v.Next = []string{fmt.Sprintf("kubectl netdebug route %s/%s -n %s --gateway %s/%s --host HOST --path PATH",
 				strings.ToLower(r.Kind), r.Name, r.Namespace, f.namespace, f.name)}
 			break
 		}

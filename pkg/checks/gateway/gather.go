@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,9 +63,10 @@ type facts struct {
 
 	// secrets of the listeners' certificateRefs, by namespace/name.
 	secrets map[string]*tlscert.Secret
-	// grants of the namespaces of cross-namespace certificateRefs.
+	// grants of the namespaces of cross-namespace certificateRefs;
+	// grantsErr by namespace, when they could not be read.
 	grants    []gwv1.ReferenceGrant
-	grantsErr error
+	grantsErr map[string]error
 
 	dataPlane DataPlane
 }
@@ -108,9 +110,14 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 		}
 	}
 
+	// The certificates of the Gateway's listeners and of those of the
+	// ListenerSets it admits, or may admit (a selector needs the
+	// namespaces' labels, read at the same time).
 	f.secrets = map[string]*tlscert.Secret{}
+	f.grantsErr = map[string]error{}
 	var mu sync.Mutex
-	for _, ref := range secretRefs(f.gw) {
+	certs := certListeners(f.gw, maybeAttached(ListenerSetsOf(f.gw, sets, Namespaces{})))
+	for _, ref := range secretRefs(certs) {
 		wg.Go(func() {
 			s := tlscert.Read(ctx, client, ref.namespace, ref.name)
 			mu.Lock()
@@ -118,16 +125,16 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 			mu.Unlock()
 		})
 	}
-	if grantNS := crossNamespaces(f.gw); len(grantNS) > 0 {
+	for _, gns := range crossNamespaces(certs) {
 		wg.Go(func() {
-			for _, gns := range grantNS {
-				list, err := r.ReferenceGrants(ctx, gns)
-				if err != nil {
-					f.grantsErr = err
-					return
-				}
-				f.grants = append(f.grants, list...)
+			list, err := r.ReferenceGrants(ctx, gns)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				f.grantsErr[gns] = err
+				return
 			}
+			f.grants = append(f.grants, list...)
 		})
 	}
 	if NeedsNamespaceLabels(f.gw, AttachedSets(ListenerSetsOf(f.gw, sets, Namespaces{}))) || routing.AllowedListenersFrom(f.gw) == gwv1.NamespacesFromSelector {
@@ -274,22 +281,66 @@ func gatherNotFound(ctx context.Context, client kubernetes.Interface, r gatewaya
 	}
 }
 
+// certListener is a listener of the Gateway's merged list, with where
+// its certificateRefs resolve: the namespace of the resource that holds
+// it, the Gateway or a ListenerSet (set, its namespace/name).
+type certListener struct {
+	set, namespace string
+	listener       *gwv1.Listener
+}
+
+// label is the listener as reports name it: "https", or "web
+// (listenerset team/extra)".
+func (c certListener) label() string { return routing.ListenerLabel(c.set, string(c.listener.Name)) }
+
+// certListeners are the listeners of gw, then those of sets by
+// precedence.
+func certListeners(gw *gwv1.Gateway, sets []gwv1.ListenerSet) []certListener {
+	var out []certListener
+	for i := range gw.Spec.Listeners {
+		out = append(out, certListener{namespace: gw.Namespace, listener: &gw.Spec.Listeners[i]})
+	}
+	for _, m := range routing.MergeListeners(gw, sets)[len(gw.Spec.Listeners):] {
+		ns, _, _ := strings.Cut(m.ListenerSet, "/")
+		l := m.Listener
+		out = append(out, certListener{set: m.ListenerSet, namespace: ns, listener: &l})
+	}
+	return out
+}
+
+// maybeAttached are the ListenerSets of states the Gateway admits, or may
+// admit once the namespaces' labels are known.
+func maybeAttached(states []ListenerSetState) []gwv1.ListenerSet {
+	var out []gwv1.ListenerSet
+	for _, st := range states {
+		if st.Allowed || st.Undecided {
+			out = append(out, *st.Set)
+		}
+	}
+	return out
+}
+
 // secretRef is a certificateRef to a Secret, resolved.
 type secretRef struct {
-	listener        string
-	namespace, name string
+	// listener is the listener's label; set the namespace/name of its
+	// ListenerSet, "" for the Gateway's own; from the namespace of the
+	// resource that holds it, where the reference resolves.
+	listener, set, from string
+	namespace, name     string
 	// kind and group when it is not a core Secret (not read).
 	other string
 }
 
-// certificateRefs of one listener, resolved against the Gateway.
-func certificateRefs(gw *gwv1.Gateway, l *gwv1.Listener) []secretRef {
+// certificateRefs of one listener, resolved against the namespace of its
+// Gateway or ListenerSet.
+func certificateRefs(cl certListener) []secretRef {
+	l := cl.listener
 	if l.TLS == nil {
 		return nil
 	}
 	var out []secretRef
 	for _, ref := range l.TLS.CertificateRefs {
-		s := secretRef{listener: string(l.Name), namespace: gw.Namespace, name: string(ref.Name)}
+		s := secretRef{listener: cl.label(), set: cl.set, from: cl.namespace, namespace: cl.namespace, name: string(ref.Name)}
 		if ref.Namespace != nil && *ref.Namespace != "" {
 			s.namespace = string(*ref.Namespace)
 		}
@@ -311,12 +362,12 @@ func certificateRefs(gw *gwv1.Gateway, l *gwv1.Listener) []secretRef {
 	return out
 }
 
-// secretRefs are the core Secrets every listener names, once each.
-func secretRefs(gw *gwv1.Gateway) []secretRef {
+// secretRefs are the core Secrets the listeners name, once each.
+func secretRefs(list []certListener) []secretRef {
 	seen := map[string]bool{}
 	var out []secretRef
-	for i := range gw.Spec.Listeners {
-		for _, s := range certificateRefs(gw, &gw.Spec.Listeners[i]) {
+	for _, cl := range list {
+		for _, s := range certificateRefs(cl) {
 			if k := s.namespace + "/" + s.name; s.other == "" && !seen[k] {
 				seen[k] = true
 				out = append(out, s)
@@ -326,13 +377,16 @@ func secretRefs(gw *gwv1.Gateway) []secretRef {
 	return out
 }
 
-// crossNamespaces are the namespaces other than the Gateway's that its
-// certificateRefs point to.
-func crossNamespaces(gw *gwv1.Gateway) []string {
+// crossNamespaces are the namespaces the listeners' certificateRefs point
+// to other than that of the resource holding the listener: a
+// ReferenceGrant there must permit the reference.
+func crossNamespaces(list []certListener) []string {
 	var out []string
-	for _, s := range secretRefs(gw) {
-		if s.namespace != gw.Namespace && !contains(out, s.namespace) {
-			out = append(out, s.namespace)
+	for _, cl := range list {
+		for _, s := range certificateRefs(cl) {
+			if s.other == "" && s.namespace != s.from && !contains(out, s.namespace) {
+				out = append(out, s.namespace)
+			}
 		}
 	}
 	sort.Strings(out)

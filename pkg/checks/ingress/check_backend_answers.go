@@ -41,12 +41,14 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		pod  string
 	}
 	var targets []target
+	var pods []*corev1.Pod // each target's pod, nil when not known
 	for _, b := range a.backends {
 		if b.state != backendOK {
 			continue
 		}
 		if ip, port, pod, ok := service.ReadyTarget(b.endpoints, b.targets, b.svcPort); ok {
 			targets = append(targets, target{b, ip, port, pod})
+			pods = append(pods, podNamed(b.pods, pod))
 		}
 	}
 	if len(targets) == 0 {
@@ -66,6 +68,16 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		})
 	}
 	wg.Wait()
+	// A refusal: what the backend pod listens on, read from inside it.
+	var notes []string
+	for i := range results {
+		if results[i].Result.Outcome == probe.Refused && pods[i] != nil {
+			bs := open(ctx, pods[i])
+			lr := probe.ReadListening(ctx, bs)
+			results[i].Result.Listening = &lr
+			notes = append(notes, bs.Notes...)
+		}
+	}
 	var bad []string
 	c := code.New(report.Pass, "")
 	for _, r := range results {
@@ -76,12 +88,20 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		c.Facts = append(c.Facts, report.Fact{Name: r.Backend + " " + r.Result.Target, Value: v})
 		switch r.Result.Outcome {
 		case probe.Refused:
-			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the controller (nothing listens on that port)", r.Backend, r.Result.Target))
+			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the controller (%s)", r.Backend, r.Result.Target, refusalWhy(r.Result)))
+			if r.Result.Listening != nil {
+				f := r.Result.Listening.Fact()
+				f.Name = r.Backend + " " + f.Name
+				c.Facts = append(c.Facts, f)
+			}
 		case probe.TimedOut, probe.Unreachable:
 			bad = append(bad, fmt.Sprintf("502/504: connections from the controller to backend %s endpoint %s are dropped (a NetworkPolicy admitting only some namespaces? routing?)", r.Backend, r.Result.Target))
 		}
 	}
 	c.Facts = append(c.Facts, report.Fact{Name: "probed from", Value: sess.How})
+	for _, n := range notes {
+		c.Facts = append(c.Facts, report.Fact{Name: "note", Value: n})
+	}
 	c.Data = results
 	switch {
 	case len(bad) > 0:
@@ -91,4 +111,26 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		c.Message = fmt.Sprintf("every probed backend answers TCP from controller pod %s", ctrl[0].Name)
 	}
 	return c
+}
+
+func podNamed(pods []corev1.Pod, name string) *corev1.Pod {
+	for i := range pods {
+		if pods[i].Name == name && name != "" {
+			return &pods[i]
+		}
+	}
+	return nil
+}
+
+// refusalWhy says why a backend refused, from its listening sockets when
+// they were read: a loopback-only bind, another port, or a refusal that is
+// not the application's; else the usual cause, and why they were not read.
+func refusalWhy(r probe.TCPResult) string {
+	if kind, why := r.Refusal(); kind != probe.RefusalUnknown {
+		return why
+	}
+	if r.Listening == nil {
+		return "nothing listens on that port"
+	}
+	return "nothing listens on that port, or only on 127.0.0.1; its listening sockets were not read: " + r.Listening.Why
 }

@@ -45,7 +45,8 @@ func checkBackendPorts(f *facts, a *analysis) report.Check {
 	b := missing[0]
 	c := code.New(report.Fail, "%s: %s", b.why, symptom(a, b.routes, a.kind.missingServiceResponse()))
 	if fix := portFix(b); fix != "" {
-		c.Next = []string{fmt.Sprintf("kubectl -n %s edit ingress %s   # %s", f.namespace, f.name, fix)}
+		c.Next = []string{fmt.Sprintf("kubectl -n %s edit ingress %s", f.namespace, f.name)}
+		facts = append(facts, report.Fact{Name: "fix", Value: fix})
 	}
 	c.Next = append(c.Next, fmt.Sprintf("kubectl -n %s get service %s -o wide", f.namespace, b.service))
 	if len(missing) > 1 {

@@ -54,7 +54,7 @@ func checkBackendServices(f *facts, a *analysis) report.Check {
 	next := []string{fmt.Sprintf("kubectl -n %s get services", f.namespace)}
 	if similar := checks.SimilarNames(b.service, existing, 2); len(similar) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(similar, " or "))
-		next = append([]string{fmt.Sprintf("kubectl -n %s edit ingress %s   # backend service %s -> %s", f.namespace, f.name, b.service, similar[0])}, next...)
+		next = append([]string{fmt.Sprintf("kubectl -n %s edit ingress %s", f.namespace, f.name)}, next...)
 	}
 	c := code.New(report.Fail, "%s: %s", msg, symptom(a, b.routes, a.kind.missingServiceResponse()))
 	if len(missing) > 1 {

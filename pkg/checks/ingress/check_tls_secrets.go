@@ -52,7 +52,7 @@ func checkTLSSecrets(f *facts, a *analysis) report.Check {
 		c = code.New(report.Fail, "%s: %s for %s, which clients reject", worst.secretMsg, a.kind.defaultCertificate(), tlscert.HostsLabel(worst.hosts))
 		c.Next = []string{
 			fmt.Sprintf("kubectl -n %s create secret tls %s --cert=tls.crt --key=tls.key", f.namespace, orDash(worst.secretName)),
-			fmt.Sprintf("kubectl -n %s get certificates   # if cert-manager issues it", f.namespace),
+			fmt.Sprintf("kubectl -n %s get certificates", f.namespace),
 		}
 	case report.Warn:
 		c = code.New(report.Warn, "%s", worst.secretMsg)

@@ -9,13 +9,15 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
-// FindingData is a scan finding in JSON. Rule and peer are 0-based, -1 when
-// not applicable.
+// FindingData is a scan finding in JSON. Rule and peer indices are 0-based,
+// -1 when not applicable; rule is the rule's number as the message says it
+// (ruleIndex+1), absent when ruleIndex is -1.
 type FindingData struct {
 	Code      string     `json:"code"`
 	Policy    PolicyData `json:"policy"`
 	Direction string     `json:"direction,omitempty"`
 	Rule      int        `json:"ruleIndex"`
+	Number    int        `json:"rule,omitempty"`
 	Peer      int        `json:"peerIndex"`
 	Message   string     `json:"message"`
 }
@@ -47,7 +49,7 @@ func checkFindings(e *policy.Engine, scope map[policy.PolicyRef]bool) report.Che
 		} else {
 			noPeers++
 		}
-		data = append(data, FindingData{Code: f.Code, Policy: policyData(f.Policy), Direction: string(f.Direction), Rule: f.Rule, Peer: f.Peer, Message: f.Message})
+		data = append(data, FindingData{Code: f.Code, Policy: policyData(f.Policy), Direction: string(f.Direction), Rule: f.Rule, Number: ruleNumber(f.Rule), Peer: f.Peer, Message: f.Message})
 		c.Facts = append(c.Facts, report.Fact{Name: findingName(f.Code), Value: f.Message})
 	}
 	var parts []string

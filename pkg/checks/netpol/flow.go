@@ -57,7 +57,7 @@ func Flow(w *World, req FlowRequest) (*report.Report, error) {
 	if req.WhatIf != nil {
 		title += " (what-if)"
 	}
-	rep := newReport(w, CommandNetpol, report.Object{Kind: "Flow", Name: req.Src.Name() + " -> " + req.Dst.Name()}, title)
+	rep := newReport(w, CommandNetpol, report.FlowObject(req.Src.object(), req.Dst.object()), title)
 	ep := checkEndpoints(w, []string{"source", "destination"}, []Arg{req.Src, req.Dst})
 	rep.Add(ep, checkPolicies(w))
 	if w.ReadErr != nil || ep.Status == report.Error {
@@ -92,6 +92,10 @@ func Flow(w *World, req FlowRequest) (*report.Report, error) {
 		if verdicts[i].Port.Name == "" {
 			verdicts[i].Port.Name = ports[i].Name
 		}
+	}
+	if len(verdicts) == 1 && verdicts[0].Port.Number != 0 {
+		// One port checked: scripts read it from the target too.
+		rep.Target.Port, rep.Target.Protocol = verdicts[0].Port.Number, string(verdicts[0].Port.Protocol)
 	}
 	fc := checkFlow(w, req, verdicts, before)
 	rep.Add(fc)
@@ -249,8 +253,7 @@ func flowNext(req FlowRequest, v policy.Verdict, cluster bool) []string {
 		next = denyNext(side)
 	}
 	if req.Describe != "" && side.Pod.Name != "" {
-		what := "every policy selecting the pod, in words"
-		next = append(next, fmt.Sprintf(req.Describe, side.Pod.String())+"   # "+what)
+		next = append(next, fmt.Sprintf(req.Describe, side.Pod.String()))
 	}
 	return next
 }

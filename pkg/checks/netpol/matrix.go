@@ -265,7 +265,7 @@ func Matrix(ctx context.Context, w *World, req MatrixRequest) (*report.Report, e
 		}
 	}
 	slices.SortStableFunc(changes, func(a, b FlowChangeData) int {
-		return cmp.Or(strings.Compare(a.From, b.From), strings.Compare(a.To, b.To))
+		return cmp.Or(naturalCompare(a.From, b.From), naturalCompare(a.To, b.To))
 	})
 	explainChanges(engine, pods, changes)
 	mc := checkMatrix(pods, ports, counts, leftOut, req)
@@ -321,9 +321,12 @@ func checkedCount(mask []uint64) int {
 
 // matrixPods lists the pods in scope that the matrix covers: hostNetwork
 // pods (whose traffic most plugins see as the node's) and finished pods
-// (which send nothing) are left out and named.
+// (which send nothing) are left out and named. The rows and columns are in
+// natural order: pod web-2 before web-10.
 func matrixPods(w *World, namespaces []string) (pods []policy.PodRef, leftOut []string) {
-	for _, ref := range w.Engine.Pods() {
+	all := w.Engine.Pods()
+	slices.SortStableFunc(all, naturalPods)
+	for _, ref := range all {
 		if len(namespaces) > 0 && !slices.Contains(namespaces, ref.Namespace) {
 			continue
 		}

@@ -125,6 +125,15 @@ func (a Arg) Name() string {
 	return a.Pod.String()
 }
 
+// object names the endpoint in a flow's target: a pod, or an IP address
+// (kind IP).
+func (a Arg) object() report.Object {
+	if a.IsIP() {
+		return report.Object{Kind: "IP", Name: a.IP.String()}
+	}
+	return podObject(a.Pod)
+}
+
 // ParseIP reads an IP endpoint; zones (fe80::1%eth0) are refused.
 func ParseIP(s string) (netip.Addr, bool) {
 	ip, err := netip.ParseAddr(s)

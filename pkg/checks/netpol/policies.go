@@ -127,7 +127,7 @@ func manifestFacts(ws []manifest.Warning) []report.Fact {
 	var facts []report.Fact
 	for i, w := range sorted {
 		if i == maxWarningFacts {
-			facts = append(facts, report.Fact{Name: "manifests", Value: fmt.Sprintf("and %d more warnings", len(sorted)-i)})
+			facts = append(facts, report.Fact{Name: "manifests", Value: moreWarnings(len(sorted) - i)})
 			break
 		}
 		facts = append(facts, report.Fact{Name: "manifests", Value: w.String()})
@@ -143,4 +143,12 @@ func firstFact(facts []report.Fact, name string) string {
 		}
 	}
 	return ""
+}
+
+// moreWarnings counts the warnings left out of the facts.
+func moreWarnings(n int) string {
+	if n == 1 {
+		return "and 1 more warning"
+	}
+	return fmt.Sprintf("and %d more warnings", n)
 }

@@ -14,7 +14,9 @@ const maxMissFacts = 10
 
 // SideVerdictData is one side of a flow in JSON. Rule, peer and port indices
 // are 0-based positions in the policy's lists; -1 means "all" (a rule
-// without peers or ports) or "not applicable".
+// without peers or ports) or "not applicable". Number (JSON "rule") is
+// the rule's number as the prose says it ("rule 2"), ruleIndex+1, absent when
+// ruleIndex is -1.
 type SideVerdictData struct {
 	Direction         string           `json:"direction"`
 	Pod               string           `json:"pod,omitempty"`
@@ -37,6 +39,7 @@ type SideVerdictData struct {
 type RuleMatchData struct {
 	Policy PolicyData `json:"policy"`
 	Rule   int        `json:"ruleIndex"`
+	Number int        `json:"rule,omitempty"`
 	Peer   int        `json:"peerIndex"`
 	Port   int        `json:"portIndex"`
 	Reason string     `json:"reason"`
@@ -49,6 +52,7 @@ type AdminMatchData struct {
 	Layer    string `json:"layer"`
 	Priority int32  `json:"priority"`
 	Rule     int    `json:"ruleIndex"`
+	Number   int    `json:"rule,omitempty"`
 	RuleName string `json:"ruleName,omitempty"`
 	Action   string `json:"action"`
 	Peer     int    `json:"peerIndex"`
@@ -57,11 +61,13 @@ type AdminMatchData struct {
 	Reason   string `json:"reason"`
 }
 
-// MissData is why one NetworkPolicy rule did not allow a flow; lower
-// closeness is closer.
+// MissData is why one NetworkPolicy (or Cilium) rule did not allow a flow.
+// Closeness ranks the misses, closest first: 3*peer distance + port
+// distance (policy.Miss), from 0 to 11.
 type MissData struct {
 	Policy      PolicyData `json:"policy"`
 	Rule        int        `json:"ruleIndex"`
+	Number      int        `json:"rule,omitempty"`
 	Peer        int        `json:"peerIndex"`
 	Port        int        `json:"portIndex"`
 	PeerMatched bool       `json:"peerMatched"`
@@ -70,6 +76,15 @@ type MissData struct {
 	PeerReason  string     `json:"peerReason,omitempty"`
 	PortReason  string     `json:"portReason,omitempty"`
 	Reason      string     `json:"reason"`
+}
+
+// ruleNumber is a rule's number as prose says it ("rule 2"), from its
+// 0-based index; 0 (left out of JSON) for -1, no rule.
+func ruleNumber(index int) int {
+	if index < 0 {
+		return 0
+	}
+	return index + 1
 }
 
 func sideData(sv policy.SideVerdict) SideVerdictData {
@@ -88,15 +103,15 @@ func sideData(sv policy.SideVerdict) SideVerdictData {
 		to   *[]RuleMatchData
 	}{{sv.AllowedBy, &d.AllowedBy}, {sv.DeniedBy, &d.DeniedBy}, {sv.Uncertain, &d.Uncertain}} {
 		for _, m := range list.from {
-			*list.to = append(*list.to, RuleMatchData{Policy: policyData(m.Policy), Rule: m.Rule, Peer: m.Peer, Port: m.Port, Reason: m.Reason})
+			*list.to = append(*list.to, RuleMatchData{Policy: policyData(m.Policy), Rule: m.Rule, Number: ruleNumber(m.Rule), Peer: m.Peer, Port: m.Port, Reason: m.Reason})
 		}
 	}
 	for _, m := range sv.Admin {
-		d.Admin = append(d.Admin, AdminMatchData{Policy: policyData(m.Policy), Layer: string(m.Layer), Priority: m.Priority, Rule: m.Rule, RuleName: m.RuleName,
+		d.Admin = append(d.Admin, AdminMatchData{Policy: policyData(m.Policy), Layer: string(m.Layer), Priority: m.Priority, Rule: m.Rule, Number: ruleNumber(m.Rule), RuleName: m.RuleName,
 			Action: m.Action, Peer: m.Peer, Port: m.Port, Certain: m.Certain, Reason: m.Reason})
 	}
 	for _, m := range sv.Misses {
-		d.Misses = append(d.Misses, MissData{Policy: policyData(m.Policy), Rule: m.Rule, Peer: m.Peer, Port: m.Port,
+		d.Misses = append(d.Misses, MissData{Policy: policyData(m.Policy), Rule: m.Rule, Number: ruleNumber(m.Rule), Peer: m.Peer, Port: m.Port,
 			PeerMatched: m.PeerMatched, PortMatched: m.PortMatched, Closeness: m.Closeness,
 			PeerReason: m.PeerReason, PortReason: m.PortReason, Reason: m.Reason})
 	}

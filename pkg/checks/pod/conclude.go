@@ -15,7 +15,9 @@ import (
 
 // conclude combines the live probes with the policy verdicts, the way an
 // operator reads them:
-//   - refused: the destination is reachable, nothing listens on the port;
+//   - refused: the destination is reachable, nothing listens on the port
+//     (its listening sockets, when read, say whether it listens on
+//     loopback only, on other ports, or on the port after all);
 //   - timed out, and policy denies: that policy, named;
 //   - timed out, and policy allows: the CNI, the node or routing;
 //   - connected although policy denies: the CNI is not enforcing policies.
@@ -34,9 +36,7 @@ func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []pol
 		dest := fmt.Sprintf("pod %s/%s (%s) port %d", dst.Namespace, dst.Name, dst.Status.PodIP, port)
 		switch {
 		case r.Outcome == probe.Refused:
-			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodTCP),
-				Message: fmt.Sprintf("%s is reachable but refuses connections: nothing listens on port %d (or it listens on 127.0.0.1 only)", dest, port),
-				Next:    []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tlnp", dst.Namespace, dst.Name)}}
+			return refused(src, dst, dest, port, l.listen)
 		case (r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable) && v.Result == policy.Denied:
 			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodPolicy),
 				Message: fmt.Sprintf("connection to %s %s because %s %s", dest, happened(r.Outcome), denier(v), v.Reason),
@@ -79,4 +79,29 @@ func happened(o probe.TCPOutcome) string {
 		return "found no route"
 	}
 	return "timed out"
+}
+
+// refused words a refused connect from what the destination listens on,
+// or, when that could not be read, the two usual causes and why it was not
+// read.
+func refused(src, dst *corev1.Pod, dest string, port int32, listen *probe.ListenResult) report.Verdict {
+	v := report.Verdict{Outcome: report.Problems, Code: string(checks.PodTCP)}
+	kind, why := probe.RefusalUnknown, ""
+	if listen != nil {
+		kind, why = listen.Refusal(dst.Status.PodIP, port)
+	}
+	switch kind {
+	case probe.RefusalUnknown:
+		v.Message = fmt.Sprintf("%s is reachable but refuses connections: nothing listens on port %d (or it listens on 127.0.0.1 only)", dest, port)
+		if listen != nil && listen.Why != "" {
+			v.Message += "; its listening sockets were not read: " + listen.Why
+		}
+		v.Next = []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tlnp", dst.Namespace, dst.Name)}
+	case probe.RefusalListening:
+		v.Message = fmt.Sprintf("%s is reachable but refuses connections: %s", dest, why)
+		v.Next = []string{fmt.Sprintf("kubectl netdebug netpol %s/%s %s/%s --port %d", src.Namespace, src.Name, dst.Namespace, dst.Name, port)}
+	default:
+		v.Message = fmt.Sprintf("%s is reachable but refuses connections: %s", dest, why)
+	}
+	return v
 }

@@ -145,6 +145,9 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 	}
 	rep.Add(enforcement, pol)
 	rep.Add(checkPing(dst, live), checkTCP(dst, live, ports))
+	if c := checkListening(dst, live); c != nil {
+		rep.Add(*c)
+	}
 	rep.Notes = append(rep.Notes, srcSess.Notes...)
 	rep.Notes = append(rep.Notes, dstSess.Notes...)
 	rep.Finish(func(_ []report.Check, def report.Verdict) report.Verdict {

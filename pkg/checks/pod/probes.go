@@ -24,6 +24,9 @@ type live struct {
 	numbers []int32 // resolved port numbers, 0 when a name does not resolve
 	srcNet  *probe.NetworkResult
 	dstNet  *probe.NetworkResult
+	// listen: the destination's listening sockets, read when a connect
+	// was refused; nil otherwise.
+	listen *probe.ListenResult
 }
 
 // maxProbes bounds the probes running at once: each is an exec stream
@@ -53,7 +56,37 @@ func runProbes(ctx context.Context, src probe.Session, dst *corev1.Pod, ports []
 		wg.Go(func() { r := p.Network(ctx); l.dstNet = &r })
 	}
 	wg.Wait()
+	l.readListening(ctx)
 	return l
+}
+
+// readListening reads the destination's listening sockets when a connect
+// was refused, to tell a loopback-only bind from a wrong port from a
+// refusal that is not the application's, and attaches them to each refused
+// result.
+func (l *live) readListening(ctx context.Context) {
+	for _, r := range l.tcp {
+		if r == nil || r.Outcome != probe.Refused {
+			continue
+		}
+		if l.listen == nil {
+			lr := probe.ReadListening(ctx, l.dst)
+			l.listen = &lr
+		}
+		r.Listening = l.listen
+	}
+}
+
+// checkListening is a skipped POD005 step when the destination's sockets
+// could not be read for lack of the exec permission; nil otherwise.
+func checkListening(dst *corev1.Pod, l *live) *report.Check {
+	if l.listen == nil || l.listen.Forbidden == nil {
+		return nil
+	}
+	c := checks.PodTCP.Skipped("not allowed to %s, so the listening sockets of pod %s/%s were not read", l.listen.Forbidden, dst.Namespace, dst.Name)
+	c.Subject = fmt.Sprintf("listening sockets of pod %s/%s", dst.Namespace, dst.Name)
+	c.Forbidden = l.listen.Forbidden
+	return &c
 }
 
 // resolve turns a named port into the destination's number for it.
@@ -184,6 +217,9 @@ func checkTCP(dst *corev1.Pod, l *live, ports []Port) report.Check {
 		c = code.New(report.Fail, "TCP from %s to %s: %s", l.src.Prober.Runner.Where(), dst.Status.PodIP, strings.Join(failed, ", "))
 	default:
 		c = code.New(report.Pass, "TCP connects to %s on port(s) %s", dst.Status.PodIP, strings.Join(ok, ", "))
+	}
+	if l.listen != nil {
+		facts = append(facts, l.listen.Fact())
 	}
 	c.Facts = facts
 	c.Data = data

@@ -40,7 +40,7 @@ func checkParents(f *facts, a *analysis) report.Check {
 	rt := f.route
 	if len(rt.ParentRefs) == 0 {
 		c := code.New(report.Fail, "%s names no parentRef: it is attached to no Gateway and serves nothing", rt.Label())
-		c.Next = []string{fmt.Sprintf("kubectl -n %s edit %s %s   # add spec.parentRefs", rt.Namespace, strings.ToLower(rt.Kind), rt.Name)}
+		c.Next = []string{fmt.Sprintf("kubectl -n %s edit %s %s", rt.Namespace, strings.ToLower(rt.Kind), rt.Name)}
 		return c
 	}
 	if len(a.refs) == 0 {
@@ -78,7 +78,7 @@ func checkParents(f *facts, a *analysis) report.Check {
 			default:
 				d.Message = fmt.Sprintf("listenerset %s does not exist", pr.lsKey)
 				fails = append(fails, fmt.Sprintf("%s: listenerset %s does not exist (NoMatchingParent): the route is served by no gateway there", name, pr.lsKey))
-				next = append(next, fmt.Sprintf("kubectl get listenersets -A   # fix parentRef %d", pr.index+1))
+				next = append(next, "kubectl get listenersets -A")
 			}
 		case pr.lsKey != "" && pr.gwKey == "":
 			d.Reason, d.Message = "NotAGateway", "the listenerset's parentRef names no Gateway: not diagnosed"
@@ -95,7 +95,7 @@ func checkParents(f *facts, a *analysis) report.Check {
 			default:
 				d.Message = fmt.Sprintf("gateway %s does not exist", pr.gwKey)
 				fails = append(fails, fmt.Sprintf("%s: gateway %s does not exist (NoMatchingParent): the route is served by no gateway there", name, pr.gwKey))
-				next = append(next, fmt.Sprintf("kubectl get gateways -A   # fix parentRef %d", pr.index+1))
+				next = append(next, "kubectl get gateways -A")
 			}
 		case pr.att != nil:
 			d.Accepted, d.Reason, d.Message = pr.att.Accepted, string(pr.att.Reason), pr.att.Message

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +60,12 @@ type facts struct {
 	// listeners; allSetsErr when they could not be read.
 	allSets    []gwv1.ListenerSet
 	allSetsErr error
+	// allSetsScope: the namespace whose ListenerSets were read when
+	// those of every namespace could not be; "" otherwise.
+	allSetsScope string
+
+	// notes for the report: what could not be read and may be missed.
+	notes []string
 
 	namespaces gateway.Namespaces
 
@@ -111,7 +119,7 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 	wg.Go(func() { f.route, f.routeErr = readRoute(ctx, r, req.Kind, req.Namespace, req.Name) })
 	wg.Go(func() { f.all, f.allScope, f.allErr = readAll(ctx, r, req.Kind, req.Namespace) })
 	wg.Go(func() { f.classes, f.classesErr = r.GatewayClasses(ctx) })
-	wg.Go(func() { f.allSets, _, f.allSetsErr = gateway.ReadListenerSets(ctx, r, req.Namespace) })
+	wg.Go(func() { f.allSets, f.allSetsScope, f.allSetsErr = gateway.ReadListenerSets(ctx, r, req.Namespace) })
 	wg.Wait()
 	if f.allSetsErr != nil && !kube.IsAPIAnswer(f.allSetsErr) {
 		return nil, f.allSetsErr
@@ -232,7 +240,40 @@ func gather(ctx context.Context, c kube.Clients, r gatewayapi.Reader, req Reques
 			p.merged = append(p.merged, l)
 		}
 	}
+	if n := listenerSetsNote(f); n != "" {
+		f.notes = append(f.notes, n)
+	}
 	return f, nil
+}
+
+// listenerSetsNote says, when the ListenerSets of every namespace could
+// not be listed and a parent Gateway admits ListenerSets, which permission
+// is missing and what the parents' merged lists of listeners may miss;
+// "" otherwise.
+func listenerSetsNote(f *facts) string {
+	if f.allSetsErr == nil {
+		return ""
+	}
+	var admit []string
+	for _, key := range slices.Sorted(maps.Keys(f.gateways)) {
+		if p := f.gateways[key]; p.gw != nil && routing.AllowedListenersFrom(p.gw) != gwv1.NamespacesFromNone {
+			admit = append(admit, fmt.Sprintf("gateway %s admits %s", key, routing.DescribeAllowedListeners(p.gw)))
+		}
+	}
+	if len(admit) == 0 {
+		return ""
+	}
+	missing := f.allSetsErr.Error()
+	var fe *kube.ForbiddenError
+	if errors.As(f.allSetsErr, &fe) {
+		missing = "missing permission: " + fe.Permission.String()
+	}
+	read := "only the ListenerSets the route names were read"
+	if f.allSetsScope != "" {
+		read = fmt.Sprintf("only the ListenerSets of namespace %s and those the route names were read", f.allSetsScope)
+	}
+	return fmt.Sprintf("ListenerSets could not be listed (%s): %s; %s, so a listener another ListenerSet adds to the merged list (one that takes the request first or conflicts with the listener reached) may be missed",
+		missing, strings.Join(admit, "; "), read)
 }
 
 // parentKey is the namespace/name of the Gateway a parentRef leads to:

@@ -126,6 +126,7 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		rep.Finish(checks.CouldNotRead(fmt.Sprintf("%s %s/%s", strings.ToLower(req.Kind), req.Namespace, req.Name)))
 		return rep, nil
 	}
+	rep.Notes = append(rep.Notes, f.notes...)
 	a := analyze(f, req)
 	if err := gatherBackends(ctx, c, r, f, a); err != nil {
 		return nil, err

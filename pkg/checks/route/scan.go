@@ -11,7 +11,9 @@ import (
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
+	"github.com/netdebug/kubectl-netdebug/pkg/routing"
 )
 
 // This file exports the static checks of the route procedure for callers
@@ -42,7 +44,14 @@ type ScanObjects struct {
 	// listed.
 	Gateways    map[string]*gwv1.Gateway
 	GatewaysErr error
-	Namespaces  gateway.Namespaces
+	// ListenerSets by namespace/name, nil when they could not be read
+	// (a parentRef naming one is then not judged); ListenerSetsServed:
+	// the cluster serves ListenerSet; ListenerSetsScope: the namespace
+	// whose ListenerSets alone were read, "" when every namespace's were.
+	ListenerSets       map[string]*gwv1.ListenerSet
+	ListenerSetsServed bool
+	ListenerSetsScope  string
+	Namespaces         gateway.Namespaces
 	// Grants are every ReferenceGrant of the cluster (or of the scope).
 	Grants    []gwv1.ReferenceGrant
 	GrantsErr error
@@ -176,8 +185,9 @@ func JudgeRemote(o NamespaceObjects, b Backend) (checks.Code, string) {
 	return code, be.why
 }
 
-// scanParents is RT002 for the scan: every parentRef naming a Gateway
-// accepts the route, as netdebug judges it and as the controller says.
+// scanParents is RT002 for the scan: every parentRef naming a Gateway or
+// a ListenerSet accepts the route, as netdebug judges it and as the
+// controller says.
 func scanParents(o ScanObjects) report.Check {
 	code := checks.RtParents
 	rt := o.Route
@@ -188,6 +198,12 @@ func scanParents(o ScanObjects) report.Check {
 		return code.FromError("listing the gateways", o.GatewaysErr)
 	}
 	for i, ref := range rt.ParentRefs {
+		if lns, lname, ok := routing.ParentListenerSet(ref, rt.Namespace); ok {
+			if c, failed := scanListenerSetParent(o, i, ref, lns, lname); failed {
+				return c
+			}
+			continue
+		}
 		ns, name, ok := parentGatewayOf(ref, rt.Namespace)
 		if !ok {
 			continue
@@ -209,6 +225,49 @@ func scanParents(o ScanObjects) report.Check {
 		}
 	}
 	return code.New(report.Pass, "every parent accepts the route")
+}
+
+// scanListenerSetParent judges parentRef i, which names ListenerSet
+// lns/lname: failed when it does not accept the route. A ListenerSet that
+// could not be read, or whose parentRef names no Gateway, is not judged.
+func scanListenerSetParent(o ScanObjects, i int, ref gwv1.ParentReference, lns, lname string) (report.Check, bool) {
+	code := checks.RtParents
+	rt := o.Route
+	key := lns + "/" + lname
+	if !o.ListenerSetsServed {
+		return code.New(report.Fail, "parentRef %d: the cluster does not serve ListenerSet (%s.%s): listenerset %s cannot exist (NoMatchingParent)",
+			i+1, gatewayapi.ListenerSets, gatewayapi.Group, key), true
+	}
+	if o.ListenerSets == nil || (o.ListenerSetsScope != "" && lns != o.ListenerSetsScope) {
+		return report.Check{}, false // not read: the inventory says so
+	}
+	if st := gateway.ParentStatus(rt.Status, ref, rt.Namespace); st != nil {
+		if c := condOf(st.Conditions, gwv1.RouteConditionAccepted); c != nil && c.Status == "False" {
+			return code.New(report.Fail, "parentRef %d (listenerset %s): the controller did not accept the route: %s (%s)", i+1, key, oneLineMsg(c.Message, c.Reason), c.Reason), true
+		}
+	}
+	ls := o.ListenerSets[key]
+	if ls == nil {
+		return code.New(report.Fail, "parentRef %d: listenerset %s does not exist (NoMatchingParent)", i+1, key), true
+	}
+	gns, gname, ok := routing.ListenerSetParent(ls)
+	if !ok {
+		return report.Check{}, false
+	}
+	gw := o.Gateways[gns+"/"+gname]
+	if gw == nil {
+		return code.New(report.Fail, "parentRef %d (listenerset %s): its gateway %s/%s does not exist (NoMatchingParent)", i+1, key, gns, gname), true
+	}
+	st := gateway.ListenerSetsOf(gw, []gwv1.ListenerSet{*ls}, o.Namespaces)
+	if len(st) == 0 {
+		return report.Check{}, false
+	}
+	for _, pa := range gateway.AttachmentsToListenerSet(st[0], []gateway.Route{rt}, o.Namespaces) {
+		if pa.Index == i && !pa.Accepted && !pa.Undecided {
+			return code.New(report.Fail, "parentRef %d (listenerset %s of gateway %s/%s) does not accept the route: %s (%s)", i+1, key, gns, gname, pa.Message, pa.Reason), true
+		}
+	}
+	return report.Check{}, false
 }
 
 func parentGatewayOf(ref gwv1.ParentReference, routeNS string) (string, string, bool) {

@@ -10,6 +10,7 @@ import (
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/gateway"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/route"
+	"github.com/netdebug/kubectl-netdebug/pkg/gatewayapi"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
 )
 
@@ -22,9 +23,11 @@ var (
 
 // gatewayScan reports, when the cluster serves the Gateway API, the
 // Gateway procedure's static checks on every Gateway (GW005 accepted and
-// programmed, GW007 listener conflicts) and the route procedure's on every
-// route (RT002 parents, RT005 backends, RT006 ReferenceGrants, RT007
-// endpoints), one namespace at a time as the routes stream by.
+// programmed, GW007 listener conflicts of its merged list: its listeners
+// and those of the ListenerSets it admits) and the route procedure's on
+// every route (RT002 parents, Gateways and ListenerSets, RT005 backends,
+// RT006 ReferenceGrants, RT007 endpoints), one namespace at a time as the
+// routes stream by.
 //
 // A route's backend in another namespace that a ReferenceGrant permits is
 // judged with that namespace's objects: the namespaces holding grants to
@@ -37,8 +40,11 @@ type gatewayScan struct {
 	now     time.Time
 
 	gateways map[string]*gwv1.Gateway
-	ns       gateway.Namespaces
-	granted  map[string]bool
+	// sets: the ListenerSets by namespace/name; nil when they are not
+	// served or could not be read.
+	sets    map[string]*gwv1.ListenerSet
+	ns      gateway.Namespaces
+	granted map[string]bool
 	// seen: granted namespaces already streamed; their Services' names
 	// and judged ports.
 	seen      map[string]map[string]bool
@@ -75,6 +81,13 @@ func newGatewayScan(agg *aggregator, cluster *clusterObjects, all bool, now time
 	for i := range cluster.gateways {
 		g := &cluster.gateways[i]
 		s.gateways[g.Namespace+"/"+g.Name] = g
+	}
+	if cluster.gwAPI.Serves(gatewayapi.ListenerSets) && cluster.setsErr == nil {
+		s.sets = map[string]*gwv1.ListenerSet{}
+		for i := range cluster.sets {
+			ls := &cluster.sets[i]
+			s.sets[ls.Namespace+"/"+ls.Name] = ls
+		}
 	}
 	switch {
 	case cluster.namespacesErr != nil:
@@ -117,7 +130,10 @@ func (s *gatewayScan) start(scope string) {
 		if scope != "" && g.Namespace != scope {
 			continue
 		}
-		s.agg.add(report.Object{Kind: "Gateway", Namespace: g.Namespace, Name: g.Name}, gateway.StatusCheck(g), gateway.ConflictsCheck(g))
+		// Without the ListenerSets (not served, or forbidden: the
+		// inventory says so once), the Gateway's own listeners.
+		sets := gateway.ListenerSetsOf(g, s.cluster.sets, s.ns)
+		s.agg.add(report.Object{Kind: "Gateway", Namespace: g.Namespace, Name: g.Name}, gateway.StatusCheck(g), gateway.ConflictsCheckMerged(g, sets))
 	}
 }
 
@@ -154,6 +170,7 @@ func (s *gatewayScan) namespace(v *namespaceView) {
 	for i := range v.routes {
 		rt := v.routes[i]
 		list, remote := route.ScanChecks(route.ScanObjects{Route: rt, Gateways: s.gateways, GatewaysErr: s.cluster.gwErr, Namespaces: s.ns,
+			ListenerSetsServed: s.cluster.gwAPI.Serves(gatewayapi.ListenerSets), ListenerSets: s.sets, ListenerSetsScope: s.cluster.setsScope,
 			Grants: s.cluster.grants, GrantsErr: s.cluster.grantsErr, Local: local})
 		obj := report.Object{Kind: rt.Kind, Namespace: rt.Namespace, Name: rt.Name}
 		if len(remote) == 0 {

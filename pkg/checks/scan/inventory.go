@@ -131,14 +131,19 @@ type clusterObjects struct {
 	namespaces    []corev1.Namespace
 	namespacesErr error
 
-	// The Gateway API, when served (gwAPI not nil): every Gateway and
-	// ReferenceGrant (of the scope when the cluster's are forbidden),
-	// held whole as they are few.
+	// The Gateway API, when served (gwAPI not nil): every Gateway,
+	// ReferenceGrant and ListenerSet (when served; of the scope when the
+	// cluster's are forbidden), held whole as they are few.
 	gwAPI     *gatewayapi.API
 	gateways  []gwv1.Gateway
 	gwErr     error
 	grants    []gwv1.ReferenceGrant
 	grantsErr error
+	sets      []gwv1.ListenerSet
+	setsErr   error
+	// setsScope: the namespace whose ListenerSets alone were read, when
+	// the cluster's are forbidden; "" when every namespace's were.
+	setsScope string
 }
 
 // readClusterObjects returns an error only when the API server cannot be
@@ -155,6 +160,11 @@ func readClusterObjects(ctx context.Context, clients kube.Clients, gw *gatewayap
 		if gw.API.Serves(gatewayapi.ReferenceGrants) {
 			wg.Go(func() {
 				c.grants, c.grantsErr = clusterOrScope(ns, func(scope string) ([]gwv1.ReferenceGrant, error) { return gw.ReferenceGrants(ctx, scope) })
+			})
+		}
+		if gw.API.Serves(gatewayapi.ListenerSets) {
+			wg.Go(func() {
+				c.sets, c.setsScope, c.setsErr = readListenerSets(ctx, gw, ns, pageSize)
 			})
 		}
 	}
@@ -198,7 +208,7 @@ func readClusterObjects(ctx context.Context, clients kube.Clients, gw *gatewayap
 		})
 	}
 	wg.Wait()
-	for _, err := range []error{c.classesErr, c.policiesErr, c.namespacesErr, c.adminErr, c.gwErr, c.grantsErr} {
+	for _, err := range []error{c.classesErr, c.policiesErr, c.namespacesErr, c.adminErr, c.gwErr, c.grantsErr, c.setsErr} {
 		if err != nil && !kube.IsAPIAnswer(err) {
 			return nil, err
 		}
@@ -215,6 +225,52 @@ func clusterOrScope[T any](ns string, list func(string) ([]T, error)) ([]T, erro
 		return all, err
 	}
 	return list(ns)
+}
+
+// readListenerSets lists every namespace's ListenerSets with one paged
+// LIST, or, when that is forbidden and the scan is of namespace ns, those
+// of ns (scope is then ns). A route or Gateway of the scope may name a
+// ListenerSet of any namespace.
+func readListenerSets(ctx context.Context, gw *gatewayapi.Reader, ns string, pageSize int64) (sets []gwv1.ListenerSet, scope string, err error) {
+	read := func(scope string) ([]gwv1.ListenerSet, error) {
+		var out []gwv1.ListenerSet
+		p := pager.New(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return gw.ListPage(ctx, gatewayapi.ListenerSets, scope, o) // the error names the permission
+		})
+		p.PageSize = pageSize
+		err := p.EachListItem(ctx, metav1.ListOptions{}, func(obj runtime.Object) error {
+			u, ok := obj.(*unstructured.Unstructured)
+			if !ok {
+				return nil
+			}
+			ls, err := gatewayapi.Decode[gwv1.ListenerSet]([]unstructured.Unstructured{*u})
+			if err != nil {
+				return nil // not judged, as routes that do not decode
+			}
+			out = append(out, slimListenerSet(ls[0]))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	sets, err = read(metav1.NamespaceAll)
+	var fe *kube.ForbiddenError
+	if err == nil || ns == "" || !errors.As(err, &fe) {
+		return sets, "", err
+	}
+	if sets, err = read(ns); err != nil {
+		return nil, "", err
+	}
+	return sets, ns, nil
+}
+
+// slimListenerSet keeps its identity, creation (the merged list's
+// precedence), spec and status.
+func slimListenerSet(ls gwv1.ListenerSet) gwv1.ListenerSet {
+	ls.ObjectMeta = metav1.ObjectMeta{Name: ls.Name, Namespace: ls.Namespace, CreationTimestamp: ls.CreationTimestamp}
+	return ls
 }
 
 // each lists one kind page by page and hands every item to keep.

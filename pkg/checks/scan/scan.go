@@ -211,6 +211,9 @@ func inventoryCheck(src *sources, cluster *clusterObjects, ns string) report.Che
 		if cluster.gwAPI.Serves(gatewayapi.ReferenceGrants) {
 			kinds = append(kinds, kind{"referencegrants", len(cluster.grants), cluster.grantsErr})
 		}
+		if cluster.gwAPI.Serves(gatewayapi.ListenerSets) {
+			kinds = append(kinds, kind{"listenersets", len(cluster.sets), cluster.setsErr})
+		}
 	}
 	var facts []report.Fact
 	var unread []string
@@ -241,10 +244,20 @@ func inventoryCheck(src *sources, cluster *clusterObjects, ns string) report.Che
 				routes += r.count
 			}
 			c.Message += fmt.Sprintf(", %d gateways, %d routes", len(cluster.gateways), routes)
+			if cluster.gwAPI.Serves(gatewayapi.ListenerSets) {
+				c.Message += fmt.Sprintf(", %d listenersets", len(cluster.sets))
+			}
 		}
 	}
-	if cluster.gwAPI == nil {
+	switch {
+	case cluster.gwAPI == nil:
 		facts = append(facts, report.Fact{Name: "Gateway API", Value: "not served by the cluster: no gateway or route to check"})
+	case !cluster.gwAPI.Serves(gatewayapi.ListenerSets):
+		facts = append(facts, report.Fact{Name: "listenersets", Value: "not served by the cluster: the gateways have only their own listeners"})
+	case cluster.setsErr != nil:
+		facts = append(facts, report.Fact{Name: "caveat", Value: "without the ListenerSets, the gateways' listener conflicts (GW007) are judged on their own listeners, and the parentRefs of routes that name a ListenerSet are not judged (RT002)"})
+	case cluster.setsScope != "":
+		facts = append(facts, report.Fact{Name: "caveat", Value: fmt.Sprintf("only the ListenerSets of namespace %s were read (those of every namespace may not be listed): the gateways' listener conflicts (GW007) leave out the others, and parentRefs naming them are not judged (RT002)", cluster.setsScope)})
 	}
 	c.Facts = append(facts, c.Facts...)
 	return c

@@ -30,6 +30,9 @@ type liveClient struct {
 	// Dynamic reads AdminNetworkPolicies for the policy verdict; nil skips
 	// them (only when their API is absent is that exact).
 	Dynamic dynamic.Interface
+	// Open prepares running commands in a backend pod, to read its
+	// listening sockets after a refused connect; nil: never.
+	Open func(context.Context, *corev1.Pod) probe.Session
 }
 
 // LiveResults are what the probes found (Data of SVC007, SVC009, SVC010).
@@ -49,16 +52,18 @@ type liveTarget struct {
 
 // liveChecks probe the three paths a connection to a Service takes from a
 // client pod, so the report can tell a DNS problem from a kube-proxy (VIP)
-// problem from a backend problem.
-func liveChecks(ctx context.Context, client kubernetes.Interface, f *facts, from liveClient) []report.Check {
-	skipAll := func(format string, args ...any) []report.Check {
+// problem from a backend problem. A refused backend has its listening
+// sockets read; notes are what the user should know of that (an ephemeral
+// container added to the backend pod).
+func liveChecks(ctx context.Context, client kubernetes.Interface, f *facts, from liveClient) (out []report.Check, notes []string) {
+	skipAll := func(format string, args ...any) ([]report.Check, []string) {
 		out := []report.Check{checkPolicy(ctx, client, f, from)}
 		for _, c := range []checks.Code{checks.SvcDNSFromPod, checks.SvcBackendTCP, checks.SvcClusterIP} {
 			chk := c.Skipped(format, args...)
 			chk.Forbidden = from.Session.Forbidden
 			out = append(out, chk)
 		}
-		return out
+		return out, nil
 	}
 	p := from.Session.Prober
 	if p == nil {
@@ -85,19 +90,54 @@ func liveChecks(ctx context.Context, client kubernetes.Interface, f *facts, from
 		wg.Go(func() { r := p.TCP(ctx, vip, f.svc.Spec.Ports[0].Port); res.ClusterIP = &r })
 	}
 	wg.Wait()
+	if tgt != nil && res.Backend.Outcome == probe.Refused {
+		notes = readListening(ctx, f, tgt, res.Backend, from)
+	}
 
-	out := []report.Check{checkLookup(f, res.Lookup, from), checkPolicy(ctx, client, f, from)}
+	out = []report.Check{checkLookup(f, res.Lookup, from), checkPolicy(ctx, client, f, from)}
 	if tgt == nil {
 		out = append(out, checks.SvcBackendTCP.Skipped("%s", why))
 	} else {
 		out = append(out, checkBackend(f, tgt, res.Backend, from))
+		if c := checkListening(f, tgt, res.Backend); c != nil {
+			out = append(out, *c)
+		}
 	}
 	if hasVIP {
 		out = append(out, checkClusterIP(f, res.ClusterIP, res.Backend, from))
 	} else {
 		out = append(out, checks.SvcClusterIP.Skipped("headless service: no virtual IP"))
 	}
-	return out
+	return out, notes
+}
+
+// readListening reads the listening sockets of the backend pod that
+// refused, through a session of its own, into r.Listening.
+func readListening(ctx context.Context, f *facts, tgt *liveTarget, r *probe.TCPResult, from liveClient) []string {
+	if tgt.pod == "" || from.Open == nil {
+		return nil
+	}
+	for i := range f.pods {
+		if f.pods[i].Name == tgt.pod {
+			sess := from.Open(ctx, &f.pods[i])
+			lr := probe.ReadListening(ctx, sess)
+			r.Listening = &lr
+			return sess.Notes
+		}
+	}
+	return nil
+}
+
+// checkListening is a skipped SVC009 step when the refusing backend's
+// sockets could not be read for lack of the exec permission; nil otherwise.
+func checkListening(f *facts, tgt *liveTarget, r *probe.TCPResult) *report.Check {
+	if r == nil || r.Listening == nil || r.Listening.Forbidden == nil {
+		return nil
+	}
+	c := checks.SvcBackendTCP.Skipped("not allowed to %s, so the listening sockets of pod %s/%s were not read", r.Listening.Forbidden, f.namespace, tgt.pod)
+	c.Subject = fmt.Sprintf("listening sockets of pod %s/%s", f.namespace, tgt.pod)
+	c.Forbidden = r.Listening.Forbidden
+	return &c
 }
 
 // pickLiveTarget chooses a ready endpoint of the first TCP service port and
@@ -217,9 +257,27 @@ func checkBackend(f *facts, tgt *liveTarget, r *probe.TCPResult, from liveClient
 		c.Message = fmt.Sprintf("pod %s connects to %s", from.Pod.Name, dest)
 	case probe.Refused:
 		c.Status = report.Fail
-		c.Message = fmt.Sprintf("%s refuses connections: nothing listens on port %d in the backend (wrong targetPort, or the app listens on 127.0.0.1 only)", dest, tgt.target)
-		if tgt.pod != "" {
-			c.Next = []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tln", f.namespace, tgt.pod)}
+		kind, why := probe.RefusalUnknown, ""
+		if r.Listening != nil {
+			kind, why = r.Listening.Refusal(tgt.endpoint, tgt.target)
+			c.Facts = append(c.Facts, r.Listening.Fact())
+		}
+		switch kind {
+		case probe.RefusalUnknown:
+			c.Message = fmt.Sprintf("%s refuses connections: nothing listens on port %d in the backend (wrong targetPort, or the app listens on 127.0.0.1 only)", dest, tgt.target)
+			if r.Listening != nil && r.Listening.Why != "" {
+				c.Message += "; its listening sockets were not read: " + r.Listening.Why
+			}
+			if tgt.pod != "" {
+				c.Next = []string{fmt.Sprintf("kubectl -n %s exec %s -- netstat -tln", f.namespace, tgt.pod)}
+			}
+		case probe.RefusalNotListening:
+			c.Message = fmt.Sprintf("%s refuses connections: %s", dest, why)
+			if tp := targetPort(tgt.port); len(r.Listening.Listeners) > 0 {
+				c.Message += fmt.Sprintf(" (is targetPort %s of service port %d right?)", tp.String(), tgt.port.Port)
+			}
+		default:
+			c.Message = fmt.Sprintf("%s refuses connections: %s", dest, why)
 		}
 	case probe.TimedOut, probe.Unreachable:
 		c.Status = report.Fail

@@ -86,7 +86,7 @@ func (m miss) fix(f *facts) string {
 	if m.podValue == "" {
 		return fmt.Sprintf("add label %s=%s to the pods' template, or drop it from the service selector", m.key, m.want)
 	}
-	return fmt.Sprintf("kubectl -n %s edit service %s   # selector %s=%s -> %s=%s, or relabel the pods", f.namespace, f.name, m.key, m.want, m.podKey, m.podValue)
+	return fmt.Sprintf("kubectl -n %s edit service %s", f.namespace, f.name)
 }
 
 // nearMisses finds pods that match every selector label but one, grouped by

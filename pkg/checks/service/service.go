@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/dns"
 	"github.com/netdebug/kubectl-netdebug/pkg/kube"
@@ -42,7 +44,8 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		if err != nil {
 			return nil, err
 		}
-		from = &liveClient{Pod: pod, Session: sess, ClusterDomain: dns.Domain(ctx, c.Typed), Dynamic: c.Dynamic}
+		from = &liveClient{Pod: pod, Session: sess, ClusterDomain: dns.Domain(ctx, c.Typed), Dynamic: c.Dynamic,
+			Open: func(ctx context.Context, pod *corev1.Pod) probe.Session { return req.Probe.OpenIn(ctx, c, pod) }}
 	}
 	client := c.Typed
 	f, err := gather(ctx, client, req)
@@ -64,8 +67,10 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		checkEndpoints(f),
 	)
 	if from != nil {
-		rep.Add(liveChecks(ctx, client, f, *from)...)
+		live, notes := liveChecks(ctx, client, f, *from)
+		rep.Add(live...)
 		rep.Notes = append(rep.Notes, from.Session.Notes...)
+		rep.Notes = append(rep.Notes, notes...)
 	}
 	if from == nil {
 		rep.Finish(nil)
