@@ -36,7 +36,8 @@ lint: tidy-check
 	$(GO) run ./hack/importcheck
 	$(if $(wildcard test/e2e),$(GO) run ./hack/importcheck -tags e2e ./test/...)
 
-# README's finding-code tables, generated from the code catalog (pkg/checks).
+# README's finding-code tables, generated from the code catalog (pkg/checks),
+# and plugins.yaml's RBAC caveats, generated from the README's RBAC section.
 docs:
 	$(GO) run ./hack/gendocs
 

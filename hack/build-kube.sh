@@ -25,17 +25,26 @@ ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION \
  -X k8s.io/component-base/version.gitTreeState=clean \
  -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
 
+# shellcheck source=lib/progress.sh
+. "$root/hack/lib/progress.sh"
+
+missing=()
 for c in "${components[@]}"; do
-  [ -x "$out/$c" ] && continue
-  echo "building $c ($KUBE_VERSION / etcd $ETCD_VERSION) into $out" >&2
+  [ -x "$out/$c" ] || missing+=("$c")
+done
+[ ${#missing[@]} -eq 0 ] || echo "building ${#missing[@]} component(s) once per version: ${missing[*]} (cold, on 2 idle cores, kube-apiserver and kube-controller-manager take about 12 minutes each; a busy machine takes longer)" >&2
+i=0
+for c in "${missing[@]}"; do
+  i=$((i + 1))
+  echo "[$i/${#missing[@]}] building $c ($KUBE_VERSION / etcd $ETCD_VERSION) into $out" >&2
   start=$SECONDS
   if [ "$c" = etcd ]; then
-    (cd "$root/hack/tools/etcd" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/$c.tmp" .)
+    (cd "$root/hack/tools/etcd" && CGO_ENABLED=0 heartbeat "$c" go build -trimpath -ldflags "-s -w" -o "$out/$c.tmp" .)
   else
     [ -d "$root/hack/tools/kube/$c" ] || { echo "unknown component $c" >&2; exit 2; }
-    (cd "$root/hack/tools/kube" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/$c.tmp" "./$c")
+    (cd "$root/hack/tools/kube" && CGO_ENABLED=0 heartbeat "$c" go build -trimpath -ldflags "$ldflags" -o "$out/$c.tmp" "./$c")
   fi
   mv "$out/$c.tmp" "$out/$c"
-  echo "built $c in $((SECONDS - start))s" >&2
+  echo "[$i/${#missing[@]}] built $c in $((SECONDS - start))s" >&2
 done
 echo "$out"

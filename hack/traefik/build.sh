@@ -34,7 +34,9 @@ if [ ! -x "$out/traefik" ]; then
   echo "building traefik $version into $out (about 10 minutes on 2 cores, once per version)" >&2
   start=$SECONDS
   pkg=github.com/traefik/traefik/v3
-  (cd "$here" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+  # shellcheck source=../lib/progress.sh
+  . "$here/../lib/progress.sh"
+  (cd "$here" && CGO_ENABLED=0 heartbeat traefik go build -mod=readonly -trimpath \
     -ldflags "-s -w -X $pkg/pkg/version.Version=$version -X $pkg/pkg/version.BuildDate=unknown" \
     -o "$out/traefik.tmp" "$pkg/cmd/traefik")
   mv "$out/traefik.tmp" "$out/traefik"

@@ -26,7 +26,7 @@ func serviceProcedure() Procedure {
 			{SvcEndpoints, "EndpointSlices agree", "The Service's EndpointSlices (never the deprecated Endpoints): ready, serving and terminating endpoints, and whether they agree with the ready pods."},
 			{SvcDNSFromPod, "Service name resolves", "With `--from`: the Service's name resolves to its ClusterIP from inside the pod."},
 			{SvcPolicy, "Policy to backends", "With `--from`: NetworkPolicy lets the pod reach the backends on their target ports."},
-			{SvcBackendTCP, "Backend answers", "With `--from`: a TCP connect from the pod straight to one ready endpoint's IP:targetPort (the backend path)."},
+			{SvcBackendTCP, "Backend answers", "With `--from`: a TCP connect from the pod straight to one ready endpoint's IP:targetPort (the backend path); a refusal reads the endpoint pod's listening sockets, as POD005 does."},
 			{SvcClusterIP, "ClusterIP answers", "With `--from`: a TCP connect from the pod to ClusterIP:port (the kube-proxy path)."},
 		},
 	}

@@ -44,7 +44,9 @@ func NewCmdPod(g *GlobalOptions) *cobra.Command {
 and ready with IPs (and the IPs inside the pods), their nodes and the CNI agent
 on each, the NetworkPolicy verdict for SRC's egress and DST's ingress with the
 deciding rules, then ping and a TCP connect from SRC to DST. The verdict
-combines them: refused means nothing listens; a timeout with a denying policy
+combines them: a refusal is explained by DST's listening sockets (read from
+/proc/net/tcp through exec: it listens on 127.0.0.1 only, on other ports, or
+on the port after all); a timeout with a denying policy
 names the policy; a timeout without one points at the CNI, node or routing; a
 success despite a deny means the CNI does not enforce policies.`,
 		Example: podExample,
