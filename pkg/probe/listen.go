@@ -333,3 +333,17 @@ func (r TCPResult) Refusal() (RefusalKind, string) {
 	}
 	return r.Listening.Refusal(host, int32(n))
 }
+
+// RefusalReason says why a backend refused, for the proxy checks (ING016,
+// RT011): from the listening sockets when they were read (a loopback-only
+// bind, another port, or a refusal that is not the application's), else
+// the usual cause and why the sockets were not read.
+func (r TCPResult) RefusalReason() string {
+	if kind, why := r.Refusal(); kind != RefusalUnknown {
+		return why
+	}
+	if r.Listening == nil {
+		return "nothing listens on that port"
+	}
+	return "nothing listens on that port, or only on 127.0.0.1; its listening sockets were not read: " + r.Listening.Why
+}

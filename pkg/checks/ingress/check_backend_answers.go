@@ -48,7 +48,7 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		}
 		if ip, port, pod, ok := service.ReadyTarget(b.endpoints, b.targets, b.svcPort); ok {
 			targets = append(targets, target{b, ip, port, pod})
-			pods = append(pods, podNamed(b.pods, pod))
+			pods = append(pods, service.PodNamed(b.pods, pod))
 		}
 	}
 	if len(targets) == 0 {
@@ -88,7 +88,7 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		c.Facts = append(c.Facts, report.Fact{Name: r.Backend + " " + r.Result.Target, Value: v})
 		switch r.Result.Outcome {
 		case probe.Refused:
-			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the controller (%s)", r.Backend, r.Result.Target, refusalWhy(r.Result)))
+			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the controller (%s)", r.Backend, r.Result.Target, r.Result.RefusalReason()))
 			if r.Result.Listening != nil {
 				f := r.Result.Listening.Fact()
 				f.Name = r.Backend + " " + f.Name
@@ -111,26 +111,4 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 		c.Message = fmt.Sprintf("every probed backend answers TCP from controller pod %s", ctrl[0].Name)
 	}
 	return c
-}
-
-func podNamed(pods []corev1.Pod, name string) *corev1.Pod {
-	for i := range pods {
-		if pods[i].Name == name && name != "" {
-			return &pods[i]
-		}
-	}
-	return nil
-}
-
-// refusalWhy says why a backend refused, from its listening sockets when
-// they were read: a loopback-only bind, another port, or a refusal that is
-// not the application's; else the usual cause, and why they were not read.
-func refusalWhy(r probe.TCPResult) string {
-	if kind, why := r.Refusal(); kind != probe.RefusalUnknown {
-		return why
-	}
-	if r.Listening == nil {
-		return "nothing listens on that port"
-	}
-	return "nothing listens on that port, or only on 127.0.0.1; its listening sockets were not read: " + r.Listening.Why
 }

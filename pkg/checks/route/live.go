@@ -78,7 +78,7 @@ func gatherLive(ctx context.Context, c kube.Clients, p *parent, req Request) *li
 		}
 		if ip, port, pod, ok := service.ReadyTarget(b.endpoints, b.targets, b.svcPort); ok {
 			targets = append(targets, target{b, ip, port, pod})
-			targetPods = append(targetPods, podNamed(b.pods, pod))
+			targetPods = append(targetPods, service.PodNamed(b.pods, pod))
 		}
 		for _, pod := range b.pods {
 			if podstatus.Ready(&pod) && len(backendPods) < maxPolicyBackends {
@@ -123,28 +123,6 @@ func gatherLive(ctx context.Context, c kube.Clients, p *parent, req Request) *li
 		}
 	}
 	return l
-}
-
-func podNamed(pods []corev1.Pod, name string) *corev1.Pod {
-	for i := range pods {
-		if pods[i].Name == name && name != "" {
-			return &pods[i]
-		}
-	}
-	return nil
-}
-
-// refusalWhy says why a backend refused, from its listening sockets when
-// they were read: a loopback-only bind, another port, or a refusal that is
-// not the application's; else the usual cause, and why they were not read.
-func refusalWhy(r probe.TCPResult) string {
-	if kind, why := r.Refusal(); kind != probe.RefusalUnknown {
-		return why
-	}
-	if r.Listening == nil {
-		return "nothing listens on that port"
-	}
-	return "nothing listens on that port, or only on 127.0.0.1; its listening sockets were not read: " + r.Listening.Why
 }
 
 // judgePolicy is RT012: NetworkPolicy from the data-plane pod to the
@@ -248,7 +226,7 @@ func checkBackendAnswers(f *facts, a *analysis, p *parent, l *live) report.Check
 		c.Facts = append(c.Facts, report.Fact{Name: r.Backend + " " + r.Result.Target, Value: v})
 		switch r.Result.Outcome {
 		case probe.Refused:
-			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the data plane (%s)", r.Backend, r.Result.Target, refusalWhy(r.Result)))
+			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the data plane (%s)", r.Backend, r.Result.Target, r.Result.RefusalReason()))
 			if r.Result.Listening != nil {
 				f := r.Result.Listening.Fact()
 				f.Name = r.Backend + " " + f.Name

@@ -197,3 +197,14 @@ func dedupe(sorted []string) []string {
 	}
 	return out
 }
+
+// PodNamed is the pod of pods named name (ReadyTarget's pod), nil when
+// none is.
+func PodNamed(pods []corev1.Pod, name string) *corev1.Pod {
+	for i := range pods {
+		if pods[i].Name == name && name != "" {
+			return &pods[i]
+		}
+	}
+	return nil
+}
