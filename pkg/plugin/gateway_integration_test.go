@@ -89,9 +89,11 @@ func gwDataPlane(t *testing.T, ns, name, podIP, clusterIP, lbIP string, ready bo
 	}))
 	svc := must[*corev1.Service](t)(env.Client.CoreV1().Services(gwSystem).Create(c, &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("envoy-%s-%s", ns, name), Labels: labels},
-		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIP: clusterIP, Selector: labels,
+		// No node ports: randomly allocated ones would collide, now and
+		// then, with the fixed ones of the ingress and service tests.
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIP: clusterIP, Selector: labels, AllocateLoadBalancerNodePorts: ptr(false),
 			Ports: []corev1.ServicePort{
-				{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), NodePort: 0, Protocol: corev1.ProtocolTCP},
+				{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP},
 				{Name: "https", Port: 443, TargetPort: intstr.FromString("https"), Protocol: corev1.ProtocolTCP},
 			}},
 	}, metav1.CreateOptions{}))
