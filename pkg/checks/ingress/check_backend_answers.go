@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
+	"github.com/netdebug/kubectl-netdebug/pkg/checks/controllerpods"
 	"github.com/netdebug/kubectl-netdebug/pkg/checks/service"
 	"github.com/netdebug/kubectl-netdebug/pkg/probe"
 	"github.com/netdebug/kubectl-netdebug/pkg/report"
@@ -81,19 +82,10 @@ func checkBackendAnswers(ctx context.Context, f *facts, a *analysis, open func(c
 	var bad []string
 	c := code.New(report.Pass, "")
 	for _, r := range results {
-		v := fmt.Sprintf("%s in %dms: %s", r.Result.Outcome, r.Result.Evidence.DurationMS, r.Result.Evidence.Command)
-		if out := strings.TrimSpace(r.Result.Evidence.Output); out != "" {
-			v += " -> " + oneLine(out)
-		}
-		c.Facts = append(c.Facts, report.Fact{Name: r.Backend + " " + r.Result.Target, Value: v})
+		c.Facts = append(c.Facts, controllerpods.BackendProbeFacts(r.Backend, r.Result)...)
 		switch r.Result.Outcome {
 		case probe.Refused:
 			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the controller (%s)", r.Backend, r.Result.Target, r.Result.RefusalReason()))
-			if r.Result.Listening != nil {
-				f := r.Result.Listening.Fact()
-				f.Name = r.Backend + " " + f.Name
-				c.Facts = append(c.Facts, f)
-			}
 		case probe.TimedOut, probe.Unreachable:
 			bad = append(bad, fmt.Sprintf("502/504: connections from the controller to backend %s endpoint %s are dropped (a NetworkPolicy admitting only some namespaces? routing?)", r.Backend, r.Result.Target))
 		}

@@ -219,19 +219,10 @@ func checkBackendAnswers(f *facts, a *analysis, p *parent, l *live) report.Check
 	c := code.New(report.Pass, "")
 	var bad []string
 	for _, r := range l.probes {
-		v := fmt.Sprintf("%s in %dms: %s", r.Result.Outcome, r.Result.Evidence.DurationMS, r.Result.Evidence.Command)
-		if out := strings.TrimSpace(r.Result.Evidence.Output); out != "" {
-			v += " -> " + controllerpods.OneLine(out)
-		}
-		c.Facts = append(c.Facts, report.Fact{Name: r.Backend + " " + r.Result.Target, Value: v})
+		c.Facts = append(c.Facts, controllerpods.BackendProbeFacts(r.Backend, r.Result)...)
 		switch r.Result.Outcome {
 		case probe.Refused:
 			bad = append(bad, fmt.Sprintf("502: backend %s endpoint %s refuses connections from the data plane (%s)", r.Backend, r.Result.Target, r.Result.RefusalReason()))
-			if r.Result.Listening != nil {
-				f := r.Result.Listening.Fact()
-				f.Name = r.Backend + " " + f.Name
-				c.Facts = append(c.Facts, f)
-			}
 		case probe.TimedOut, probe.Unreachable:
 			bad = append(bad, fmt.Sprintf("504: connections from the data plane to backend %s endpoint %s are dropped (a NetworkPolicy? routing?)", r.Backend, r.Result.Target))
 		}
