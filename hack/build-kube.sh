@@ -28,23 +28,45 @@ ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION \
 # shellcheck source=lib/progress.sh
 . "$root/hack/lib/progress.sh"
 
-missing=()
+missing=() kube_missing=()
 for c in "${components[@]}"; do
-  [ -x "$out/$c" ] || missing+=("$c")
+  [ -x "$out/$c" ] && continue
+  missing+=("$c")
+  [ "$c" = etcd ] || kube_missing+=("$c")
 done
-[ ${#missing[@]} -eq 0 ] || echo "building ${#missing[@]} component(s) once per version: ${missing[*]} (cold, on 2 idle cores, kube-apiserver and kube-controller-manager take about 12 minutes each; a busy machine takes longer)" >&2
-i=0
-for c in "${missing[@]}"; do
-  i=$((i + 1))
-  echo "[$i/${#missing[@]}] building $c ($KUBE_VERSION / etcd $ETCD_VERSION) into $out" >&2
-  start=$SECONDS
-  if [ "$c" = etcd ]; then
-    (cd "$root/hack/tools/etcd" && CGO_ENABLED=0 heartbeat "$c" go build -trimpath -ldflags "-s -w" -o "$out/$c.tmp" .)
-  else
+[ ${#missing[@]} -eq 0 ] || echo "building once per version: ${missing[*]} (cold, on 2 idle cores: kube-apiserver alone about 8 minutes, all the components about N minutes; a busy machine takes longer)" >&2
+
+# build LABEL DIR PKG OUT LDFLAGS: go build with a heartbeat, timed.
+build() {
+  local start=$SECONDS
+  echo "[$step/$steps] building $1 ($KUBE_VERSION / etcd $ETCD_VERSION) into $out" >&2
+  (cd "$2" && CGO_ENABLED=0 heartbeat "$1" go build -trimpath -ldflags "$5" -o "$4.tmp" "$3")
+  mv "$4.tmp" "$4"
+  echo "[$step/$steps] built $1 in $((SECONDS - start))s" >&2
+}
+
+# Two or more Kubernetes components are built as one multi-call binary
+# (hack/tools/kube/kube): the packages they share are compiled and linked
+# once, not once per component. A single one (kube-apiserver for envtest,
+# kubectl for the krew test) is built on its own, which is smaller.
+step=0 steps=0
+[[ " ${missing[*]} " == *" etcd "* ]] && steps=$((steps + 1))
+[ ${#kube_missing[@]} -eq 0 ] || steps=$((steps + 1))
+if [[ " ${missing[*]} " == *" etcd "* ]]; then
+  step=$((step + 1))
+  build etcd "$root/hack/tools/etcd" . "$out/etcd" "-s -w"
+fi
+if [ ${#kube_missing[@]} -eq 1 ]; then
+  c=${kube_missing[0]}
+  [ -d "$root/hack/tools/kube/$c" ] || { echo "unknown component $c" >&2; exit 2; }
+  step=$((step + 1))
+  build "$c" "$root/hack/tools/kube" "./$c" "$out/$c" "$ldflags"
+elif [ ${#kube_missing[@]} -gt 1 ]; then
+  for c in "${kube_missing[@]}"; do
     [ -d "$root/hack/tools/kube/$c" ] || { echo "unknown component $c" >&2; exit 2; }
-    (cd "$root/hack/tools/kube" && CGO_ENABLED=0 heartbeat "$c" go build -trimpath -ldflags "$ldflags" -o "$out/$c.tmp" "./$c")
-  fi
-  mv "$out/$c.tmp" "$out/$c"
-  echo "[$i/${#missing[@]}] built $c in $((SECONDS - start))s" >&2
-done
+  done
+  step=$((step + 1))
+  [ -x "$out/kube" ] || build "kube (${kube_missing[*]} in one binary)" "$root/hack/tools/kube" ./kube "$out/kube" "$ldflags"
+  for c in "${kube_missing[@]}"; do ln -f "$out/kube" "$out/$c"; done
+fi
 echo "$out"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# netdebug's own single-node Kubernetes cluster for end-to-end tests, built
-# from source on this machine (our equivalent of kind). Runs as root.
+# netdebug's own Kubernetes cluster for end-to-end tests, built from source on
+# this machine (our equivalent of kind): one node by default, or several, each
+# node after the first in a network namespace of its own. Runs as root.
 #
 #   hack/cluster/cluster.sh up          build (cached) + start, wait for Ready
 #   hack/cluster/cluster.sh down        stop and remove everything `up` made
@@ -10,7 +11,11 @@
 # Settings (environment; defaults in brackets):
 #   NETDEBUG_CACHE        build cache            [<repo>/.cache]
 #   NETDEBUG_CLUSTER_DIR  state folder           [/var/lib/netdebug-cluster]
-#   NETDEBUG_POD_CIDR     pod range (bridge)     [10.244.0.0/24]
+#   NETDEBUG_NODES        number of nodes        [1]
+#   NETDEBUG_POD_CIDR     pod range of the cluster; node N gets the N-th /24
+#                         of it (the whole range when it is a /24)   [10.244.0.0/16]
+#   NETDEBUG_NODE_NET     network of nodes 2..N (node N is its .N, this machine
+#                         its .1, on bridge ndnodes)                 [10.250.0.0/24]
 #   NETDEBUG_SERVICE_CIDR service range          [10.96.0.0/16]
 #   NETDEBUG_BRIDGE       bridge name            [ndbr0]
 #   NETDEBUG_API_PORT     API server port        [6443]
@@ -26,7 +31,8 @@ export NETDEBUG_CACHE=${NETDEBUG_CACHE:-$root/.cache}
 STATE=${NETDEBUG_CLUSTER_DIR:-/var/lib/netdebug-cluster}
 STATE=${STATE%/}
 
-NODE_NAME=netdebug-node
+NODE_NAME=netdebug-node # node 1; node N (N > 1) is $NODE_NAME-N in netns ndnode-N
+NODES_BRIDGE=ndnodes
 CLUSTER_DOMAIN=cluster.local
 PAUSE_IMAGE=netdebug.local/pause:dev
 TOOLS_IMAGE=netdebug.local/tools:dev
@@ -48,7 +54,9 @@ ETCD_PORT=12379 ETCD_PEER_PORT=12380
 KCM_PORT=10257 SCHED_PORT=10259 KUBELET_PORT=10250 KUBELET_HEALTHZ_PORT=10248
 PROXY_METRICS_PORT=10249 PROXY_HEALTHZ_PORT=10256 KNP_METRICS_PORT=19080 KNP_QUEUE=98
 # Order matters for `down`: node side first, control plane last.
-COMPONENTS=(kubelet kube-proxy kube-scheduler kube-controller-manager containerd kube-apiserver etcd)
+# node_components puts the node agents of nodes 2..N first (load_settings).
+NODE1_COMPONENTS=(kubelet kube-proxy kube-scheduler kube-controller-manager containerd kube-apiserver etcd)
+COMPONENTS=("${NODE1_COMPONENTS[@]}")
 KERNEL_SYSCTLS=(net.ipv4.ip_forward vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 
 log() { echo "cluster: $*" >&2; }
@@ -63,14 +71,27 @@ load_settings() {
     # shellcheck disable=SC1091
     . "$STATE/settings.env"
     TRAEFIK=${TRAEFIK:-0} # a cluster made before Traefik was added has none
+    NODES=${NODES:-1}
+    NODE_NET=${NODE_NET:-10.250.0.0/24}
+    node_components
     return
   fi
-  POD_CIDR=${NETDEBUG_POD_CIDR:-10.244.0.0/24}
+  NODES=${NETDEBUG_NODES:-1}
+  NODE_NET=${NETDEBUG_NODE_NET:-10.250.0.0/24}
+  POD_CIDR=${NETDEBUG_POD_CIDR:-10.244.0.0/16}
   SERVICE_CIDR=${NETDEBUG_SERVICE_CIDR:-10.96.0.0/16}
   BRIDGE=${NETDEBUG_BRIDGE:-ndbr0}
   API_PORT=${NETDEBUG_API_PORT:-6443}
   NODE_IP=${NETDEBUG_NODE_IP:-}
   TRAEFIK=${NETDEBUG_TRAEFIK:-1}
+  node_components
+}
+
+# node_components: the node agents of nodes 2..N, stopped before node 1's.
+node_components() {
+  local n extra=()
+  for ((n = 2; n <= NODES; n++)); do extra+=("kubelet-$n" "kube-proxy-$n" "containerd-$n"); done
+  COMPONENTS=("${extra[@]}" "${NODE1_COMPONENTS[@]}")
 }
 
 save_settings() {
@@ -81,6 +102,8 @@ BRIDGE=$BRIDGE
 API_PORT=$API_PORT
 NODE_IP=$NODE_IP
 TRAEFIK=$TRAEFIK
+NODES=$NODES
+NODE_NET=$NODE_NET
 BIN=$BIN
 EOF
 }
@@ -106,8 +129,39 @@ reverse_zone() {
   echo "$z"
 }
 
+# Per-node names and addresses. Node 1 is this machine's own network
+# namespace and keeps the single-node layout ($STATE, $NODE_IP); node N > 1
+# lives in netns ndnode-N with its state in $STATE/node-N.
+node_name() { if [ "$1" = 1 ]; then echo "$NODE_NAME"; else echo "$NODE_NAME-$1"; fi; }
+node_dir() { if [ "$1" = 1 ]; then echo "$STATE"; else echo "$STATE/node-$1"; fi; }
+# Node 1's address is this machine's own with one node, and its address on
+# the nodes' bridge with several: each node's pod range is routed to the
+# address its node has on the network the nodes share, as kindnet does.
+node_ip() {
+  if [ "$1" = 1 ] && [ "$NODES" = 1 ]; then echo "$NODE_IP"; else nth_ip "$NODE_NET" "$1"; fi
+}
+# node_api N: the API server's address as node N reaches it.
+node_api() { if [ "$1" = 1 ]; then echo "https://127.0.0.1:$API_PORT"; else echo "https://$(node_ip 1):$API_PORT"; fi; }
+node_netns() { echo "ndnode-$1"; }
+# node_suffix N: "" for node 1, "-N" else (component and file names).
+node_suffix() { if [ "$1" = 1 ]; then echo ""; else echo "-$1"; fi; }
+# node_pod_cidr N: the N-th /24 of the pod range (all of it when it is a /24).
+node_pod_cidr() {
+  local len=${POD_CIDR#*/}
+  [ "$len" -ge 24 ] && { echo "$POD_CIDR"; return; }
+  echo "$(nth_ip "$POD_CIDR" $(( ($1 - 1) * 256 )))/24"
+}
+# in_node N CMD...: run CMD in node N's network namespace (and nothing else:
+# the mount namespace stays this machine's, so the kubelet's volume mounts are
+# visible to containerd, as on a real node).
+in_node() {
+  local n=$1; shift
+  if [ "$n" = 1 ]; then "$@"; else nsenter --net="/run/netns/$(node_netns "$n")" "$@"; fi
+}
+
 kubectl_() { "$BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig" "$@"; }
-ctr_() { ctr --address "$STATE/containerd/containerd.sock" --namespace k8s.io "$@"; }
+ctr_() { ctr_node 1 "$@"; }
+ctr_node() { local n=$1; shift; ctr --address "$(node_dir "$n")/containerd/containerd.sock" --namespace k8s.io "$@"; }
 
 # --------------------------------------------------------------- processes ---
 # A recorded pid is ours only while its command line names the state folder:
@@ -210,17 +264,28 @@ detect_node_ip() {
 }
 
 check_ranges() {
-  local r cidr
+  local r cidr ranges=("$POD_CIDR" "$SERVICE_CIDR")
+  [ "$NODES" -ge 1 ] 2>/dev/null || die "NETDEBUG_NODES=$NODES: a number of nodes, 1 or more"
+  if [ "${POD_CIDR#*/}" -ge 24 ]; then
+    [ "$NODES" = 1 ] || die "pod range $POD_CIDR has room for one node: give $NODES nodes a /16 (NETDEBUG_POD_CIDR)"
+  elif [ $(( 1 << (24 - ${POD_CIDR#*/}) )) -lt "$NODES" ]; then
+    die "pod range $POD_CIDR has no room for $NODES nodes of a /24 each"
+  fi
+  if [ "$NODES" -gt 1 ]; then
+    [ "${NODE_NET#*/}" -le 24 ] && [ "$NODES" -lt 250 ] || die "node network $NODE_NET: a /24 or larger, for fewer than 250 nodes"
+    ranges+=("$NODE_NET")
+    if overlap "$NODE_NET" "$POD_CIDR" || overlap "$NODE_NET" "$SERVICE_CIDR"; then die "node network $NODE_NET overlaps the pod or service range"; fi
+  fi
   [ "${SERVICE_CIDR#*/}" -le 24 ] || die "service range $SERVICE_CIDR is too small (at most /24: DNS is its .10, Traefik its .80)"
   if overlap "$POD_CIDR" "$SERVICE_CIDR"; then die "pod range $POD_CIDR overlaps service range $SERVICE_CIDR"; fi
-  for r in "$POD_CIDR" "$SERVICE_CIDR"; do
+  for r in "${ranges[@]}"; do
     if overlap "$r" "$NODE_IP/32"; then die "$r contains the node address $NODE_IP"; fi
     while read -r cidr; do
       if overlap "$r" "$cidr"; then die "$r collides with the route $cidr on this machine (ip route); set NETDEBUG_POD_CIDR / NETDEBUG_SERVICE_CIDR"; fi
-    done < <(ip -4 route show | grep -v " dev $BRIDGE " | awk '$1 != "default" {print $1}')
+    done < <(ip -4 route show | grep -v -e " dev $BRIDGE " -e " dev $NODES_BRIDGE " | awk '$1 != "default" {print $1}')
     while read -r cidr; do
       if overlap "$r" "$cidr"; then die "$r collides with the address $cidr on this machine"; fi
-    done < <(ip -4 -o addr show | grep -v " $BRIDGE " | awk '{print $4}')
+    done < <(ip -4 -o addr show | grep -v -e " $BRIDGE " -e " $NODES_BRIDGE " | awk '{print $4}')
     while read -r cidr; do
       if overlap "$r" "$cidr/32"; then die "$r contains this machine's resolver $cidr"; fi
     done < <(awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ {print $2}' /etc/resolv.conf 2>/dev/null)
@@ -250,14 +315,20 @@ pki() {
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
     local svc_ip
     svc_ip=$(nth_ip "$SERVICE_CIDR" 1)
+    local node1_ip=""
+    [ "$NODES" = 1 ] || node1_ip="IP:$(node_ip 1),"
     cert apiserver "/CN=kube-apiserver" serverAuth \
-      "IP:127.0.0.1,IP:$svc_ip,IP:$NODE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN"
-    cert kubelet-server "/CN=$NODE_NAME" serverAuth "IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME"
+      "IP:127.0.0.1,IP:$svc_ip,IP:$NODE_IP,${node1_ip}DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN"
+    local n sfx
+    for ((n = 1; n <= NODES; n++)); do
+      sfx=$(node_suffix "$n")
+      cert "kubelet-server$sfx" "/CN=$(node_name "$n")" serverAuth "IP:$(node_ip "$n"),IP:127.0.0.1,DNS:$(node_name "$n")"
+      cert "kubelet$sfx" "/O=system:nodes/CN=system:node:$(node_name "$n")" clientAuth
+    done
     cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
     cert admin "/O=system:masters/CN=netdebug-admin" clientAuth
     cert kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
     cert kube-scheduler "/CN=system:kube-scheduler" clientAuth
-    cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" clientAuth
     cert kube-proxy "/CN=system:kube-proxy" clientAuth
     chmod 644 ./*.crt sa.pub
   )
@@ -276,8 +347,8 @@ subjectAltName=$4"
       -extfile <(echo "$ext") -out "$1.crt" 2>/dev/null
 }
 
-kubeconfig() { # kubeconfig NAME SERVER: writes $STATE/NAME.kubeconfig with embedded certs.
-  local d=$STATE/pki
+kubeconfig() { # kubeconfig NAME SERVER [CERT]: writes $STATE/NAME.kubeconfig with embedded certs (CERT: NAME).
+  local d=$STATE/pki c=${3:-$1}
   umask 077
   cat >"$STATE/$1.kubeconfig" <<EOF
 apiVersion: v1
@@ -290,8 +361,8 @@ clusters:
 users:
 - name: $1
   user:
-    client-certificate-data: $(base64 -w0 <"$d/$1.crt")
-    client-key-data: $(base64 -w0 <"$d/$1.key")
+    client-certificate-data: $(base64 -w0 <"$d/$c.crt")
+    client-key-data: $(base64 -w0 <"$d/$c.key")
 contexts:
 - name: netdebug
   context:
@@ -304,16 +375,27 @@ EOF
 
 # --------------------------------------------------------------- configs -----
 write_configs() {
-  local gw dns_ip
-  gw=$(nth_ip "$POD_CIDR" 1)
-  dns_ip=$(nth_ip "$SERVICE_CIDR" 10)
-  mkdir -p "$STATE"/{cni/net.d,cni/ipam,containerd,kubelet,pod-logs,config}
-
+  mkdir -p "$STATE/config"
   # Pods resolve through CoreDNS; pods with dnsPolicy Default (CoreDNS itself)
   # get this file instead of the host's resolver, so no lookup leaves the node.
   echo "nameserver 127.0.0.1" >"$STATE/config/resolv.conf"
+  local n
+  for ((n = 1; n <= NODES; n++)); do write_node_configs "$n"; done
+}
 
-  cat >"$STATE/cni/net.d/10-netdebug.conflist" <<EOF
+# write_node_configs N: CNI, containerd, kubelet and kube-proxy of node N,
+# under its own folder (each node has its own containerd root, state and
+# socket, kubelet root dir and pod logs).
+write_node_configs() {
+  local n=$1 d gw dns_ip sfx pod_cidr
+  d=$(node_dir "$n")
+  sfx=$(node_suffix "$n")
+  pod_cidr=$(node_pod_cidr "$n")
+  gw=$(nth_ip "$pod_cidr" 1)
+  dns_ip=$(nth_ip "$SERVICE_CIDR" 10)
+  mkdir -p "$d"/{cni/net.d,cni/ipam,containerd,kubelet,pod-logs,config}
+
+  cat >"$d/cni/net.d/10-netdebug.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "netdebug",
@@ -326,9 +408,9 @@ write_configs() {
       "hairpinMode": true,
       "ipam": {
         "type": "host-local",
-        "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$gw"}]],
+        "ranges": [[{"subnet": "$pod_cidr", "gateway": "$gw"}]],
         "routes": [{"dst": "0.0.0.0/0"}],
-        "dataDir": "$STATE/cni/ipam"
+        "dataDir": "$d/cni/ipam"
       }
     },
     {"type": "portmap", "capabilities": {"portMappings": true}}
@@ -336,20 +418,20 @@ write_configs() {
 }
 EOF
 
-  cat >"$STATE/containerd/config.toml" <<EOF
+  cat >"$d/containerd/config.toml" <<EOF
 version = 2
-root = "$STATE/containerd/root"
-state = "$STATE/containerd/state"
+root = "$d/containerd/root"
+state = "$d/containerd/state"
 [grpc]
-  address = "$STATE/containerd/containerd.sock"
+  address = "$d/containerd/containerd.sock"
 [ttrpc]
-  address = "$STATE/containerd/containerd.sock.ttrpc"
+  address = "$d/containerd/containerd.sock.ttrpc"
 [debug]
   address = ""
 [metrics]
   address = ""
 [plugins."io.containerd.internal.v1.opt"]
-  path = "$STATE/containerd/opt"
+  path = "$d/containerd/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   # this sandbox lacks CAP_SYS_RESOURCE: without it no pod sandbox starts
@@ -368,30 +450,30 @@ state = "$STATE/containerd/state"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
-        Root = "$STATE/containerd/runc"
+        Root = "$d/containerd/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
-    conf_dir = "$STATE/cni/net.d"
+    conf_dir = "$d/cni/net.d"
     max_conf_num = 1
 EOF
 
-  cat >"$STATE/config/kubelet.yaml" <<EOF
+  cat >"$d/config/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: $NODE_IP
+address: $(node_ip "$n")
 port: $KUBELET_PORT
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: $KUBELET_HEALTHZ_PORT
-tlsCertFile: $STATE/pki/kubelet-server.crt
-tlsPrivateKeyFile: $STATE/pki/kubelet-server.key
+tlsCertFile: $STATE/pki/kubelet-server$sfx.crt
+tlsPrivateKeyFile: $STATE/pki/kubelet-server$sfx.key
 authentication:
   anonymous: {enabled: false}
   webhook: {enabled: true}
   x509: {clientCAFile: $STATE/pki/ca.crt}
 authorization:
   mode: Webhook
-containerRuntimeEndpoint: unix://$STATE/containerd/containerd.sock
+containerRuntimeEndpoint: unix://$d/containerd/containerd.sock
 # cgroup v1 without systemd in this sandbox
 failCgroupV1: false
 cgroupDriver: cgroupfs
@@ -402,7 +484,7 @@ localStorageCapacityIsolation: false
 clusterDNS: [$dns_ip]
 clusterDomain: $CLUSTER_DOMAIN
 resolvConf: $STATE/config/resolv.conf
-podLogsDir: $STATE/pod-logs
+podLogsDir: $d/pod-logs
 staticPodPath: ""
 rotateCertificates: false
 serializeImagePulls: false
@@ -416,12 +498,12 @@ evictionHard:
 maxPods: 100
 EOF
 
-  cat >"$STATE/config/kube-proxy.yaml" <<EOF
+  cat >"$d/config/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
-  kubeconfig: $STATE/kube-proxy.kubeconfig
-hostnameOverride: $NODE_NAME
+  kubeconfig: $STATE/kube-proxy$sfx.kubeconfig
+hostnameOverride: $(node_name "$n")
 mode: iptables
 clusterCIDR: $POD_CIDR
 bindAddress: 0.0.0.0
@@ -450,19 +532,31 @@ setup_host_network() {
   sysctl -qw net.ipv4.ip_forward=1
   sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null ||
     die "net.bridge.bridge-nf-call-iptables is missing: load br_netfilter (modprobe br_netfilter)"
-  # Guard: nothing from the pod range is forwarded anywhere but the bridge (and
-  # the bridge does no masquerade), so pods cannot reach beyond this machine.
-  # A table of its own, hooked before iptables' filter, whatever kube-proxy adds.
+  # Guard: nothing from the pod range (or the other nodes) is forwarded
+  # anywhere but the pod bridge and the nodes' bridge and its ports (and
+  # neither masquerades), so pods cannot reach beyond this machine. A table
+  # of its own, hooked before iptables' filter, whatever kube-proxy adds.
+  local from=$POD_CIDR
+  [ "$NODES" = 1 ] || from="{ $POD_CIDR, $NODE_NET }"
   nft delete table inet netdebug-guard 2>/dev/null || true
   nft -f - <<NFT
 table inet netdebug-guard {
   chain forward {
     type filter hook forward priority -10; policy accept;
-    ip saddr $POD_CIDR oifname != "$BRIDGE" counter drop comment "netdebug: pods stay on this machine"
-    ip daddr $POD_CIDR iifname != "$BRIDGE" counter drop comment "netdebug: pods stay on this machine"
+    ip saddr $from oifname != "$BRIDGE" oifname != "$NODES_BRIDGE" oifname != "ndn-*" counter drop comment "netdebug: pods stay on this machine"
+    ip daddr $POD_CIDR iifname != "$BRIDGE" iifname != "$NODES_BRIDGE" iifname != "ndn-*" counter drop comment "netdebug: pods stay on this machine"
   }
 }
 NFT
+  steer_to_policy_enforcer 1
+  local n
+  for ((n = 2; n <= NODES; n++)); do setup_node_network "$n"; done
+}
+
+# steer_to_policy_enforcer N: in node N's network namespace, send the first
+# packet of each pod connection to kube-network-policies' queue.
+steer_to_policy_enforcer() {
+  local n=$1
   # NetworkPolicy steering for kube-network-policies. Its own nftables table
   # cannot load on this kernel (built without CONFIG_NFT_QUEUE: the nft `queue`
   # expression is missing), but nfnetlink_queue and the xtables NFQUEUE target
@@ -471,13 +565,44 @@ NFT
   # Same selection as upstream's table (established/related and root-owned
   # host traffic skip the queue); --queue-bypass: accept while nobody listens.
   local q=(-j NFQUEUE --queue-num "$KNP_QUEUE" --queue-bypass)
-  iptables -w -t mangle -N NETDEBUG-NETPOL 2>/dev/null || iptables -w -t mangle -F NETDEBUG-NETPOL
-  iptables -w -t mangle -A NETDEBUG-NETPOL -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
-  iptables -w -t mangle -A NETDEBUG-NETPOL -m owner --uid-owner 0 -j RETURN
-  iptables -w -t mangle -A NETDEBUG-NETPOL -s "$POD_CIDR" "${q[@]}"
-  iptables -w -t mangle -A NETDEBUG-NETPOL -d "$POD_CIDR" "${q[@]}"
-  iptables -w -t mangle -C POSTROUTING -j NETDEBUG-NETPOL 2>/dev/null ||
-    iptables -w -t mangle -A POSTROUTING -j NETDEBUG-NETPOL
+  in_node "$n" iptables -w -t mangle -N NETDEBUG-NETPOL 2>/dev/null || in_node "$n" iptables -w -t mangle -F NETDEBUG-NETPOL
+  in_node "$n" iptables -w -t mangle -A NETDEBUG-NETPOL -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  in_node "$n" iptables -w -t mangle -A NETDEBUG-NETPOL -m owner --uid-owner 0 -j RETURN
+  in_node "$n" iptables -w -t mangle -A NETDEBUG-NETPOL -s "$POD_CIDR" "${q[@]}"
+  in_node "$n" iptables -w -t mangle -A NETDEBUG-NETPOL -d "$POD_CIDR" "${q[@]}"
+  in_node "$n" iptables -w -t mangle -C POSTROUTING -j NETDEBUG-NETPOL 2>/dev/null ||
+    in_node "$n" iptables -w -t mangle -A POSTROUTING -j NETDEBUG-NETPOL
+}
+
+# setup_node_network N: node N's network namespace, linked to this machine
+# by a veth on bridge ndnodes, with every node's pod range routed to its node
+# (as kindnet routes each node's pod CIDR to the node's address).
+setup_node_network() {
+  local n=$1 ns m gw
+  ns=$(node_netns "$n")
+  gw=$(nth_ip "$NODE_NET" 1)
+  if ! ip link show "$NODES_BRIDGE" >/dev/null 2>&1; then
+    ip link add "$NODES_BRIDGE" type bridge
+    ip addr add "$gw/${NODE_NET#*/}" dev "$NODES_BRIDGE"
+    ip link set "$NODES_BRIDGE" up
+  fi
+  ip netns add "$ns"
+  ip link add "ndn-$n" type veth peer name eth0 netns "$ns"
+  ip link set "ndn-$n" master "$NODES_BRIDGE" up
+  in_node "$n" ip link set lo up
+  in_node "$n" ip addr add "$(node_ip "$n")/${NODE_NET#*/}" dev eth0
+  in_node "$n" ip link set eth0 up
+  # No default route: a node reaches the other nodes' pod ranges, the API
+  # server (node 1's address, and the advertised one the kubernetes Service
+  # leads to) and nothing else.
+  in_node "$n" ip route add "$NODE_IP/32" via "$gw"
+  ip route add "$(node_pod_cidr "$n")" via "$(node_ip "$n")" dev "$NODES_BRIDGE"
+  for ((m = 1; m <= NODES; m++)); do
+    [ "$m" = "$n" ] || in_node "$n" ip route add "$(node_pod_cidr "$m")" via "$(node_ip "$m")" dev eth0
+  done
+  in_node "$n" sysctl -qw net.ipv4.ip_forward=1
+  in_node "$n" sysctl -qw net.bridge.bridge-nf-call-iptables=1
+  steer_to_policy_enforcer "$n"
 }
 
 # install_admin_policy_crds applies the AdminNetworkPolicy and
@@ -516,9 +641,35 @@ install_gateway_api_crds() {
 }
 
 # --------------------------------------------------------------- up ----------
+# start_node N: containerd (with every image imported), kubelet and kube-proxy
+# of node N, in its network namespace.
+start_node() {
+  local n=$1 d sfx img imgs=(pause tools coredns kube-network-policies) netns=()
+  d=$(node_dir "$n")
+  sfx=$(node_suffix "$n")
+  [ "$n" = 1 ] || netns=(nsenter --net="/run/netns/$(node_netns "$n")")
+  [ "$TRAEFIK" = 0 ] || imgs+=(traefik)
+  # Any image pull would go through this proxy, where nothing listens: no
+  # registry is contacted (and no registry name looked up) from this machine.
+  start "containerd$sfx" "${netns[@]}" env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
+    containerd --config "$d/containerd/config.toml"
+  wait_for 30 "containerd$sfx" ctr_node "$n" version || fail_with_logs "containerd$sfx did not start" "containerd$sfx"
+  for img in "${imgs[@]}"; do
+    ctr_node "$n" images import "$IMAGES/$img.tar" >/dev/null 2>"$STATE/logs/import-$img$sfx.log" ||
+      fail_with_logs "importing $img into containerd$sfx failed" "import-$img$sfx" "containerd$sfx"
+  done
+  start "kubelet$sfx" "${netns[@]}" "$BIN/kubelet" --config "$d/config/kubelet.yaml" \
+    --kubeconfig "$STATE/kubelet$sfx.kubeconfig" --root-dir "$d/kubelet" --cert-dir "$STATE/pki/kubelet-generated$sfx" \
+    --hostname-override "$(node_name "$n")" --node-ip "$(node_ip "$n")" --v=1
+  start "kube-proxy$sfx" "${netns[@]}" "$BIN/kube-proxy" --config "$d/config/kube-proxy.yaml" --v=1
+}
+
 cmd_up() {
   [ "$(id -u)" = 0 ] || die "must run as root"
   load_settings
+  if [ -r "$STATE/settings.env" ] && [ -n "${NETDEBUG_NODES:-}" ] && [ "$NETDEBUG_NODES" != "$NODES" ]; then
+    die "the cluster in $STATE has $NODES node(s), not the $NETDEBUG_NODES asked for: run $0 down first"
+  fi
   if [ -r "$STATE/settings.env" ] && healthy; then
     log "the cluster is already up"
     usage_hint
@@ -548,8 +699,12 @@ cmd_up() {
   kubeconfig admin "$api"
   kubeconfig kube-controller-manager "$api"
   kubeconfig kube-scheduler "$api"
-  kubeconfig kubelet "$api"
   kubeconfig kube-proxy "$api"
+  local n
+  for ((n = 1; n <= NODES; n++)); do
+    kubeconfig "kubelet$(node_suffix "$n")" "$(node_api "$n")"
+    [ "$n" = 1 ] || kubeconfig "kube-proxy-$n" "$(node_api "$n")" kube-proxy
+  done
   write_configs
 
   log "starting etcd and the control plane"
@@ -580,7 +735,7 @@ cmd_up() {
     --bind-address 127.0.0.1 --secure-port $KCM_PORT --leader-elect=false \
     --use-service-account-credentials --service-account-private-key-file "$p/sa.key" --root-ca-file "$p/ca.crt" \
     --cluster-signing-cert-file "$p/ca.crt" --cluster-signing-key-file "$p/ca.key" \
-    --allocate-node-cidrs --cluster-cidr "$POD_CIDR" --node-cidr-mask-size "${POD_CIDR#*/}" \
+    --allocate-node-cidrs=false --cluster-cidr "$POD_CIDR" \
     --service-cluster-ip-range "$SERVICE_CIDR" --cert-dir "$STATE/pki/kcm-generated" --v=1
   start kube-scheduler "$BIN/kube-scheduler" \
     --kubeconfig "$STATE/kube-scheduler.kubeconfig" \
@@ -589,27 +744,23 @@ cmd_up() {
     --bind-address 127.0.0.1 --secure-port $SCHED_PORT --leader-elect=false \
     --cert-dir "$STATE/pki/scheduler-generated" --v=1
 
-  log "starting containerd, kubelet and kube-proxy"
+  log "starting containerd, kubelet and kube-proxy on $NODES node(s)"
   setup_host_network
-  # Any image pull would go through this proxy, where nothing listens: no
-  # registry is contacted (and no registry name looked up) from this machine.
-  start containerd env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
-    containerd --config "$STATE/containerd/config.toml"
-  wait_for 30 containerd ctr_ version || fail_with_logs "containerd did not start" containerd
-  local img imgs=(pause tools coredns kube-network-policies)
-  [ "$TRAEFIK" = 0 ] || imgs+=(traefik)
-  for img in "${imgs[@]}"; do
-    ctr_ images import "$IMAGES/$img.tar" >/dev/null 2>"$STATE/logs/import-$img.log" ||
-      fail_with_logs "importing $img failed" "import-$img" containerd
+  for ((n = 1; n <= NODES; n++)); do start_node "$n"; done
+  for ((n = 1; n <= NODES; n++)); do
+    local name
+    name=$(node_name "$n")
+    # Node N's pod range is the one its CNI configuration hands out: set it
+    # on the Node (the controller manager allocates none), as a node's
+    # provisioner does, before anything reads it.
+    wait_for 60 "node $name to register" kubectl_ get node "$name" ||
+      fail_with_logs "node $name did not register" "kubelet$(node_suffix "$n")" "containerd$(node_suffix "$n")"
+    kubectl_ patch node "$name" --type merge -p "{\"spec\":{\"podCIDR\":\"$(node_pod_cidr "$n")\",\"podCIDRs\":[\"$(node_pod_cidr "$n")\"]}}" >/dev/null
   done
-
-  start kubelet "$BIN/kubelet" --config "$STATE/config/kubelet.yaml" \
-    --kubeconfig "$STATE/kubelet.kubeconfig" --root-dir "$STATE/kubelet" --cert-dir "$STATE/pki/kubelet-generated" \
-    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --v=1
-  start kube-proxy "$BIN/kube-proxy" --config "$STATE/config/kube-proxy.yaml" --v=1
-
-  wait_for 120 node kubectl_ wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s ||
-    fail_with_logs "the node did not become Ready" kubelet containerd kube-controller-manager
+  for ((n = 1; n <= NODES; n++)); do
+    wait_for 120 node kubectl_ wait --for=condition=Ready "node/$(node_name "$n")" --timeout=2s ||
+      fail_with_logs "node $(node_name "$n") did not become Ready" "kubelet$(node_suffix "$n")" "containerd$(node_suffix "$n")" kube-controller-manager
+  done
 
   local what="CoreDNS and kube-network-policies" traefik_ip
   [ "$TRAEFIK" = 0 ] || what="CoreDNS, kube-network-policies and Traefik"
@@ -655,7 +806,8 @@ usage_hint() {
 
   export KUBECONFIG=$STATE/admin.kubeconfig
   kubectl get nodes                      (or $BIN/kubectl)
-  node $NODE_NAME ($NODE_IP), pods $POD_CIDR on bridge $BRIDGE, services $SERVICE_CIDR, DNS $(nth_ip "$SERVICE_CIDR" 10)
+$(for ((n = 1; n <= NODES; n++)); do echo "  node $(node_name "$n") ($(node_ip "$n")$([ "$n" = 1 ] || echo ", netns $(node_netns "$n")")), pods $(node_pod_cidr "$n") on bridge $BRIDGE"; done)
+  services $SERVICE_CIDR, DNS $(nth_ip "$SERVICE_CIDR" 10)
   images (imagePullPolicy: Never): $TOOLS_IMAGE $COREDNS_IMAGE $PAUSE_IMAGE $KNP_IMAGE$([ "$TRAEFIK" = 0 ] || echo " $TRAEFIK_IMAGE")
 $([ "$TRAEFIK" = 0 ] && echo "  Traefik: not deployed (NETDEBUG_TRAEFIK=0)" || echo "  Traefik (IngressClass and GatewayClass traefik): Service traefik/traefik at $(nth_ip "$SERVICE_CIDR" 80) (80 http, 443 https, 8080 ping/api)")
   logs: $STATE/logs/   stop: make cluster-down (hack/cluster/cluster.sh down)
@@ -668,7 +820,10 @@ healthy() {
   local c
   for c in "${COMPONENTS[@]}"; do alive "$c" || return 1; done
   kubectl_ get --raw /readyz >/dev/null 2>&1 || return 1
-  [ "$(kubectl_ get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+  local n
+  for ((n = 1; n <= NODES; n++)); do
+    [ "$(kubectl_ get node "$(node_name "$n")" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ] || return 1
+  done
 }
 
 cmd_status() {
@@ -692,6 +847,8 @@ cmd_status() {
 leftovers() {
   [ -e "$STATE" ] && return 0
   ip link show "${BRIDGE:-ndbr0}" >/dev/null 2>&1 && return 0
+  ip link show "$NODES_BRIDGE" >/dev/null 2>&1 && return 0
+  ip netns list 2>/dev/null | grep -q '^ndnode-' && return 0
   iptables-save 2>/dev/null | grep -qE 'KUBE-|NETDEBUG-|CNI-' && return 0
   nft list table inet kube-network-policies >/dev/null 2>&1 && return 0
   nft list table inet netdebug-guard >/dev/null 2>&1 && return 0
@@ -707,8 +864,8 @@ cmd_down() {
   # 2. every container, straight through runc's own state (works even when
   #    containerd or its shims are gone)
   local rr ids
-  ids=$(ls "$STATE/containerd/state/io.containerd.runtime.v2.task/k8s.io" 2>/dev/null || true)
-  for rr in "$STATE"/containerd/runc/*/; do
+  ids=$(ls "$STATE"/containerd/state/io.containerd.runtime.v2.task/k8s.io "$STATE"/node-*/containerd/state/io.containerd.runtime.v2.task/k8s.io 2>/dev/null | grep -v -e '^/' -e '^$' || true)
+  for rr in "$STATE"/containerd/runc/*/ "$STATE"/node-*/containerd/runc/*/; do
     [ -d "$rr" ] && command -v runc >/dev/null || continue
     for c in $(runc --root "$rr" list -q 2>/dev/null || true); do
       runc --root "$rr" kill "$c" KILL 2>/dev/null || true
@@ -724,7 +881,9 @@ cmd_down() {
   done
   # 3. containerd, then any process still naming the state folder (shims)
   # the API server alone takes a minute to finish gracefully: no need here
-  GRACE=3 stop containerd kube-apiserver etcd
+  local n containerds=(containerd)
+  for ((n = 2; n <= NODES; n++)); do containerds+=("containerd-$n"); done
+  GRACE=3 stop "${containerds[@]}" kube-apiserver etcd
   local stray
   stray=$(stray_pids)
   if [ -n "$stray" ]; then
@@ -742,6 +901,10 @@ cmd_down() {
   # 5. network: bridge, iptables (kube-proxy's KUBE-*, CNI's CNI-*, our guard),
   #    kube-network-policies' nftables table
   if ip link show "${BRIDGE:-ndbr0}" >/dev/null 2>&1; then ip link delete "${BRIDGE:-ndbr0}"; fi
+  # the other nodes: their namespaces (with all in them) and the nodes' bridge
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^ndnode-[0-9]+$/ {print $1}'); do ip netns delete "$ns"; done
+  if ip link show "$NODES_BRIDGE" >/dev/null 2>&1; then ip link delete "$NODES_BRIDGE"; fi
   clean_iptables iptables
   clean_iptables ip6tables
   # iptables-nft leaves its tables behind; drop those with no rule left
@@ -774,8 +937,11 @@ cmd_down() {
   #    namespace and sandbox id), CNI result caches, log symlinks, container
   #    cgroups, the device-plugin socket
   local id
+  local sock
   for id in $ids; do
-    rm -f "/run/containerd/s/$(echo -n "$STATE/containerd/containerd.sock/k8s.io/$id" | sha256sum | cut -d' ' -f1)"
+    for sock in "$STATE"/containerd/containerd.sock "$STATE"/node-*/containerd/containerd.sock; do
+      rm -f "/run/containerd/s/$(echo -n "$sock/k8s.io/$id" | sha256sum | cut -d' ' -f1)"
+    done
     rm -f /var/lib/cni/results/*-"$id"-* 2>/dev/null || true
     rmdir /sys/fs/cgroup/*/k8s.io/"$id" 2>/dev/null || true
   done

@@ -64,7 +64,7 @@ func TestProcedures(t *testing.T) {
 			owner[i.Code] = p.Name
 		}
 	}
-	if want := []string{"service", "ingress", "gateway", "route", "dns", "cni", "netpol", "pod", "scan"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"service", "ingress", "gateway", "route", "dns", "cni", "netpol", "pod", "mesh", "scan"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("procedures %v, want %v", names, want)
 	}
 	for _, p := range Procedures() {

@@ -48,6 +48,7 @@ func Procedures() []Procedure {
 		cniProcedure(),
 		netpolProcedure(),
 		podProcedure(),
+		meshProcedure(),
 		scanProcedure(),
 	}
 }

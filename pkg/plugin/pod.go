@@ -19,12 +19,16 @@ const podExample = `  # Why can't web-1 reach db-0? (ports: what db-0 declares)
   kubectl netdebug pod shop/deploy/web data/db-0 --port 5432 --port 9187
 
   # Probe from a debug container when the pods' images have no tools
-  kubectl netdebug pod web-1 db-0 --probe=ephemeral --image=registry.local/netshoot:v0.13`
+  kubectl netdebug pod web-1 db-0 --probe=ephemeral --image=registry.local/netshoot:v0.13
+
+  # Also read routes, MTUs and firewall counters on both pods' nodes
+  kubectl netdebug pod web-1 db-0 --node-checks --node-namespace=netdebug`
 
 // PodOptions diagnose traffic from one pod to another.
 type PodOptions struct {
 	*GlobalOptions
 	Probe *ProbeFlags
+	Nodes NodeCheckFlags
 	Ports []string
 
 	src, dst  target.Ref
@@ -48,13 +52,22 @@ combines them: a refusal is explained by DST's listening sockets (read from
 /proc/net/tcp through exec: it listens on 127.0.0.1 only, on other ports, or
 on the port after all); a timeout with a denying policy
 names the policy; a timeout without one points at the CNI, node or routing; a
-success despite a deny means the CNI does not enforce policies.`,
+success despite a deny means the CNI does not enforce policies. Once a small
+ping passes, pings that fill the pods' MTU tell an MTU mismatch on the path
+(small packets pass, large ones vanish), with the largest size that passes.
+
+With --node-checks, a short-lived privileged debug pod on each pod's node
+(deleted on exit, and by its own deadline of 10 minutes) reads how packets to
+the other pod leave the node, that interface's MTU, and which drop or reject
+rules of iptables and nftables counted packets while the probes ran: the
+verdict then names the node firewall rule or the missing route.`,
 		Example: podExample,
 		Args:    cobra.ExactArgs(2),
 		RunE:    g.runE(o),
 	}
 	cmd.Flags().StringSliceVar(&o.Ports, "port", nil, "Destination port to check, P or P/PROTO (80, 53/udp, http); repeatable; default: the ports DST declares")
 	o.Probe.AddFlags(cmd.Flags())
+	o.Nodes.AddFlags(cmd.Flags())
 	return cmd
 }
 
@@ -89,6 +102,7 @@ func (o *PodOptions) Validate() error {
 func (o *PodOptions) Run(ctx context.Context) error {
 	rep, err := pod.Diagnose(ctx, o.clients, pod.Request{
 		Src: o.src, Dst: o.dst, Namespace: o.namespace, Ports: o.ports, Probe: o.settings, Now: o.Now,
+		NodeChecks: o.Nodes.Enabled, Node: o.Nodes.Settings(o.settings, o.namespace),
 	})
 	if err != nil {
 		return err

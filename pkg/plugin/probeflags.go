@@ -42,3 +42,25 @@ func (p *ProbeFlags) Settings() (probe.Settings, error) {
 	}
 	return probe.Settings{Mode: mode, Image: p.Image, Timeout: p.Timeout}, nil
 }
+
+// NodeCheckFlags are --node-checks and --node-namespace: opt-in reads on
+// the nodes through a short-lived privileged debug pod per node.
+type NodeCheckFlags struct {
+	Enabled   bool
+	Namespace string
+}
+
+// AddFlags binds --node-checks and --node-namespace.
+func (n *NodeCheckFlags) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&n.Enabled, "node-checks", false, "Read routes, MTUs and firewall counters on the pods' nodes, through a short-lived privileged debug pod per node (as kubectl debug node --profile=sysadmin; image: --image), deleted on exit")
+	fs.StringVar(&n.Namespace, "node-namespace", "", "Namespace of the node debug pods (--node-checks); its Pod Security level must admit privileged pods; default: the namespace in effect (-n)")
+}
+
+// Settings are the node debug pods' settings in namespace ns unless
+// --node-namespace says otherwise.
+func (n *NodeCheckFlags) Settings(p probe.Settings, ns string) probe.NodeSettings {
+	if n.Namespace != "" {
+		ns = n.Namespace
+	}
+	return probe.NodeSettings{Image: p.Image, Namespace: ns, Timeout: p.Timeout}
+}

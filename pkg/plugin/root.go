@@ -117,6 +117,7 @@ func NewRootCmd(cfg Config) *cobra.Command {
 	addKlogFlags(cmd.PersistentFlags())
 	cmd.AddCommand(
 		NewCmdPod(g),
+		NewCmdMesh(g),
 		NewCmdNetpol(g),
 		NewCmdService(g),
 		NewCmdIngress(g),

@@ -20,10 +20,13 @@ import (
 //     loopback only, on other ports, or on the port after all);
 //   - timed out, and policy denies: that policy, named;
 //   - timed out, and policy allows: the CNI, the node or routing;
-//   - connected although policy denies: the CNI is not enforcing policies.
+//   - connected although policy denies: the CNI is not enforcing policies;
+//   - small packets pass and large ones are lost: the MTU on the path.
 //
-// Without probes, the first failing check stands.
-func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []policy.Verdict, cf *cni.Facts) report.Verdict {
+// With --node-checks, a timeout that policy allows is put on what the nodes
+// showed: a firewall rule that counted the probes' packets, or a missing
+// route. Without probes, the first failing check stands.
+func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []policy.Verdict, cf *cni.Facts, np *nodeProbe, found []nodeFinding) report.Verdict {
 	if base.Code == string(checks.PodEndpoints) {
 		return base // a pod missing or without IP explains everything
 	}
@@ -42,14 +45,21 @@ func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []pol
 				Message: fmt.Sprintf("connection to %s %s because %s %s", dest, happened(r.Outcome), denier(v), v.Reason),
 				Next:    []string{fmt.Sprintf("kubectl netdebug netpol %s/%s %s/%s --port %d", src.Namespace, src.Name, dst.Namespace, dst.Name, port)}}
 		case r.Outcome == probe.TimedOut || r.Outcome == probe.Unreachable:
+			if v, ok := nodeCause(fmt.Sprintf("connection to %s %s although NetworkPolicy allows it", dest, happened(r.Outcome)), found); ok {
+				return v
+			}
 			same := src.Spec.NodeName == dst.Spec.NodeName
 			where := "between nodes " + src.Spec.NodeName + " and " + dst.Spec.NodeName + " (overlay/routing, node firewall, cloud security groups)"
 			if same {
 				where = "on node " + src.Spec.NodeName + " (the CNI agent, the bridge, or a host firewall rule)"
 			}
+			next := []string{"kubectl netdebug cni --node " + src.Spec.NodeName, fmt.Sprintf("kubectl netdebug capture %s/%s -f 'port %d' -w dst.pcap", dst.Namespace, dst.Name, port)}
+			if np.how != "" {
+				next = append([]string{fmt.Sprintf("kubectl netdebug pod %s/%s %s/%s --port %d --node-checks", src.Namespace, src.Name, dst.Namespace, dst.Name, port)}, next...)
+			}
 			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodTCP),
 				Message: fmt.Sprintf("connection to %s %s although NetworkPolicy allows it: packets are lost %s", dest, happened(r.Outcome), where),
-				Next:    []string{"kubectl netdebug cni --node " + src.Spec.NodeName, fmt.Sprintf("kubectl netdebug capture %s/%s -f 'port %d' -w dst.pcap", dst.Namespace, dst.Name, port)}}
+				Next:    next}
 		case r.Outcome == probe.Connected && v.Result == policy.Denied:
 			msg := fmt.Sprintf("connection to %s succeeds although %s denies it: the network plugin is not enforcing policies", dest, denier(v))
 			if cf != nil && cf.Info.Enforced == cnidetect.Enforces {
@@ -58,7 +68,58 @@ func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []pol
 			return report.Verdict{Outcome: report.Problems, Code: string(checks.PodPolicy), Message: msg, Next: []string{"kubectl netdebug cni --node " + dst.Spec.NodeName}}
 		}
 	}
+	if l.failed() {
+		if v, ok := nodeCause(fmt.Sprintf("pod %s/%s (%s) does not answer", dst.Namespace, dst.Name, dst.Status.PodIP), found); ok {
+			return v
+		}
+	}
+	if r := l.pathMTU; r != nil && r.Ran && !r.Full {
+		msg := fmt.Sprintf("small packets reach pod %s/%s (%s) but packets of more than about %d bytes are lost (the pods' MTU is %d)%s: connections open, then stall on large transfers", dst.Namespace, dst.Name, dst.Status.PodIP, r.Largest, r.MTU, betweenNodes(src, dst))
+		for _, f := range found {
+			if f.lowMTU != "" {
+				msg += "; " + f.lowMTU
+			}
+		}
+		return report.Verdict{Outcome: report.Problems, Code: string(checks.PodPathMTU), Message: msg,
+			Next: []string{"compare the MTU of the nodes' interfaces and of the overlay with the pods' (ip link) and lower the CNI's MTU below the smallest"}}
+	}
 	return base
+}
+
+// nodeCause words the first cause the node checks found for lost packets:
+// a missing route first (a firewall that then drops the misrouted packets
+// only follows from it), then a drop rule that counted them. ok is false
+// when they found none (or did not run).
+func nodeCause(what string, found []nodeFinding) (report.Verdict, bool) {
+	v := report.Verdict{Outcome: report.Problems, Code: string(checks.PodNodes)}
+	for _, f := range found {
+		if f.noRoute {
+			v.Message = fmt.Sprintf("%s: %s", what, f.route)
+			v.Next = []string{"kubectl get nodes -o custom-columns=NAME:.metadata.name,PODCIDRS:.spec.podCIDRs,IP:.status.addresses[0].address", "kubectl netdebug cni --node " + f.node}
+			return v, true
+		}
+	}
+	for _, f := range found {
+		for _, r := range f.firewall {
+			v.Message = fmt.Sprintf("%s: %s on node %s dropped %d of the probes' packets", what, describeRule(r), f.node, r.Packets)
+			v.Next = []string{fmt.Sprintf("remove or narrow the rule on node %s (kubectl debug node/%s --profile=sysadmin -it --image=<tools image> -- chroot /host %s)", f.node, f.node, listCommand(r))}
+			return v, true
+		}
+		for _, r := range f.policy {
+			v.Message = fmt.Sprintf("%s: the network plugin's policy rule %s on node %s dropped %d of the probes' packets, although the policies netdebug read allow the flow (a policy kind it does not read, or the plugin's state is stale)", what, describeRule(r), f.node, r.Packets)
+			v.Next = []string{"kubectl netdebug cni --node " + f.node}
+			return v, true
+		}
+	}
+	return v, false
+}
+
+// listCommand is the command that lists the rule's table on the node.
+func listCommand(r probe.FirewallRule) string {
+	if r.Source == "nft" {
+		return "nft list table " + r.Table
+	}
+	return "iptables-save -c -t " + r.Table
 }
 
 // denier names the kind of policy that denies the flow: the layer of the

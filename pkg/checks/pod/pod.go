@@ -69,7 +69,11 @@ type Request struct {
 	Ports     []Port // default: the ports the destination declares
 	// Probe says how to probe from the pods; the zero value: no probes.
 	Probe probe.Settings
-	Now   func() time.Time
+	// NodeChecks runs a debug pod on each pod's node (Node says how) to
+	// read routes, MTUs and firewall counters around the probes.
+	NodeChecks bool
+	Node       probe.NodeSettings
+	Now        func() time.Time
 }
 
 // Diagnose runs the procedure. It returns an error only when it cannot run
@@ -118,6 +122,8 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 	var cniErr error
 	var snap *policyfetch.Result
 	var snapErr error
+	var np *nodeProbe
+	wg.Go(func() { np = openNodes(ctx, c, req, src, dst) })
 	wg.Go(func() { srcSess = req.Probe.OpenIn(ctx, c, src) })
 	wg.Go(func() { dstSess = req.Probe.OpenIn(ctx, c, dst) })
 	wg.Go(func() {
@@ -127,11 +133,19 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 		snap, snapErr = policyfetch.Fetch(ctx, client, dyn, policyfetch.Request{Known: []corev1.Pod{*src, *dst}})
 	})
 	wg.Wait()
+	defer np.close() // also when interrupted; the normal path closed them already
 	if cniErr != nil {
 		return nil, cniErr
 	}
 
+	// The node checks read the firewall counters before and after every
+	// packet the probes send, so that a rule that counted in between is
+	// one that saw them.
+	np.readBefore(ctx)
 	live := runProbes(ctx, srcSess, dst, ports, dstSess)
+	live.probePathMTU(ctx, src, dst)
+	np.readAfter(ctx, probeFlows(src, dst, live))
+	closeNotes := np.close()
 	ips := checkIPs(src, dst, live)
 	rep.Add(ips)
 	rep.Add(cni.CheckNodes(cniFacts), cni.CheckAgents(cniFacts), cni.CheckAgentLogs(cniFacts))
@@ -148,10 +162,14 @@ func Diagnose(ctx context.Context, c kube.Clients, req Request) (*report.Report,
 	if c := checkListening(dst, live); c != nil {
 		rep.Add(*c)
 	}
+	rep.Add(checkPathMTU(src, dst, live))
+	found := np.findings(src, dst, cniFacts.Nodes, live.podMTU(), live.failed())
+	rep.Add(checkNodes(np, found))
 	rep.Notes = append(rep.Notes, srcSess.Notes...)
 	rep.Notes = append(rep.Notes, dstSess.Notes...)
+	rep.Notes = append(rep.Notes, closeNotes...)
 	rep.Finish(func(_ []report.Check, def report.Verdict) report.Verdict {
-		return conclude(def, src, dst, live, verdicts, cniFacts)
+		return conclude(def, src, dst, live, verdicts, cniFacts, np, found)
 	})
 	return rep, nil
 }

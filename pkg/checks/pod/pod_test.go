@@ -73,7 +73,7 @@ func TestConclude(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := conclude(report.Verdict{Code: "BASE"}, src, dst, tt.l, tt.v, enforcing)
+			v := conclude(report.Verdict{Code: "BASE"}, src, dst, tt.l, tt.v, enforcing, notAsked, nil)
 			if v.Code != tt.code || !strings.Contains(v.Message, tt.words) {
 				t.Errorf("got %s %q", v.Code, v.Message)
 			}
@@ -83,6 +83,9 @@ func TestConclude(t *testing.T) {
 		})
 	}
 }
+
+// notAsked: the node checks did not run (no --node-checks).
+var notAsked = &nodeProbe{how: "not asked"}
 
 // sockets is what a destination was read to listen on.
 func sockets(addrs ...string) probe.ListenResult {
@@ -127,7 +130,7 @@ func TestReadListening(t *testing.T) {
 	if c := checkListening(dst, l); c != nil {
 		t.Errorf("a skipped step although read: %+v", c)
 	}
-	v := conclude(report.Verdict{Code: "BASE"}, dst, dst, l, []policy.Verdict{{Result: policy.Allowed}, {Result: policy.Allowed}}, nil)
+	v := conclude(report.Verdict{Code: "BASE"}, dst, dst, l, []policy.Verdict{{Result: policy.Allowed}, {Result: policy.Allowed}}, nil, notAsked, nil)
 	if !strings.Contains(v.Message, "port 5432 is reachable but refuses connections: it listens on 127.0.0.1:5432 only") {
 		t.Errorf("verdict: %q", v.Message)
 	}
@@ -149,7 +152,7 @@ func TestReadListening(t *testing.T) {
 	if c == nil || c.Status != report.Skip || c.Forbidden != perm || c.Code != "POD005" || !strings.Contains(c.Message, "not allowed to create pods/exec in namespace shop, so the listening sockets of pod shop/db were not read") {
 		t.Fatalf("skipped step: %+v", c)
 	}
-	v = conclude(report.Verdict{Code: "BASE"}, dst, dst, forbidden, []policy.Verdict{{Result: policy.Allowed}}, nil)
+	v = conclude(report.Verdict{Code: "BASE"}, dst, dst, forbidden, []policy.Verdict{{Result: policy.Allowed}}, nil, notAsked, nil)
 	if !strings.Contains(v.Message, "(or it listens on 127.0.0.1 only); its listening sockets were not read: not allowed to create pods/exec") || !strings.Contains(v.Next[0], "netstat") {
 		t.Errorf("verdict without sockets: %q %q", v.Message, v.Next)
 	}

@@ -27,6 +27,36 @@ type live struct {
 	// listen: the destination's listening sockets, read when a connect
 	// was refused; nil otherwise.
 	listen *probe.ListenResult
+	// The pods' interface MTUs, and the packet-size probe (nil when it
+	// did not run).
+	srcLinks, dstLinks *probe.Links
+	srcMTU, dstMTU     int
+	pathMTU            *probe.PathMTUResult
+}
+
+// podMTU is the smaller of the two pods' MTUs; 0 when unknown.
+func (l *live) podMTU() int {
+	if l.srcMTU > 0 && (l.dstMTU == 0 || l.srcMTU < l.dstMTU) {
+		return l.srcMTU
+	}
+	return l.dstMTU
+}
+
+// failed says whether the probes found the destination unreachable: no
+// ping reply and no TCP connect (a refusal is an answer).
+func (l *live) failed() bool {
+	if l.ping != nil && l.ping.Reachable() {
+		return false
+	}
+	answered, probed := false, l.ping != nil && l.ping.Ran
+	for _, r := range l.tcp {
+		if r == nil {
+			continue
+		}
+		probed = true
+		answered = answered || r.Outcome == probe.Connected || r.Outcome == probe.Refused
+	}
+	return probed && !answered
 }
 
 // maxProbes bounds the probes running at once: each is an exec stream
@@ -51,9 +81,11 @@ func runProbes(ctx context.Context, src probe.Session, dst *corev1.Pod, ports []
 			wg.Go(func() { r := p.TCP(ctx, dst.Status.PodIP, l.numbers[i]); l.tcp[i] = &r })
 		}
 		wg.Go(func() { r := p.Network(ctx); l.srcNet = &r })
+		wg.Go(func() { r := p.Links(ctx); l.srcLinks = &r })
 	}
 	if p := dstSess.Prober; p != nil {
 		wg.Go(func() { r := p.Network(ctx); l.dstNet = &r })
+		wg.Go(func() { r := p.Links(ctx); l.dstLinks = &r })
 	}
 	wg.Wait()
 	l.readListening(ctx)
