@@ -860,7 +860,9 @@ cmd_down() {
   load_settings
   local c pid
   # 1. node agents first, so nothing restarts what we remove
-  stop kubelet kube-proxy kube-scheduler kube-controller-manager
+  local n agents=()
+  for ((n = 2; n <= ${NODES:-1}; n++)); do agents+=("kubelet-$n" "kube-proxy-$n"); done
+  stop "${agents[@]}" kubelet kube-proxy kube-scheduler kube-controller-manager
   # 2. every container, straight through runc's own state (works even when
   #    containerd or its shims are gone)
   local rr ids
@@ -881,7 +883,7 @@ cmd_down() {
   done
   # 3. containerd, then any process still naming the state folder (shims)
   # the API server alone takes a minute to finish gracefully: no need here
-  local n containerds=(containerd)
+  local containerds=(containerd)
   for ((n = 2; n <= NODES; n++)); do containerds+=("containerd-$n"); done
   GRACE=3 stop "${containerds[@]}" kube-apiserver etcd
   local stray

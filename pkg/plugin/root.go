@@ -75,6 +75,7 @@ Procedures:
   Gateway API route   kubectl netdebug route NAME       parents, hostnames, backends, grants, --host/--path: winning rule, predicted answer
   Cluster DNS         kubectl netdebug dns [NAME]       kube-dns, CoreDNS pods, Corefile, logs, lookups --from a pod
   Network plugin      kubectl netdebug cni              CNI agents per node, log errors, policy enforcement, kube-proxy
+  Node mesh           kubectl netdebug mesh             probe pods on every node: pairs across nodes, path MTU, DNS, a node x node matrix
   Packet capture      kubectl netdebug capture POD      tcpdump in the pod's network namespace, pcap streamed to you
   Cluster scan        kubectl netdebug scan [-A]        every static check over a namespace or the cluster, worst first
 

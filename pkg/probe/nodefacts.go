@@ -37,6 +37,7 @@ type NodeFacts struct {
 // status after "### rc". The node's own tool runs when the node has it (the
 // one that matches its kernel and iptables backend), else the image's.
 const nodeFactsScript = `peer=$1; what=$2
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 r() {
   t=$1; shift
   if [ -x /host/bin/sh ] && chroot /host /bin/sh -c "command -v $t" >/dev/null 2>&1; then chroot /host "$t" "$@"

@@ -43,6 +43,9 @@ func TestReadNode(t *testing.T) {
 type pingBySize struct {
 	limit int
 	sizes []int
+	// df: answer as iputils with -M do does, naming the MTU
+	df   bool
+	argv []string
 }
 
 func (p *pingBySize) Where() string { return "fake" }
@@ -55,9 +58,13 @@ func (p *pingBySize) Run(_ context.Context, argv []string) (Output, error) {
 		}
 	}
 	p.sizes = append(p.sizes, size)
+	p.argv = argv
 	got := 2
 	if size+28 > p.limit {
 		got = 0
+		if p.df {
+			return Output{Stdout: "PING 10.244.1.6 (10.244.1.6) " + strconv.Itoa(size) + "(" + strconv.Itoa(size+28) + ") bytes of data.\nFrom 10.250.0.2 icmp_seq=1 Frag needed and DF set (mtu = " + strconv.Itoa(p.limit) + ")\n\n--- 10.244.1.6 ping statistics ---\n2 packets transmitted, 0 received, +1 errors, 100% packet loss\n", ExitCode: 1}, nil
+		}
 	}
 	return Output{Stdout: "PING 10.244.1.6 (10.244.1.6): " + strconv.Itoa(size) + " data bytes\n\n--- 10.244.1.6 ping statistics ---\n2 packets transmitted, " + strconv.Itoa(got) + " packets received\n"}, nil
 }
@@ -87,6 +94,13 @@ func TestPathMTU(t *testing.T) {
 	r := (&Prober{Runner: runner, Tools: NewToolset(true, "ping")}).PathMTU(ctx, "10.244.1.6", 1500)
 	if r.Ran || !strings.Contains(r.Evidence.Error, "does not depend on the size") {
 		t.Errorf("all lost: %+v", r)
+	}
+	// iputils: DF set, and the hop that refuses says its MTU
+	df := &pingBySize{limit: 1200, df: true}
+	ts := parseTools("tool ping /usr/bin/ping\n", true)
+	r = (&Prober{Runner: df, Tools: ts}).PathMTU(ctx, "10.244.1.6", 1500)
+	if r.Reported != 1200 || !strings.Contains(strings.Join(df.argv, " "), "-M do") || r.Largest < 1192 {
+		t.Errorf("DF ping: %+v, argv %v", r, df.argv)
 	}
 	if l := parseIPLink("2: eth0@if9: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1450 qdisc noqueue \\    link/ether 6a:2b brd ff:ff:ff:ff:ff:ff"); l["eth0"] != 1450 {
 		t.Errorf("ip -o link: %v", l)

@@ -75,9 +75,18 @@ type PathMTUResult struct {
 	// answer; 0 when even the smallest did not.
 	Largest int         `json:"largest,omitempty"`
 	Pings   []SizedPing `json:"pings,omitempty"`
+	// Reported is the MTU an ICMP "fragmentation needed" answer or the
+	// sender's own kernel gave for the path (pings with the DF bit set,
+	// iputils), 0 when none did.
+	Reported int `json:"reported,omitempty"`
 	// Evidence is the ping of the full size.
 	Evidence Evidence `json:"evidence"`
 }
+
+// Blackhole: large packets vanish without a word, while small ones pass:
+// TCP connections open, then stall on large transfers. When a hop reports
+// its MTU instead, path MTU discovery works and TCP adapts.
+func (r PathMTUResult) Blackhole() bool { return r.Ran && !r.Full && r.Reported == 0 }
 
 // PathMTU pings ip with packets of mtu bytes; when they are lost it bisects
 // the payload between ping's default (which the caller saw pass) and the
@@ -97,6 +106,9 @@ func (p *Prober) PathMTU(ctx context.Context, ip string, mtu int) PathMTUResult 
 		pr := p.ping(ctx, ip, "2", payload)
 		if r.Evidence.Command == "" {
 			r.Evidence = pr.Evidence // the full-size ping: the one that matters
+		}
+		if m := reportedMTU.FindStringSubmatch(pr.Evidence.Output); m != nil && r.Reported == 0 {
+			r.Reported, _ = strconv.Atoi(m[1])
 		}
 		if !pr.Ran {
 			return false, false
@@ -136,10 +148,20 @@ func (p *Prober) PathMTU(ctx context.Context, ip string, mtu int) PathMTUResult 
 	return r
 }
 
-// ping sends count echoes of payload bytes, one second each at most.
+// reportedMTU reads iputils' "Frag needed and DF set (mtu = 1200)" and
+// "local error: message too long, mtu=1200".
+var reportedMTU = regexp.MustCompile(`mtu ?= ?(\d+)`)
+
+// ping sends count echoes of payload bytes, one second each at most, with
+// the DF bit set where the tool can: then no router on the way fragments
+// them, and one that cannot pass them says so.
 func (p *Prober) ping(ctx context.Context, ip, count string, payload int) PingResult {
 	r := PingResult{Target: ip}
-	out, ev, err := p.run(ctx, p.Tools.argv("ping", "-c", count, "-W", "1", "-w", count, "-s", strconv.Itoa(payload), ip))
+	args := []string{"-c", count, "-W", "1", "-w", count, "-s", strconv.Itoa(payload)}
+	if p.Tools.dfPing {
+		args = append(args, "-M", "do")
+	}
+	out, ev, err := p.run(ctx, p.Tools.argv("ping", append(args, ip)...))
 	r.Evidence = ev
 	if err != nil {
 		return r

@@ -15,6 +15,9 @@ type Toolset struct {
 	tools map[string][]string
 	// busyboxNC: nc is busybox's, which has no -z and connects with -w.
 	busyboxNC bool
+	// dfPing: ping is not busybox's (iputils), so it can set the DF bit
+	// (-M do) and report the MTU of the hop that refuses a packet.
+	dfPing bool
 }
 
 // tools worth looking for, in the order probes prefer them.
@@ -76,6 +79,9 @@ func parseTools(out string, shell bool) Toolset {
 				ts.tools[f[1]] = []string{f[1]}
 				if f[1] == "nc" && strings.HasSuffix(f[2], "busybox") {
 					ts.busyboxNC = true
+				}
+				if f[1] == "ping" && !strings.HasSuffix(f[2], "busybox") {
+					ts.dfPing = true
 				}
 			}
 		case "ncflavor":

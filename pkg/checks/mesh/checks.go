@@ -140,7 +140,7 @@ func checkPathMTU(res Result, req Request) report.Check {
 	if req.SkipMTU {
 		return code.Skipped("not asked (--skip-mtu)")
 	}
-	var lost []string
+	var lost, lower []string
 	ran := 0
 	perNode := map[string]int{}
 	for _, p := range res.Pairs {
@@ -148,15 +148,20 @@ func checkPathMTU(res Result, req Request) report.Check {
 			continue
 		}
 		ran++
-		if !p.MTU.Full {
+		switch {
+		case p.MTU.Blackhole():
 			lost = append(lost, fmt.Sprintf("%s -> %s (passes up to about %d of %d bytes)", p.From, p.To, p.MTU.Largest, p.MTU.MTU))
 			perNode[p.From]++
 			perNode[p.To]++
+		case !p.MTU.Full:
+			lower = append(lower, fmt.Sprintf("%s -> %s (a hop reports MTU %d)", p.From, p.To, p.MTU.Reported))
 		}
 	}
 	switch {
 	case ran == 0:
 		return code.Skipped("no pair passed small pings to size (or the MTUs could not be read)")
+	case len(lost) == 0 && len(lower) > 0:
+		return code.New(report.Warn, "on %d of %d pairs the path MTU is below the pods' and a hop says so: path MTU discovery works and TCP adapts, but UDP and the extra round trip suffer: %s", len(lower), ran, listed(lower))
 	case len(lost) == 0:
 		return code.New(report.Pass, "packets of the pods' full MTU pass on all %d pairs", ran)
 	}

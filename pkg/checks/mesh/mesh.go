@@ -76,7 +76,7 @@ func (p Pair) cell() string {
 		return "DOWN"
 	case p.TCP == probe.TimedOut || p.TCP == probe.Unreachable:
 		return "TCP"
-	case p.MTU != nil && p.MTU.Ran && !p.MTU.Full:
+	case p.MTU != nil && p.MTU.Blackhole():
 		return "MTU"
 	case p.ICMP != "ok":
 		return "icmp"

@@ -73,7 +73,7 @@ func conclude(base report.Verdict, src, dst *corev1.Pod, l *live, verdicts []pol
 			return v
 		}
 	}
-	if r := l.pathMTU; r != nil && r.Ran && !r.Full {
+	if r := l.pathMTU; r != nil && r.Blackhole() {
 		msg := fmt.Sprintf("small packets reach pod %s/%s (%s) but packets of more than about %d bytes are lost (the pods' MTU is %d)%s: connections open, then stall on large transfers", dst.Namespace, dst.Name, dst.Status.PodIP, r.Largest, r.MTU, betweenNodes(src, dst))
 		for _, f := range found {
 			if f.lowMTU != "" {

@@ -76,8 +76,10 @@ func checkPathMTU(src, dst *corev1.Pod, l *live) report.Check {
 		c = code.Skipped("the size probe did not run: %s", orWhy(r.Evidence.Error, oneLine(r.Evidence.Output)))
 	case r.Full:
 		c = code.New(report.Pass, "packets of %d bytes (the MTU) reach %s", r.MTU, dst.Status.PodIP)
-	default:
+	case r.Blackhole():
 		c = code.New(report.Fail, "small packets reach %s but packets of more than %d bytes are lost (MTU %d): an MTU mismatch on the path%s", dst.Status.PodIP, r.Largest, r.MTU, betweenNodes(src, dst))
+	default:
+		c = code.New(report.Warn, "packets of more than %d bytes do not pass to %s, and a hop says so (MTU %d): path MTU discovery works, so TCP adapts, but the pods' MTU %d is above the path's%s", r.Largest, dst.Status.PodIP, r.Reported, r.MTU, betweenNodes(src, dst))
 	}
 	if r != nil {
 		var sizes []string

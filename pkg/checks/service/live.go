@@ -281,8 +281,10 @@ func checkBackend(f *facts, tgt *liveTarget, r *probe.TCPResult, from liveClient
 		}
 	case probe.TimedOut, probe.Unreachable:
 		c.Status = report.Fail
-		c.Message = fmt.Sprintf("connection from pod %s to %s %s: packets are dropped between the pods (NetworkPolicy, CNI or routing)", from.Pod.Name, dest, r.Outcome)
-		c.Next = []string{fmt.Sprintf("kubectl netdebug pod %s/%s %s/%s --port %d", from.Pod.Namespace, from.Pod.Name, f.namespace, tgt.pod, tgt.target)}
+		c.Message = fmt.Sprintf("connection from pod %s to %s %s: packets are dropped between the pods (NetworkPolicy, CNI, routing between the nodes, or a node firewall)", from.Pod.Name, dest, r.Outcome)
+		// the pod procedure tells these apart; its node checks read the
+		// routes and firewall counters of both nodes
+		c.Next = []string{fmt.Sprintf("kubectl netdebug pod %s/%s %s/%s --port %d --node-checks", from.Pod.Namespace, from.Pod.Name, f.namespace, tgt.pod, tgt.target)}
 	}
 	return c
 }
