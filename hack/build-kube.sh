@@ -34,7 +34,7 @@ for c in "${components[@]}"; do
   missing+=("$c")
   [ "$c" = etcd ] || kube_missing+=("$c")
 done
-[ ${#missing[@]} -eq 0 ] || echo "building once per version: ${missing[*]} (cold, on 2 idle cores: kube-apiserver alone about 8 minutes, all the components about N minutes; a busy machine takes longer)" >&2
+[ ${#missing[@]} -eq 0 ] || echo "building once per version: ${missing[*]} (cold, on 2 idle cores: kube-apiserver alone about 8 minutes, all of them in one binary about 12 minutes; a busy machine takes longer)" >&2
 
 # build LABEL DIR PKG OUT LDFLAGS: go build with a heartbeat, timed.
 build() {

@@ -93,9 +93,30 @@ if ! fresh coredns "$key"; then
 fi
 
 # --- kube-network-policies (the module's main package is named cmd) ----------
-bin=$cache/kube-network-policies-$KNP_VERSION
-go_bin "$bin" netpol "sigs.k8s.io/kube-network-policies/cmd@$KNP_VERSION"
-key="kube-network-policies $KNP_VERSION $(sha256sum "$oci" | cut -c1-16)"
+# Built from a patched copy of the module (KNP_PATCH names the patch level).
+# Its DNS cache for AdminNetworkPolicy FQDN rules programs an nftables table
+# this kernel cannot load (no nft queue expression: see hack/cluster); it
+# then closes its nfqueue socket, and the error callback, which returns 0
+# ("keep reading"), spins on EBADF forever: a core's worth of CPU per node,
+# most of it logging "Could not receive message". The patch makes the
+# callback return 1 (stop) for that error, as go-nfqueue documents.
+KNP_PATCH=p1
+bin=$cache/kube-network-policies-$KNP_VERSION-$KNP_PATCH
+if [ ! -x "$bin/netpol" ]; then
+  echo "building sigs.k8s.io/kube-network-policies/cmd@$KNP_VERSION ($KNP_PATCH)" >&2
+  start=$SECONDS
+  src=$(cd / && go mod download -json "sigs.k8s.io/kube-network-policies@$KNP_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { echo "kube-network-policies $KNP_VERSION: not in the Go module cache" >&2; exit 1; }
+  cp -r "$src" "$scratch/knp-src" && chmod -R u+w "$scratch/knp-src"
+  agent=$scratch/knp-src/pkg/networkpolicy/dnsagent.go
+  sed -i '/"Could not receive message"/{n;s/return 0/return 1/}' "$agent"
+  grep -A1 '"Could not receive message"' "$agent" | grep -q 'return 1' || { echo "kube-network-policies: the $KNP_PATCH patch no longer applies to $KNP_VERSION" >&2; exit 1; }
+  mkdir -p "$bin"
+  (cd "$scratch/knp-src" && go build -trimpath -ldflags "-s -w" -o "$bin/netpol.tmp" ./cmd)
+  mv "$bin/netpol.tmp" "$bin/netpol"
+  echo "built netpol in $((SECONDS - start))s" >&2
+fi
+key="kube-network-policies $KNP_VERSION $KNP_PATCH $(sha256sum "$oci" | cut -c1-16)"
 if ! fresh kube-network-policies "$key"; then
   r=$scratch/knp; mkdir -p "$r/bin" "$r/tmp"
   cp "$bin/netpol" "$r/bin/netpol"

@@ -177,16 +177,7 @@ run whose process was killed before it could delete them.`,
 
 // Complete resolves the namespace and the clients.
 func (o *MeshCleanupOptions) Complete([]string) error {
-	if o.AllNamespaces && o.ConfigFlags.Namespace != nil && *o.ConfigFlags.Namespace != "" {
-		return errors.New("give -n NS or -A, not both")
-	}
-	if err := o.completeCluster(&o.namespace, &o.clients); err != nil {
-		return err
-	}
-	if o.AllNamespaces {
-		o.namespace = ""
-	}
-	return nil
+	return o.completeScope(o.AllNamespaces, &o.namespace, &o.clients)
 }
 
 // Validate has nothing to check beyond the shared flags.

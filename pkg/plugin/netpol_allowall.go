@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -125,16 +124,7 @@ process was killed. --all deletes them whether expired or not.`,
 
 // Complete resolves the namespace and the clients.
 func (o *NetpolCleanupOptions) Complete([]string) error {
-	if o.AllNamespaces && o.ConfigFlags.Namespace != nil && *o.ConfigFlags.Namespace != "" {
-		return errors.New("give -n NS or -A, not both")
-	}
-	if err := o.completeCluster(&o.namespace, &o.clients); err != nil {
-		return err
-	}
-	if o.AllNamespaces {
-		o.namespace = ""
-	}
-	return nil
+	return o.completeScope(o.AllNamespaces, &o.namespace, &o.clients)
 }
 
 // Validate has nothing to check beyond the shared flags.

@@ -172,6 +172,21 @@ func (g *GlobalOptions) clients() (kube.Clients, error) {
 	return kube.Clients{Typed: typed, Dynamic: dyn, REST: cfg}, nil
 }
 
+// completeScope is completeCluster for commands that take -n NS or -A:
+// with all, namespace is "" (every namespace).
+func (g *GlobalOptions) completeScope(all bool, namespace *string, clients *kube.Clients) error {
+	if all && g.ConfigFlags.Namespace != nil && *g.ConfigFlags.Namespace != "" {
+		return errors.New("give -n NS or -A, not both")
+	}
+	if err := g.completeCluster(namespace, clients); err != nil {
+		return err
+	}
+	if all {
+		*namespace = ""
+	}
+	return nil
+}
+
 // completeCluster reads the namespace (-n, else the kubeconfig's) and
 // builds the clients: the Complete step of every command that reads a
 // cluster.

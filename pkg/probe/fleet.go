@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -231,7 +233,7 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, ns string) ([]Cle
 	}
 	var out []CleanupResult
 	zero := int64(0)
-	for _, n := range sortedKeysOf(byNS) {
+	for _, n := range slices.Sorted(maps.Keys(byNS)) {
 		res := CleanupResult{Namespace: n}
 		for _, name := range byNS[n] {
 			err := client.CoreV1().Pods(n).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
@@ -243,15 +245,6 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, ns string) ([]Cle
 		out = append(out, res)
 	}
 	return out, nil
-}
-
-func sortedKeysOf(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func runID() (string, error) {

@@ -106,3 +106,17 @@ func TestPathMTU(t *testing.T) {
 		t.Errorf("ip -o link: %v", l)
 	}
 }
+
+// busybox sh names applets by their bare names: its ping is told by its
+// help, and gets no DF flag; iputils' does.
+func TestDFPingFlavor(t *testing.T) {
+	if ts := parseTools("tool ping ping\npingflavor busybox\n", true); ts.dfPing {
+		t.Errorf("busybox ping taken for iputils")
+	}
+	if ts := parseTools("tool ping /usr/bin/ping\n", true); !ts.dfPing {
+		t.Errorf("iputils ping not taken for one")
+	}
+	if ts := parseTools("busybox /bin/busybox\napplet ping\n", false); ts.dfPing {
+		t.Errorf("busybox applet taken for iputils")
+	}
+}

@@ -163,13 +163,8 @@ func (p *Prober) ping(ctx context.Context, ip, count string, payload int) PingRe
 	}
 	out, ev, err := p.run(ctx, p.Tools.argv("ping", append(args, ip)...))
 	r.Evidence = ev
-	if err != nil {
-		return r
-	}
-	if m := pingCounts.FindStringSubmatch(out.Combined()); m != nil {
-		r.Ran = true
-		r.Sent, _ = strconv.Atoi(m[1])
-		r.Received, _ = strconv.Atoi(m[2])
+	if err == nil {
+		r.read(out.Combined())
 	}
 	return r
 }

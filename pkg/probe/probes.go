@@ -95,18 +95,22 @@ func (p *Prober) Ping(ctx context.Context, ip string) PingResult {
 	}
 	out, ev, err := p.run(ctx, p.Tools.argv("ping", "-c", "3", "-W", "1", "-w", p.secs(), ip))
 	r.Evidence = ev
-	if err != nil {
-		return r
+	if err == nil {
+		r.read(out.Combined())
 	}
-	if m := pingCounts.FindStringSubmatch(out.Combined()); m != nil {
+	return r
+}
+
+// read takes the counts and the average round trip from ping's summary.
+func (r *PingResult) read(out string) {
+	if m := pingCounts.FindStringSubmatch(out); m != nil {
 		r.Ran = true
 		r.Sent, _ = strconv.Atoi(m[1])
 		r.Received, _ = strconv.Atoi(m[2])
 	}
-	if m := pingRTT.FindStringSubmatch(out.Combined()); m != nil {
+	if m := pingRTT.FindStringSubmatch(out); m != nil {
 		r.AvgRTTMS, _ = strconv.ParseFloat(m[1], 64)
 	}
-	return r
 }
 
 // TCPOutcome classifies a TCP connect.

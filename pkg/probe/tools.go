@@ -31,6 +31,7 @@ const detectScript = `for t in ping nc bash nslookup dig getent ip ifconfig cat 
   echo "tool $t $l"
 done
 if command -v nc >/dev/null 2>&1 && nc --help 2>&1 | grep -qi busybox; then echo "ncflavor busybox"; fi
+if command -v ping >/dev/null 2>&1 && ping --help 2>&1 | grep -qi busybox; then echo "pingflavor busybox"; fi
 if b=$(command -v busybox 2>/dev/null); then echo "busybox $b"; busybox --list 2>/dev/null | sed 's/^/applet /'; fi`
 
 // Detect finds the tools of the container behind r. A container without a
@@ -67,6 +68,7 @@ func prefixLines(s, prefix string) string {
 func parseTools(out string, shell bool) Toolset {
 	ts := Toolset{Shell: shell, tools: map[string][]string{}}
 	var busybox string
+	busyboxPing := false
 	applets := map[string]bool{}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
@@ -80,17 +82,24 @@ func parseTools(out string, shell bool) Toolset {
 				if f[1] == "nc" && strings.HasSuffix(f[2], "busybox") {
 					ts.busyboxNC = true
 				}
+				// busybox sh names an applet by its bare name: the
+				// pingflavor line tells busybox's ping
 				if f[1] == "ping" && !strings.HasSuffix(f[2], "busybox") {
 					ts.dfPing = true
 				}
 			}
 		case "ncflavor":
 			ts.busyboxNC = f[1] == "busybox"
+		case "pingflavor":
+			busyboxPing = f[1] == "busybox"
 		case "busybox":
 			busybox = f[1]
 		case "applet":
 			applets[f[1]] = true
 		}
+	}
+	if busyboxPing {
+		ts.dfPing = false
 	}
 	if busybox != "" {
 		for _, t := range wanted {

@@ -108,12 +108,14 @@ func TestCrossNode(t *testing.T) {
 		}
 	}
 
-	// mesh runs the cluster's own probe pods (restricted profile) across
-	// both nodes, every pair, TCP to 8080 so that a firewall dropping it shows.
-	mesh := func(t *testing.T) (report.Report, int) {
+	// mesh runs the cluster's own probe pods across both nodes, every pair,
+	// TCP to 8080 so that a firewall dropping it shows; busybox's ping needs
+	// NET_RAW, so the fault runs give --privileged.
+	mesh := func(t *testing.T, extra ...string) (report.Report, int) {
 		t.Helper()
-		r, stderr, code := netdebug(ctx, t, "mesh", "-n", ns, "--full", "--tcp-port", "8080",
-			"--image", toolsImage, "--probe-timeout", "3s", "--start-timeout", "90s")
+		args := append([]string{"mesh", "-n", ns, "--full", "--tcp-port", "8080",
+			"--image", toolsImage, "--probe-timeout", "3s", "--start-timeout", "90s"}, extra...)
+		r, stderr, code := netdebug(ctx, t, args...)
 		left, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: probe.LabelMesh})
 		if err != nil || len(left.Items) > 0 {
 			t.Errorf("mesh probe pods left behind: %d %v", len(left.Items), err)
@@ -125,7 +127,7 @@ func TestCrossNode(t *testing.T) {
 	}
 	meshFails := func(t *testing.T, code string, words ...string) {
 		t.Helper()
-		r, exit := mesh(t)
+		r, exit := mesh(t, "--privileged")
 		c := find(t, r, code)
 		if exit != 1 || c.Status != report.Fail {
 			t.Fatalf("mesh: exit %d, %s %s %q; verdict %q", exit, code, c.Status, c.Message, r.Verdict.Message)
@@ -138,8 +140,18 @@ func TestCrossNode(t *testing.T) {
 	}
 
 	t.Run("healthy", func(t *testing.T) {
-		if r, code := mesh(t); code != 0 {
+		// the restricted profile: TCP and DNS, no ping (busybox's needs NET_RAW)
+		if r, code := mesh(t); code != 0 || !strings.Contains(find(t, r, "MESH003").Message, "all 2 pairs reach each other over TCP; ping could not run") {
 			t.Errorf("mesh: exit %d: %s %q\n%+v", code, r.Verdict.Code, r.Verdict.Message, r.Checks)
+		}
+		mr, mcode := mesh(t, "--privileged")
+		for _, code := range []string{"MESH003", "MESH004", "MESH005"} {
+			if c := find(t, mr, code); c.Status != report.Pass {
+				t.Errorf("mesh %s %s: %q", code, c.Status, c.Message)
+			}
+		}
+		if mcode != 0 {
+			t.Errorf("mesh --privileged: exit %d: %q", mcode, mr.Verdict.Message)
 		}
 		r, code := diagnose(t)
 		if code != 0 {
@@ -157,9 +169,9 @@ func TestCrossNode(t *testing.T) {
 		// ones vanish without an ICMP error, as on a mismatched overlay
 		inject(t, n2.Name, []string{"ip", "link", "set", "eth0", "mtu", "1200"}, []string{"ip", "link", "set", "eth0", "mtu", "1500"})
 		r, code := diagnose(t)
-		expect(t, r, code, "POD006", "packets of more than about 11", "bytes are lost", "between nodes netdebug-node and netdebug-node-2",
+		expect(t, r, code, "POD006", "bytes are lost (the pods' MTU is 1500) between nodes netdebug-node and netdebug-node-2",
 			"interface eth0 of node netdebug-node-2", "has MTU 1200")
-		meshFails(t, "MESH004", "an MTU mismatch", "netdebug-node -> netdebug-node-2", "passes up to about 11")
+		meshFails(t, "MESH004", "an MTU mismatch", "netdebug-node -> netdebug-node-2 (passes up to about 1")
 	})
 
 	t.Run("route to node 2's pods removed", func(t *testing.T) {
@@ -167,7 +179,8 @@ func TestCrossNode(t *testing.T) {
 		inject(t, n1.Name, []string{"ip", "route", "del", cidr}, []string{"ip", "route", "replace", cidr, "via", internalIP(n2)})
 		r, code := diagnose(t)
 		expect(t, r, code, "POD007", "node netdebug-node has no route to "+srv.Status.PodIP, "default route")
-		meshFails(t, "MESH003", "netdebug-node -> netdebug-node-2 (ping lost, TCP timeout)")
+		// replies to node 1's pods are lost too: both nodes are cut off
+		meshFails(t, "MESH003", "2 of 2 pairs fail; cut off: netdebug-node (reached by none of 1 peers, reaches none of 1)")
 	})
 
 	t.Run("node 2's firewall drops the port", func(t *testing.T) {
@@ -175,6 +188,8 @@ func TestCrossNode(t *testing.T) {
 		inject(t, n2.Name, append([]string{"iptables", "-w", "-I"}, rule...), append([]string{"iptables", "-w", "-D"}, rule...))
 		r, code := diagnose(t)
 		expect(t, r, code, "POD007", "timed out although NetworkPolicy allows it", "the node's firewall rule", "--dport 8080 -j DROP", "on node netdebug-node-2 dropped")
-		meshFails(t, "MESH003", "netdebug-node -> netdebug-node-2 (ping passes, TCP timeout: a firewall drops the port)")
+		// node 2 forwards its own pods' connections to 8080 through the
+		// same chain: both directions lose TCP, neither loses ping
+		meshFails(t, "MESH003", "2 of 2 pairs fail: netdebug-node -> netdebug-node-2 (ping passes, TCP timeout: a firewall drops the port)")
 	})
 }

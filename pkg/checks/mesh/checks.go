@@ -2,7 +2,8 @@ package mesh
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/netdebug/kubectl-netdebug/pkg/checks"
@@ -83,7 +84,7 @@ func checkReach(res Result) report.Check {
 		tally[n.Name] = &nodeTally{}
 	}
 	var failed, icmpOnly []string
-	probed := 0
+	probed, noPing := 0, 0
 	for _, p := range res.Pairs {
 		if !p.probed() {
 			continue
@@ -93,16 +94,22 @@ func checkReach(res Result) report.Check {
 		from.out++
 		to.in++
 		switch p.cell() {
-		case "DOWN", "TCP":
+		case "DOWN":
+			// only a pair that loses everything counts toward "cut off"
 			from.outFail++
 			to.inFail++
+			failed = append(failed, fmt.Sprintf("%s -> %s %s", p.From, p.To, describe(p)))
+		case "TCP":
 			failed = append(failed, fmt.Sprintf("%s -> %s %s", p.From, p.To, describe(p)))
 		case "icmp":
 			icmpOnly = append(icmpOnly, p.From+" -> "+p.To)
 		}
+		if p.ICMP == "not-run" {
+			noPing++
+		}
 	}
 	var cutOff []string
-	for _, n := range sortedNodes(tally) {
+	for _, n := range slices.Sorted(maps.Keys(tally)) {
 		t := tally[n]
 		if t.in > 0 && t.inFail == t.in && t.out > 0 && t.outFail == t.out {
 			cutOff = append(cutOff, fmt.Sprintf("%s (reached by none of %d peers, reaches none of %d)", n, t.in, t.out))
@@ -120,6 +127,8 @@ func checkReach(res Result) report.Check {
 		c = code.New(report.Fail, "%d of %d pairs fail: %s", len(failed), probed, listed(failed))
 	case len(icmpOnly) > 0:
 		c = code.New(report.Warn, "every pair answers TCP, but ICMP is lost on %d of %d pairs (a firewall or policy dropping ICMP): %s", len(icmpOnly), probed, listed(icmpOnly))
+	case noPing > 0:
+		c = code.New(report.Pass, "all %d pairs reach each other over TCP; ping could not run on %d of them (under the restricted profile the node must allow unprivileged ICMP; --privileged gives ping NET_RAW)", probed, noPing)
 	default:
 		c = code.New(report.Pass, "all %d pairs reach each other (ICMP and TCP)", probed)
 	}
@@ -170,12 +179,17 @@ func checkPathMTU(res Result, req Request) report.Check {
 	return c
 }
 
-// commonNode names the node in every lossy pair, if there is one.
+// commonNode names the node in every lossy pair, when exactly one is (with
+// two nodes both are, and neither can be told).
 func commonNode(perNode map[string]int, pairs int) string {
-	for _, n := range sortedNodes(perNode) {
-		if perNode[n] == pairs && pairs > 1 {
-			return " on the path to and from node " + n
+	var common []string
+	for _, n := range slices.Sorted(maps.Keys(perNode)) {
+		if perNode[n] == pairs {
+			common = append(common, n)
 		}
+	}
+	if len(common) == 1 && pairs > 1 {
+		return " on the path to and from node " + common[0]
 	}
 	return ""
 }
@@ -209,7 +223,7 @@ func checkDNS(res Result, req Request) report.Check {
 		c.Next = []string{"kubectl netdebug dns"}
 		return c
 	}
-	return code.New(report.Pass, "kubernetes.default resolves from all %d nodes", ran)
+	return code.New(report.Pass, "kubernetes.default.svc resolves from all %d nodes", ran)
 }
 
 func listed(items []string) string {
@@ -217,15 +231,6 @@ func listed(items []string) string {
 		return strings.Join(items, "; ")
 	}
 	return fmt.Sprintf("%s; and %d more", strings.Join(items[:maxListed], "; "), len(items)-maxListed)
-}
-
-func sortedNodes[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // maxGridNodes bounds the matrix printed whole; beyond it only the rows of
@@ -257,7 +262,7 @@ func matrix(res Result) report.Section {
 		}
 	}
 	var lines []string
-	lines = append(lines, "ok: ICMP and TCP pass; icmp: TCP only; MTU: large packets lost; TCP: ping only; DOWN: nothing; ?: not probed (no probe pod); -: not in the sample")
+	lines = append(lines, "ok: the peer answers (ICMP and TCP, or TCP where ping cannot run); icmp: TCP only, pings lost; MTU: large packets lost; TCP: ping only; DOWN: nothing; ?: not probed (no probe pod); -: not in the sample")
 	header := fmt.Sprintf("%-4s", "")
 	for j := range res.Nodes {
 		header += fmt.Sprintf(" %4d", j+1)

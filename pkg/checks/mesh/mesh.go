@@ -78,7 +78,7 @@ func (p Pair) cell() string {
 		return "TCP"
 	case p.MTU != nil && p.MTU.Blackhole():
 		return "MTU"
-	case p.ICMP != "ok":
+	case p.ICMP == "lost":
 		return "icmp"
 	}
 	return "ok"
@@ -288,7 +288,7 @@ func run(ctx context.Context, fleet *probe.Fleet, req Request) Result {
 			}
 			g.Go(func() {
 				defer tick()
-				r := p.Prober.Lookup(ctx, "kubernetes.default", "", false)
+				r := p.Prober.Lookup(ctx, kubernetesName(ctx, p.Prober), "", false)
 				switch {
 				case r.Resolved():
 					res.Nodes[i].DNS = "ok"
@@ -300,6 +300,18 @@ func run(ctx context.Context, fleet *probe.Fleet, req Request) Result {
 	}
 	g.Wait()
 	return res
+}
+
+// kubernetesName is the API server Service's full name in the pod's
+// cluster domain, read from the "svc.<domain>" entry of its resolv.conf
+// search list: lookup tools do not all apply the search list.
+func kubernetesName(ctx context.Context, p *probe.Prober) string {
+	for _, s := range p.ReadResolvConf(ctx).Search {
+		if strings.HasPrefix(s, "svc.") {
+			return "kubernetes.default." + s
+		}
+	}
+	return "kubernetes.default.svc.cluster.local"
 }
 
 // podMTU is the MTU of the interface that carries the pod's IP; 0 when

@@ -69,7 +69,9 @@ func (r *simRunner) Run(_ context.Context, argv []string) (probe.Output, error) 
 	}
 	switch {
 	case argv[0] == "sh" && strings.Contains(cmd, "for t in ping nc"):
-		return probe.Output{Stdout: "tool ping /bin/busybox\ntool nc /bin/busybox\ntool ip /bin/busybox\ntool nslookup /bin/busybox\nncflavor busybox\n"}, nil
+		return probe.Output{Stdout: "tool ping ping\ntool nc nc\ntool ip ip\ntool nslookup nslookup\ntool cat cat\nncflavor busybox\npingflavor busybox\n"}, nil
+	case cmd == "cat /etc/resolv.conf":
+		return probe.Output{Stdout: "search netdebug.svc.k8s.example svc.k8s.example k8s.example\nnameserver 10.96.0.10\noptions ndots:5\n"}, nil
 	case argv[0] == "ping":
 		target := argv[len(argv)-1]
 		size := 56
@@ -97,6 +99,9 @@ func (r *simRunner) Run(_ context.Context, argv []string) (probe.Output, error) 
 	case cmd == "ip route show":
 		return probe.Output{Stdout: "default via 10.0.0.1 dev eth0\n"}, nil
 	case argv[0] == "nslookup":
+		if argv[len(argv)-1] != "kubernetes.default.svc.k8s.example" {
+			return probe.Output{Stdout: "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n** server can't find " + argv[len(argv)-1] + ": NXDOMAIN\n", ExitCode: 1}, nil
+		}
 		if s.noDNS[node] {
 			return probe.Output{Stderr: ";; connection timed out; no servers could be reached", ExitCode: 1}, nil
 		}

@@ -3,9 +3,9 @@ package pod
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -136,7 +136,7 @@ type nodeFinding struct {
 // network that routes pod ranges it is how pods reach other nodes).
 func (np *nodeProbe) findings(src, dst *corev1.Pod, nodes []corev1.Node, podMTU int, failed bool) []nodeFinding {
 	var out []nodeFinding
-	for _, node := range sortedKeys(np.sides) {
+	for _, node := range slices.Sorted(maps.Keys(np.sides)) {
 		s := np.sides[node]
 		if !s.read {
 			continue
@@ -218,7 +218,7 @@ func checkNodes(np *nodeProbe, found []nodeFinding) report.Check {
 	var facts []report.Fact
 	var problems, unread []string
 	var forbidden *report.Permission
-	for _, node := range sortedKeys(np.sides) {
+	for _, node := range slices.Sorted(maps.Keys(np.sides)) {
 		s := np.sides[node]
 		if s.sess.Prober == nil {
 			unread = append(unread, s.sess.How)
@@ -277,13 +277,4 @@ func describeRule(r probe.FirewallRule) string {
 	}[r.Owner]
 	where := fmt.Sprintf("(%s table %s, chain %s)", r.Source, r.Table, r.Chain)
 	return strings.TrimSpace(fmt.Sprintf("%s %q %s", owner, r.Rule, where))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
