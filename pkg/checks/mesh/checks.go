@@ -33,7 +33,7 @@ func checkSelected(req Request, names, leftOut []string) report.Check {
 		c = code.New(report.Pass, "%d nodes, each probing %d peers spread evenly around the nodes sorted by name, and probed by as many (%d pairs; --full for all %d)", len(names), k, len(names)*k, len(names)*(len(names)-1))
 	}
 	if len(leftOut) > 0 {
-		c.Facts = append(c.Facts, report.Fact{Name: "left out", Value: strings.Join(leftOut, ", ")})
+		c.Facts = append(c.Facts, report.Fact{Name: fmt.Sprintf("left out (%d)", len(leftOut)), Value: listed(leftOut)})
 	}
 	return c
 }
@@ -42,7 +42,7 @@ func orNone(s []string) string {
 	if len(s) == 0 {
 		return "no node matches"
 	}
-	return strings.Join(s, ", ")
+	return listed(s)
 }
 
 // checkPods (MESH001): a running probe pod on each node.

@@ -34,7 +34,8 @@ func newSimNet() *simNet {
 func (s *simNet) start(pod, node string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ip := fmt.Sprintf("10.%d.%d.%d", 100+len(s.podIP)/65536, len(s.podIP)/256%256, len(s.podIP)%256+1)
+	n := len(s.podIP) + 1
+	ip := fmt.Sprintf("10.%d.%d.%d", 100+n>>16, n>>8&255, n&255)
 	s.podIP[pod] = ip
 	s.ipNode[ip] = node
 	return ip
