@@ -153,6 +153,10 @@ func TestCrossNode(t *testing.T) {
 		if mcode != 0 {
 			t.Errorf("mesh --privileged: exit %d: %q", mcode, mr.Verdict.Message)
 		}
+		// node to node, from the nodes' own network namespaces
+		if hr, hcode := mesh(t, "--host-network"); hcode != 0 || find(t, hr, "MESH003").Status != report.Pass {
+			t.Errorf("mesh --host-network: exit %d: %q\n%+v", hcode, hr.Verdict.Message, hr.Checks)
+		}
 		r, code := diagnose(t)
 		if code != 0 {
 			t.Fatalf("exit %d: %s %q", code, r.Verdict.Code, r.Verdict.Message)

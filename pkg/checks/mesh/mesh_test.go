@@ -230,3 +230,32 @@ func TestMeshInterrupted(t *testing.T) {
 		t.Errorf("%d probe pods left behind", len(left.Items))
 	}
 }
+
+// mesh cleanup deletes the pods of killed runs (mesh probe pods and node
+// debug pods), in one namespace or all, and nothing else.
+func TestCleanup(t *testing.T) {
+	pod := func(ns, name string, labels map[string]string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}}
+	}
+	cs := fake.NewClientset(
+		pod("a", "netdebug-mesh-abc-0", map[string]string{probe.LabelMesh: "abc"}),
+		pod("b", "netdebug-node-x1", map[string]string{probe.LabelNodeDebug: "true"}),
+		pod("a", "web", map[string]string{"app": "web"}),
+	)
+	c := kube.Clients{Typed: cs}
+	r, err := Cleanup(context.Background(), c, "a")
+	if err != nil || !strings.Contains(check(t, r, "MESH006").Message, "deleted 1 leftover probe pod(s): a/netdebug-mesh-abc-0") {
+		t.Fatalf("-n a: %v %+v", err, r.Checks)
+	}
+	r, _ = Cleanup(context.Background(), c, "")
+	if msg := check(t, r, "MESH006").Message; !strings.Contains(msg, "deleted 1 leftover probe pod(s): b/netdebug-node-x1") {
+		t.Errorf("-A: %q", msg)
+	}
+	left, _ := cs.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{})
+	if len(left.Items) != 1 || left.Items[0].Name != "web" {
+		t.Errorf("left: %+v", left.Items)
+	}
+	if r, _ := Cleanup(context.Background(), c, ""); !strings.Contains(check(t, r, "MESH006").Message, "no leftover probe pod in all namespaces") {
+		t.Errorf("nothing left: %+v", r.Checks)
+	}
+}

@@ -68,6 +68,7 @@ func checkPathMTU(src, dst *corev1.Pod, l *live) report.Check {
 	switch {
 	case l.src.Prober == nil:
 		c = code.Skipped("%s", l.src.How)
+		c.Forbidden = l.src.Forbidden
 	case l.ping == nil || !l.ping.Reachable():
 		c = code.Skipped("no ping reached %s, so packet sizes cannot be told apart", dst.Status.PodIP)
 	case r == nil:
