@@ -594,8 +594,11 @@ setup_node_network() {
   in_node "$n" ip link set eth0 up
   # No default route: a node reaches the other nodes' pod ranges, the API
   # server (node 1's address, and the advertised one the kubernetes Service
-  # leads to) and nothing else.
+  # leads to), the service range (its own processes, hostNetwork pods among
+  # them, need a route before kube-proxy's DNAT picks an endpoint) and
+  # nothing else.
   in_node "$n" ip route add "$NODE_IP/32" via "$gw"
+  in_node "$n" ip route add "$SERVICE_CIDR" via "$gw"
   ip route add "$(node_pod_cidr "$n")" via "$(node_ip "$n")" dev "$NODES_BRIDGE"
   for ((m = 1; m <= NODES; m++)); do
     [ "$m" = "$n" ] || in_node "$n" ip route add "$(node_pod_cidr "$m")" via "$(node_ip "$m")" dev eth0
