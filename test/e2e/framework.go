@@ -1,7 +1,8 @@
 //go:build e2e
 
 // Package e2e holds netdebug's end-to-end tests. They run against the real
-// single-node cluster of hack/cluster (make e2e), found through KUBECONFIG.
+// cluster of hack/cluster (make e2e; two nodes with NODES=2, which the
+// cross-node tests need), found through KUBECONFIG.
 // Every test makes its own namespace and workloads and deletes them; every
 // wait is bounded.
 package e2e
