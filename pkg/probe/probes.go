@@ -328,6 +328,18 @@ func (n NetworkResult) IPs() []string {
 	return ips
 }
 
+// InterfaceOf names the interface that carries ip; "" when none does.
+func (n NetworkResult) InterfaceOf(ip string) string {
+	for iface, addrs := range n.Addresses {
+		for _, a := range addrs {
+			if strings.SplitN(a, "/", 2)[0] == ip {
+				return iface
+			}
+		}
+	}
+	return ""
+}
+
 // Network reads the pod's interface addresses and routes.
 func (p *Prober) Network(ctx context.Context) NetworkResult {
 	r := NetworkResult{Addresses: map[string][]string{}}

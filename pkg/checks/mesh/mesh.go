@@ -317,16 +317,8 @@ func kubernetesName(ctx context.Context, p *probe.Prober) string {
 // podMTU is the MTU of the interface that carries the pod's IP; 0 when
 // unknown.
 func podMTU(ctx context.Context, p probe.FleetPod) int {
-	n := p.Prober.Network(ctx)
-	links := p.Prober.Links(ctx)
-	for iface, addrs := range n.Addresses {
-		for _, a := range addrs {
-			if strings.SplitN(a, "/", 2)[0] == p.IP {
-				return links.MTUs[iface]
-			}
-		}
-	}
-	return 0
+	iface := p.Prober.Network(ctx).InterfaceOf(p.IP)
+	return p.Prober.Links(ctx).MTUs[iface]
 }
 
 // probePair pings and connects from one probe pod to another's IP, then

@@ -35,19 +35,16 @@ func (l *live) probePathMTU(ctx context.Context, src, dst *corev1.Pod) {
 // podMTU is the MTU of the interface that carries the pod's IP (eth0 when
 // the addresses were not read); 0 when unknown.
 func podMTU(pod *corev1.Pod, n *probe.NetworkResult, links *probe.Links) int {
-	if links == nil || len(links.MTUs) == 0 {
+	if links == nil {
 		return 0
 	}
+	iface := "eth0"
 	if n != nil {
-		for iface, addrs := range n.Addresses {
-			for _, a := range addrs {
-				if strings.SplitN(a, "/", 2)[0] == pod.Status.PodIP {
-					return links.MTUs[iface]
-				}
-			}
+		if i := n.InterfaceOf(pod.Status.PodIP); i != "" {
+			iface = i
 		}
 	}
-	return links.MTUs["eth0"]
+	return links.MTUs[iface]
 }
 
 // checkPathMTU (POD006): packets of the full MTU reach the destination
