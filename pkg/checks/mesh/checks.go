@@ -138,7 +138,7 @@ func checkReach(res Result) report.Check {
 
 func describe(p Pair) string {
 	if p.cell() == "TCP" {
-		return fmt.Sprintf("(ping passes, TCP %s: a firewall drops the port)", p.TCP)
+		return fmt.Sprintf("(ping passes, TCP %s: a firewall or policy drops the port)", p.TCP)
 	}
 	return fmt.Sprintf("(ping %s, TCP %s)", p.ICMP, p.TCP)
 }

@@ -101,12 +101,12 @@ func nodeCause(what string, found []nodeFinding) (report.Verdict, bool) {
 	}
 	for _, f := range found {
 		for _, r := range f.firewall {
-			v.Message = fmt.Sprintf("%s: %s on node %s dropped %d of the probes' packets", what, describeRule(r), f.node, r.Packets)
+			v.Message = fmt.Sprintf("%s: %s on node %s counted %d packet(s) while the probes ran, and can match them", what, describeRule(r), f.node, r.Packets)
 			v.Next = []string{fmt.Sprintf("remove or narrow the rule on node %s (kubectl debug node/%s --profile=sysadmin -it --image=<tools image> -- chroot /host %s)", f.node, f.node, listCommand(r))}
 			return v, true
 		}
 		for _, r := range f.policy {
-			v.Message = fmt.Sprintf("%s: the network plugin's policy rule %s on node %s dropped %d of the probes' packets, although the policies netdebug read allow the flow (a policy kind it does not read, or the plugin's state is stale)", what, describeRule(r), f.node, r.Packets)
+			v.Message = fmt.Sprintf("%s: the network plugin's policy rule %s on node %s counted %d packet(s) while the probes ran, and can match them, although the policies netdebug read allow the flow (a policy kind it does not read, or the plugin's state is stale)", what, describeRule(r), f.node, r.Packets)
 			v.Next = []string{"kubectl netdebug cni --node " + f.node}
 			return v, true
 		}

@@ -246,10 +246,10 @@ func checkNodes(np *nodeProbe, found []nodeFinding) report.Check {
 			problems = append(problems, f.lowMTU)
 		}
 		for _, r := range f.firewall {
-			problems = append(problems, fmt.Sprintf("%s on node %s dropped %d packet(s) of the probes", describeRule(r), f.node, r.Packets))
+			problems = append(problems, fmt.Sprintf("%s on node %s counted %d packet(s) while the probes ran, and can match them", describeRule(r), f.node, r.Packets))
 		}
 		for _, r := range f.policy {
-			problems = append(problems, fmt.Sprintf("the network plugin's policy rule %s on node %s dropped %d packet(s) of the probes", describeRule(r), f.node, r.Packets))
+			problems = append(problems, fmt.Sprintf("the network plugin's policy rule %s on node %s counted %d packet(s) while the probes ran, and can match them", describeRule(r), f.node, r.Packets))
 		}
 	}
 	var c report.Check

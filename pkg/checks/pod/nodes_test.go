@@ -69,7 +69,7 @@ func TestNodeFindings(t *testing.T) {
 			s := healthy()
 			s["n2"].drops = []probe.FirewallRule{dropRule}
 			return s
-		}, timedOut, "POD007", report.Fail, `the node's firewall rule "-A FORWARD -p tcp -m tcp --dport 8080 -j DROP" (iptables table filter, chain FORWARD) on node n2 dropped 2`},
+		}, timedOut, "POD007", report.Fail, `the node's firewall rule "-A FORWARD -p tcp -m tcp --dport 8080 -j DROP" (iptables table filter, chain FORWARD) on node n2 counted 2 packet(s) while the probes ran`},
 		{"policy rules drop it", func() map[string]*nodeSide {
 			s := healthy()
 			s["n2"].drops = []probe.FirewallRule{policyRule}
